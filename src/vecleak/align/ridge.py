@@ -1,0 +1,140 @@
+"""ALGEN alignment: a ridge least-squares map from the victim space into the attacker's.
+
+Closed form ``W = (XᵀX + αI)⁻¹ XᵀY``; with fewer pairs than victim dimensions (b < m) the
+same matrix is computed in the dual, ``W = Xᵀ(XXᵀ + αI)⁻¹Y``, which inverts a b × b system.
+``alpha=0`` gives the minimum-norm least-squares solution ``X⁺Y``. ``alpha="auto"`` picks α
+by exact leave-one-out error, computed in closed form from one SVD of X.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vecleak.data.vectors import check_vectors
+from vecleak.errors import DimensionMismatchError, InputError
+
+#: Relative α grid searched by ``alpha="auto"``, times the largest squared singular value of X.
+AUTO_GRID = np.logspace(-6, 1, 36)
+
+
+class Ridge:
+    """Linear map ``X (n, m) -> X W (n, d)`` fitted on b leaked (victim, attacker) pairs.
+
+    Args:
+        alpha: ridge strength ≥ 0, or ``"auto"`` (leave-one-out choice on the pairs).
+        fit_intercept: centre both spaces first and learn an offset. ALGEN has none
+            (the default), so ``alpha`` alone fixes the solution.
+        alphas: absolute α values for ``"auto"``; by default :data:`AUTO_GRID` scaled by
+            the largest squared singular value of X.
+
+    Attributes:
+        W_: ``(m, d)`` the fitted map.
+        intercept_: ``(d,)`` offset (zeros without ``fit_intercept``).
+        alpha_: the α used.
+        loo_errors_: ``(len(alphas),)`` mean squared leave-one-out error per α (``"auto"`` only).
+
+    Example:
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(50, 8))
+        >>> W = np.random.default_rng(1).normal(size=(8, 3))
+        >>> bool(np.allclose(Ridge(alpha=0).fit(X, X @ W).W_, W, atol=1e-4))
+        True
+    """
+
+    def __init__(self, alpha: float | str = 1.0, *, fit_intercept: bool = False,
+                 alphas: np.ndarray | None = None) -> None:
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.alphas = alphas
+
+    def _check_alpha(self) -> None:
+        if isinstance(self.alpha, str):
+            if self.alpha != "auto":
+                raise InputError(f"alpha must be a number >= 0 or 'auto', got '{self.alpha}'")
+        elif not np.isfinite(self.alpha) or self.alpha < 0:
+            raise InputError(f"alpha must be a finite number >= 0 or 'auto', got {self.alpha}")
+
+    def fit(self, X: np.ndarray, Y: np.ndarray) -> Ridge:
+        """Fit on victim vectors ``X (b, m)`` and attacker vectors ``Y (b, d)`` of the same texts."""
+        self._check_alpha()
+        X = check_vectors(X, name="victim vectors (X)").astype(np.float64)
+        Y = check_vectors(Y, name="attacker vectors (Y)").astype(np.float64)
+        if X.shape[0] != Y.shape[0]:
+            raise DimensionMismatchError(
+                f"{X.shape[0]} victim vectors but {Y.shape[0]} attacker vectors; "
+                "alignment needs one attacker vector per leaked pair"
+            )
+        if self.fit_intercept:
+            x_mean, y_mean = X.mean(0), Y.mean(0)
+            X, Y = X - x_mean, Y - y_mean
+        if self.alpha == "auto":
+            self.alpha_, self.loo_errors_ = _loo_alpha(X, Y, self.alphas)
+        else:
+            self.alpha_ = float(self.alpha)
+        self.W_ = ridge_solve(X, Y, self.alpha_).astype(np.float32)
+        self.intercept_ = (y_mean - x_mean @ self.W_).astype(np.float32) if self.fit_intercept \
+            else np.zeros(Y.shape[1], np.float32)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Map victim vectors ``X (n, m)`` into the attacker space: ``(n, d)`` float32."""
+        if not hasattr(self, "W_"):
+            raise InputError("this Ridge aligner is not fitted yet; call fit(X, Y) first")
+        X = check_vectors(X, name="victim vectors to align", dim=self.n_features_in_)
+        return (X @ self.W_ + self.intercept_).astype(np.float32)
+
+    def fit_transform(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return self.fit(X, Y).transform(X)
+
+    def get_params(self) -> dict:
+        return {"alpha": self.alpha, "fit_intercept": self.fit_intercept}
+
+
+def ridge_solve(X: np.ndarray, Y: np.ndarray, alpha: float) -> np.ndarray:
+    """``(XᵀX + αI)⁻¹XᵀY`` for ``X (b, m)``, ``Y (b, d)``: primal when b ≥ m, dual when b < m.
+
+    ``alpha == 0`` returns the minimum-norm least-squares solution ``X⁺Y``.
+    """
+    b, m = X.shape
+    if alpha == 0:
+        return np.linalg.lstsq(X, Y, rcond=None)[0]
+    if b < m:
+        K = X @ X.T
+        K[np.diag_indices_from(K)] += alpha
+        return X.T @ _spd_solve(K, Y)
+    G = X.T @ X
+    G[np.diag_indices_from(G)] += alpha
+    return _spd_solve(G, X.T @ Y)
+
+
+def _spd_solve(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+    try:
+        return cho_solve(cho_factor(A, lower=True, check_finite=False), B, check_finite=False)
+    except LinAlgError:
+        return np.linalg.solve(A, B)
+
+
+def _loo_alpha(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """Exact leave-one-out ridge error for each α, from the thin SVD ``X = U S Vᵀ``.
+
+    Hat matrix ``H = U diag(s²/(s²+α)) Uᵀ``; the LOO residual of pair i is
+    ``(y_i − ŷ_i) / (1 − H_ii)``.
+    """
+    if X.shape[0] < 3:
+        raise InputError("alpha='auto' needs at least 3 leaked pairs; give more pairs or a fixed alpha")
+    U, s, _ = np.linalg.svd(X, full_matrices=False)
+    grid = np.asarray(alphas, dtype=np.float64) if alphas is not None else AUTO_GRID * s[0] ** 2
+    if grid.ndim != 1 or len(grid) == 0 or (grid <= 0).any() or not np.isfinite(grid).all():
+        raise InputError("alphas for alpha='auto' must be a non-empty list of finite numbers > 0")
+    UtY = U.T @ Y
+    U2 = U ** 2
+    errors = np.empty(len(grid))
+    for i, a in enumerate(grid):
+        f = s ** 2 / (s ** 2 + a)
+        resid = Y - U @ (f[:, None] * UtY)
+        h = U2 @ f
+        errors[i] = np.mean(np.sum(resid ** 2, axis=1) / np.maximum(1 - h, 1e-12) ** 2)
+    return float(grid[int(np.argmin(errors))]), errors

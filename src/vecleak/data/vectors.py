@@ -1,0 +1,83 @@
+"""Embedding matrices from `.npy`, `.jsonl` and `.parquet` files, with validation."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from vecleak.errors import DimensionMismatchError, InputError, NonFiniteError, VecleakError
+
+VECTOR_SUFFIXES = (".npy", ".jsonl", ".parquet")
+
+
+def check_vectors(x: np.ndarray, *, name: str = "vectors", dim: int | None = None) -> np.ndarray:
+    """Return ``x`` as a C-contiguous float32 ``(n, d)`` array, or raise a one-line error.
+
+    Args:
+        x: array-like of shape ``(n, d)``.
+        name: what the vectors are, for the message.
+        dim: the expected ``d``, when known.
+    """
+    x = np.asarray(x)
+    if x.dtype == object or not np.issubdtype(x.dtype, np.number):
+        raise InputError(f"{name}: expected numbers, got dtype {x.dtype}")
+    if x.ndim != 2:
+        raise InputError(f"{name}: expected a 2-D array (n, d), got shape {x.shape}")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise InputError(f"{name}: empty array of shape {x.shape}; give at least one vector")
+    if dim is not None and x.shape[1] != dim:
+        raise DimensionMismatchError(
+            f"{name}: vectors have dimension {x.shape[1]} but {dim} is expected; "
+            "use vectors from the matching encoder"
+        )
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    bad = ~np.isfinite(x).all(axis=1)
+    if bad.any():
+        raise NonFiniteError(
+            f"{name}: {int(bad.sum())} vector(s) contain NaN or inf (first at row {int(np.argmax(bad))}); "
+            "drop or recompute them"
+        )
+    return x
+
+
+def read_vectors(path: str | os.PathLike[str], *, column: str = "embedding") -> np.ndarray:
+    """Read an ``(n, d)`` float32 matrix from ``.npy``, ``.jsonl`` (``embedding`` field) or ``.parquet``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; check the path")
+    suffix = path.suffix
+    try:
+        if suffix == ".npy":
+            x = np.load(path, allow_pickle=False)
+        elif suffix == ".jsonl":
+            rows = []
+            with open(path, encoding="utf-8") as fh:
+                for lineno, line in enumerate(fh, 1):
+                    if line.strip():
+                        try:
+                            rows.append(json.loads(line)[column])
+                        except (json.JSONDecodeError, KeyError, TypeError):
+                            raise InputError(
+                                f"{path}:{lineno}: expected a JSON object with a '{column}' list"
+                            ) from None
+            x = np.asarray(rows, dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
+        elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+            if column not in table.column_names:
+                raise InputError(f"{path}: no '{column}' column (columns: {', '.join(table.column_names)})")
+            x = np.asarray(table.column(column).to_pylist(), dtype=np.float32)
+        else:
+            raise InputError(f"{path}: unsupported vector file type '{suffix}'; use .npy, .jsonl or .parquet")
+    except VecleakError:
+        raise
+    except ValueError as err:
+        raise InputError(f"{path}: cannot read vectors ({err}); rows must be equal-length number lists") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot read vectors ({err}); check the file") from None
+    return check_vectors(x, name=str(path))
+

@@ -1,0 +1,47 @@
+"""Text <-> token ids for a decoder, with explicit BOS / EOS / PAD."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+
+class TextCodec:
+    """Wraps a Hugging Face tokenizer: ``[BOS] tokens [EOS]`` sequences, truncated to ``max_length`` tokens."""
+
+    def __init__(self, tokenizer, *, max_length: int) -> None:
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.bos_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
+        self.eos_id = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+        pad = tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else self.eos_id
+        if self.bos_id is None or self.eos_id is None:
+            raise ValueError("the tokenizer needs a start token (CLS/BOS) and an end token (SEP/EOS)")
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.tokenizer)
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Each text -> ``[bos, t_1 .. t_m, eos]`` with ``m <= max_length``."""
+        body = self.tokenizer(list(texts), add_special_tokens=False, truncation=True,
+                              max_length=self.max_length)["input_ids"]
+        return [[self.bos_id, *ids, self.eos_id] for ids in body]
+
+    def pad(self, seqs: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Right-pad to ``(b, n)`` ids and a ``(b, n)`` 0/1 mask."""
+        n = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), n), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), n), dtype=torch.long)
+        for i, s in enumerate(seqs):
+            ids[i, :len(s)] = torch.tensor(s, dtype=torch.long)
+            mask[i, :len(s)] = 1
+        return ids, mask
+
+    def decode(self, ids: torch.Tensor) -> list[str]:
+        """``(b, n)`` generated ids (no BOS; EOS and after already padding) -> texts."""
+        texts = self.tokenizer.batch_decode(ids.tolist(), skip_special_tokens=True,
+                                            clean_up_tokenization_spaces=True)
+        return [t.strip() for t in texts]

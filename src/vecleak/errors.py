@@ -1,0 +1,30 @@
+"""Errors for user mistakes: each carries a one-line message that says what to do.
+
+The CLI turns any :class:`VecleakError` into that line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class VecleakError(Exception):
+    """Base class for mistakes a user can fix; ``str(err)`` is the one-line message."""
+
+
+class InputError(VecleakError):
+    """An input file or value is missing, empty, malformed or inconsistent."""
+
+
+class DimensionMismatchError(VecleakError):
+    """Two arrays or an array and an encoder disagree on the embedding dimension."""
+
+
+class NonFiniteError(VecleakError):
+    """Vectors contain NaN or infinity."""
+
+
+class UnknownEncoderError(VecleakError):
+    """An encoder spec names no known backend or model."""
+
+
+class CheckpointError(VecleakError):
+    """A checkpoint is missing, corrupt, or belongs to another encoder."""

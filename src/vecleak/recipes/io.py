@@ -1,0 +1,62 @@
+"""Loading attack inputs (texts and/or leaked vectors) and writing results, shared by the CLI commands."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vecleak.data.atomic import atomic_output_dir
+from vecleak.data.records import read_records, record_embeddings
+from vecleak.data.vectors import VECTOR_SUFFIXES, check_vectors, read_vectors
+from vecleak.encoders.base import Encoder
+from vecleak.errors import InputError
+
+
+@dataclass
+class VictimSet:
+    """Victim vectors ``(n, m)`` with their texts when known."""
+
+    vectors: np.ndarray
+    texts: list[str] | None
+
+
+def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, column: str = "text") -> VictimSet:
+    """Vectors from the file when it holds them, else the victim encoder's embeddings of its texts."""
+    path = Path(path)
+    if path.suffix in (".npy", ".parquet") or (path.suffix in VECTOR_SUFFIXES and not _has_text(path)):
+        return VictimSet(read_vectors(path), None)
+    records = read_records(path, column=column)
+    texts = [r.text for r in records]
+    vectors = record_embeddings(records, path)
+    if vectors is None:
+        if victim is None:
+            raise InputError(f"{path}: holds texts but no embeddings; name a --victim encoder to embed them")
+        vectors = victim.encode(texts)
+    dim = victim.dim if victim is not None else None
+    return VictimSet(check_vectors(vectors, name=str(path), dim=dim), texts)
+
+
+def _has_text(path: Path) -> bool:
+    with open(path, encoding="utf-8") as fh:
+        first = fh.readline()
+    try:
+        return isinstance(json.loads(first).get("text"), str)
+    except (json.JSONDecodeError, AttributeError):
+        return False
+
+
+def write_results(out_dir: str | os.PathLike[str], results: dict[str, Any],
+                  rows: list[dict[str, Any]] | None = None) -> Path:
+    """Write ``results.json`` (and ``reconstructions.jsonl``) into ``out_dir``, atomically."""
+    with atomic_output_dir(out_dir) as tmp:
+        (tmp / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if rows is not None:
+            with open(tmp / "reconstructions.jsonl", "w", encoding="utf-8") as fh:
+                for row in rows:
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return Path(out_dir)

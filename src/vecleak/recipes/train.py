@@ -1,0 +1,47 @@
+"""File-level decoder training: what ``vecleak train-decoder`` runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+
+from vecleak.data.records import read_texts
+from vecleak.decoders.inversion_decoder import InversionDecoder
+from vecleak.decoders.training import TrainingConfig, train_decoder
+from vecleak.encoders.cache import encode_cached
+from vecleak.encoders.registry import load_encoder
+from vecleak.errors import InputError
+
+VALID_SPLIT = 500
+
+
+def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], encoder: str = "minilm",
+                     valid: str | os.PathLike[str] | None = None, backbone: str = "bert-causal",
+                     source: str = "minilm", num_prefix: int = 6, max_length: int = 32, resume: bool = False,
+                     cache: str | os.PathLike[str] | None = None, threads: int | None = None,
+                     on_log: Callable[[dict], None] | None = None, **training: object) -> InversionDecoder:
+    """Embed the corpus with ``encoder`` (cached), then train or resume a decoder in ``out``."""
+    if threads:
+        torch.set_num_threads(threads)
+    texts = [t for path in corpus for t in read_texts(path)]
+    if valid is None:
+        if len(texts) < 2 * VALID_SPLIT:
+            raise InputError(f"the corpus has {len(texts)} texts; give at least {2 * VALID_SPLIT} or a --valid file")
+        texts, valid_texts = texts[VALID_SPLIT:], texts[:VALID_SPLIT]
+    else:
+        valid_texts = read_texts(valid)
+    out = Path(out)
+    if not resume and (out / "training_state.pt").exists():
+        raise InputError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
+    enc = load_encoder(encoder)
+    emb = encode_cached(enc, texts, cache, batch_size=128)
+    valid_emb = encode_cached(enc, valid_texts, cache, batch_size=128)
+    decoder = InversionDecoder.new(enc.spec(), backbone=backbone, source=source, num_prefix=num_prefix,
+                                   max_length=max_length)
+    training.setdefault("checkpoint_every", training.get("eval_every", 500))
+    config = TrainingConfig(**training)  # type: ignore[arg-type]
+    return train_decoder(decoder, texts, emb, out, valid_texts=valid_texts, valid_embeddings=valid_emb,
+                         config=config, resume=resume, on_log=on_log)

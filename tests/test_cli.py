@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from vecleak.cli.main import main
+from vecleak.decoders import InversionDecoder
+
+TINY = {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64, "max_positions": 64,
+        "dropout": 0.0}
+
+
+@pytest.fixture(scope="module")
+def tiny_minilm_decoder(tmp_path_factory, minilm):
+    """An untrained decoder for MiniLM's space: exercises the whole pipeline cheaply."""
+    path = tmp_path_factory.mktemp("dec")
+    InversionDecoder.new(minilm.spec(), shape=TINY, num_prefix=2, max_length=8).save(path)
+    return path
+
+
+@pytest.fixture()
+def files(tmp_path, sentences):
+    (tmp_path / "train.txt").write_text("\n".join(sentences[:30]) + "\n", encoding="utf-8")
+    (tmp_path / "test.txt").write_text("\n".join(sentences[30:36]) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def _run(capsys, *args) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    return exit_info.value.code, capsys.readouterr().err
+
+
+def test_attack_writes_results_with_contract_names(capsys, files, tiny_minilm_decoder):
+    out = files / "out"
+    code, _ = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+                   files / "train.txt", "--test", files / "test.txt", "--shots", 20, "--beams", 2, "--out", out)
+    assert code == 0
+    results = json.loads((out / "results.json").read_text())
+    for key in ("rouge_l", "bleu", "token_f1", "token_recall", "cosine"):
+        assert 0.0 <= results[key] <= 1.0
+    assert results["settings"]["shots"] == 20
+    assert results["settings"]["victim_encoder"]["normalize"] is True
+    rows = [json.loads(line) for line in (out / "reconstructions.jsonl").read_text().splitlines()]
+    assert len(rows) == 6 and {"reference", "reconstruction"} <= set(rows[0])
+
+
+def _assert_clean_failure(code, err, out, needle):
+    assert code == 2
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert needle in lines[0]
+    assert not out.exists()
+
+
+def test_unknown_encoder(capsys, files, tiny_minilm_decoder):
+    out = files / "out"
+    code, err = _run(capsys, "attack", "--victim", "minlm", "--decoder", tiny_minilm_decoder, "--train",
+                     files / "train.txt", "--test", files / "test.txt", "--out", out)
+    _assert_clean_failure(code, err, out, "did you mean minilm")
+
+
+def test_fewer_pairs_than_shots(capsys, files, tiny_minilm_decoder):
+    out = files / "out"
+    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+                     files / "train.txt", "--test", files / "test.txt", "--shots", 100, "--out", out)
+    _assert_clean_failure(code, err, out, "--shots")
+
+
+def test_non_finite_and_wrong_dimension_vectors(capsys, files, tiny_minilm_decoder):
+    out = files / "out"
+    bad = files / "nan.jsonl"
+    bad.write_text(json.dumps({"text": "a dog", "embedding": [float("nan")] + [0.0] * 383}) + "\n")
+    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+                     files / "train.txt", "--test", bad, "--shots", 10, "--out", out)
+    _assert_clean_failure(code, err, out, "NaN")
+    bad.write_text(json.dumps({"text": "a dog", "embedding": [0.5] * 5}) + "\n")
+    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+                     files / "train.txt", "--test", bad, "--shots", 10, "--out", out)
+    _assert_clean_failure(code, err, out, "dimension 5")
+
+
+def test_missing_file_and_corrupt_decoder(capsys, files, tiny_minilm_decoder, tmp_path):
+    out = files / "out"
+    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+                     files / "nope.txt", "--test", files / "test.txt", "--out", out)
+    _assert_clean_failure(code, err, out, "no such file")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    (broken / "model.safetensors").write_bytes(b"\0" * 10)
+    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", broken, "--train",
+                     files / "train.txt", "--test", files / "test.txt", "--out", out)
+    _assert_clean_failure(code, err, out, "corrupt")
+
+
+def test_decoder_for_other_preprocessing_is_refused(minilm, tmp_path):
+    from vecleak.errors import CheckpointError
+    from vecleak.recipes.algen import ALGENAttack
+
+    spec = {**minilm.spec(), "normalize": False}
+    dec = InversionDecoder.new(spec, shape=TINY, num_prefix=2, max_length=8)
+    with pytest.raises(CheckpointError, match="normalize"):
+        ALGENAttack(dec, minilm)
+
+
+def test_eval_scores_a_reconstructions_file(capsys, tmp_path):
+    path = tmp_path / "rec.jsonl"
+    path.write_text(json.dumps({"reference": "a man is eating", "reconstruction": "a man is eating"}) + "\n")
+    with pytest.raises(SystemExit) as info:
+        main(["eval", str(path), "--out", str(tmp_path / "o")])
+    assert info.value.code == 0
+    assert json.loads((tmp_path / "o" / "results.json").read_text())["rouge_l"] == pytest.approx(1.0)
+
+
+def test_precomputed_victim_vectors_roundtrip(minilm, sentences, tmp_path):
+    from vecleak.encoders import load_encoder
+
+    vecs = minilm.encode(sentences[:3])
+    path = tmp_path / "leak.jsonl"
+    path.write_text("".join(json.dumps({"text": t, "embedding": v.tolist()}) + "\n" for t, v in zip(sentences, vecs)))
+    enc = load_encoder(f"file:{path}")
+    assert np.allclose(enc.encode(sentences[:3][::-1]), vecs[::-1])
+    assert enc.normalize is True
