@@ -124,3 +124,12 @@ def test_precomputed_victim_vectors_roundtrip(minilm, sentences, tmp_path):
     enc = load_encoder(f"file:{path}")
     assert np.allclose(enc.encode(sentences[:3][::-1]), vecs[::-1])
     assert enc.normalize is True
+
+
+def test_train_decoder_refuses_bad_resume_and_missing_corpus(capsys, tmp_path, files):
+    out = tmp_path / "dec"
+    code, err = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                     "--out", out, "--resume", "--cache", tmp_path / "cache")
+    assert code == 2 and "nothing to resume" in err
+    code, err = _run(capsys, "train-decoder", "--corpus", tmp_path / "none.txt", "--out", out)
+    assert code == 2 and "no such file" in err

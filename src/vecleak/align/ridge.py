@@ -123,8 +123,8 @@ def _loo_alpha(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray | None) -> tuple
     Hat matrix ``H = U diag(s²/(s²+α)) Uᵀ``; the LOO residual of pair i is
     ``(y_i − ŷ_i) / (1 − H_ii)``.
     """
-    if X.shape[0] < 3:
-        raise InputError("alpha='auto' needs at least 3 leaked pairs; give more pairs or a fixed alpha")
+    if X.shape[0] < 2:
+        raise InputError("alpha='auto' needs at least 2 leaked pairs; give more pairs or a fixed --alpha")
     U, s, _ = np.linalg.svd(X, full_matrices=False)
     grid = np.asarray(alphas, dtype=np.float64) if alphas is not None else AUTO_GRID * s[0] ** 2
     if grid.ndim != 1 or len(grid) == 0 or (grid <= 0).any() or not np.isfinite(grid).all():

@@ -106,18 +106,27 @@ def train_decoder_cmd(
     """Train an inversion decoder on a text corpus (checkpoints + --resume)."""
     from vecleak.recipes.train import train_from_files
 
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
     console = _console()
+    with Progress(TextColumn("[bold]training"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+                  TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=console) as progress:
+        task = progress.add_task("train", total=steps, loss=float("nan"))
 
-    def on_log(record: dict) -> None:
-        parts = [f"step {record['step']}", f"{record['elapsed_s'] / 60:.1f} min"]
-        parts += [f"{k} {record[k]:.3f}" for k in ("train_loss", "valid_loss", "valid_rouge_l") if k in record]
-        console.print(" | ".join(parts))
+        def on_log(record: dict) -> None:
+            parts = [f"step {record['step']}", f"{record['elapsed_s'] / 60:.1f} min"]
+            parts += [f"{k} {record[k]:.3f}" for k in ("train_loss", "valid_loss", "valid_rouge_l") if k in record]
+            progress.console.print(" | ".join(parts))
 
-    train_from_files(corpus=corpus, valid=valid, out=out, encoder=encoder, backbone=backbone, source=source,
-                     steps=steps, batch_size=batch_size, lr=lr, prefix_lr=prefix_lr, warmup=warmup,
-                     noise_prob=noise_prob, noise_max=noise_max, num_prefix=num_prefix, max_length=max_length,
-                     eval_every=eval_every, max_minutes=max_minutes, bf16=bf16, seed=seed, resume=resume,
-                     cache=cache, on_log=on_log, threads=None)
+        def on_step(step: int, loss: float) -> None:
+            progress.update(task, completed=step, loss=loss)
+
+        train_from_files(corpus=corpus, valid=valid, out=out, encoder=encoder, backbone=backbone, source=source,
+                         steps=steps, batch_size=batch_size, lr=lr, prefix_lr=prefix_lr, warmup=warmup,
+                         noise_prob=noise_prob, noise_max=noise_max, num_prefix=num_prefix, max_length=max_length,
+                         eval_every=eval_every, max_minutes=max_minutes, bf16=bf16, seed=seed, resume=resume,
+                         cache=cache, on_log=on_log, on_step=on_step)
     console.print(f"decoder saved in {out}")
 
 

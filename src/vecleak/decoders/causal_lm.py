@@ -60,7 +60,8 @@ def new_causal_lm_decoder(encoder_spec: dict[str, Any], *, source: str, num_pref
     from vecleak.encoders.huggingface import load_hf_model
 
     tokenizer, lm = load_hf_model(resolve_source(source), causal_lm=True)
-    lm = lm.float()
+    if any(p.dtype != torch.float32 for p in lm.parameters()):
+        lm = lm.to(torch.float32)
     config = DecoderConfig(encoder=dict(encoder_spec), backbone="hf-causal-lm", backbone_source=source,
                            num_prefix=num_prefix, max_length=max_length)
     codec = TextCodec(tokenizer, max_length=max_length)

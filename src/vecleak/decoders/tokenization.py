@@ -42,6 +42,8 @@ class TextCodec:
 
     def decode(self, ids: torch.Tensor) -> list[str]:
         """``(b, n)`` generated ids (no BOS; EOS and after already padding) -> texts."""
+        # Space clean-up ("dog ." -> "dog.") suits WordPiece; it corrupts byte-level BPE output.
+        wordpiece = getattr(self.tokenizer, "cls_token", None) is not None
         texts = self.tokenizer.batch_decode(ids.tolist(), skip_special_tokens=True,
-                                            clean_up_tokenization_spaces=True)
+                                            clean_up_tokenization_spaces=wordpiece)
         return [t.strip() for t in texts]

@@ -95,6 +95,7 @@ def train_decoder(
     config: TrainingConfig = TrainingConfig(),
     resume: bool = False,
     on_log: Callable[[dict], None] | None = None,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> InversionDecoder:
     """Train ``decoder`` on ``texts`` and their attacker ``embeddings (n, d)``.
 
@@ -102,6 +103,7 @@ def train_decoder(
         valid_texts / valid_embeddings: held-out pairs for validation loss and ROUGE-L.
         resume: continue from ``out_dir``'s last checkpoint (same data, same config).
         on_log: called with each log record (step, elapsed_s, losses, ROUGE-L).
+        on_step: called after every optimizer step with (step, training loss).
     """
     from vecleak.metrics.text import rouge_l
 
@@ -191,6 +193,8 @@ def train_decoder(
         step += 1
         running += float(loss.detach())
         running_n += 1
+        if on_step:
+            on_step(step, float(loss.detach()))
         elapsed = elapsed_before + time.monotonic() - t0
         out_of_time = config.max_minutes is not None and time.monotonic() - t0 > config.max_minutes * 60
         if step % config.eval_every == 0 or step == config.steps or out_of_time:

@@ -22,7 +22,8 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
                      valid: str | os.PathLike[str] | None = None, backbone: str = "bert-causal",
                      source: str = "minilm", num_prefix: int = 6, max_length: int = 32, resume: bool = False,
                      cache: str | os.PathLike[str] | None = None, threads: int | None = None,
-                     on_log: Callable[[dict], None] | None = None, **training: object) -> InversionDecoder:
+                     on_log: Callable[[dict], None] | None = None,
+                     on_step: Callable[[int, float], None] | None = None, **training: object) -> InversionDecoder:
     """Embed the corpus with ``encoder`` (cached), then train or resume a decoder in ``out``."""
     if threads:
         torch.set_num_threads(threads)
@@ -34,6 +35,8 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     else:
         valid_texts = read_texts(valid)
     out = Path(out)
+    if resume and not (out / "training_state.pt").exists():
+        raise InputError(f"{out}: nothing to resume (no training_state.pt); drop --resume to start fresh")
     if not resume and (out / "training_state.pt").exists():
         raise InputError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
     enc = load_encoder(encoder)
@@ -44,4 +47,4 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     training.setdefault("checkpoint_every", training.get("eval_every", 500))
     config = TrainingConfig(**training)  # type: ignore[arg-type]
     return train_decoder(decoder, texts, emb, out, valid_texts=valid_texts, valid_embeddings=valid_emb,
-                         config=config, resume=resume, on_log=on_log)
+                         config=config, resume=resume, on_log=on_log, on_step=on_step)

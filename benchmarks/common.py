@@ -1,0 +1,44 @@
+"""Shared helpers for the benchmark scripts: STSb sentence splits and result tables."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+from pathlib import Path
+
+SHARED = Path(os.environ.get("VECLEAK_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+STSB = SHARED / "stsb_multi_mt"
+
+
+def stsb_sentences(lang: str, split: str) -> list[str]:
+    """Unique sentences of one STSb split, in file order."""
+    path = STSB / f"stsb-{lang}-{split}.csv"
+    if not path.is_file():
+        raise SystemExit(f"{path} not found: set VECLEAK_SHARED_DATA to the shared data folder")
+    seen: dict[str, None] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            for s in row[:2]:
+                s = " ".join(s.split())
+                if s:
+                    seen.setdefault(s, None)
+    return list(seen)
+
+
+def sample(items: list[str], n: int, seed: int) -> list[str]:
+    items = list(items)
+    random.Random(seed).shuffle(items)
+    return items[:n]
+
+
+def write_json(path: str | os.PathLike[str], obj) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(obj, indent=2) + "\n", encoding="utf-8")
+
+
+def markdown_table(rows: list[dict], columns: list[str]) -> str:
+    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
+    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
+    return head + "".join("| " + " | ".join(fmt(r.get(c, "")) for c in columns) + " |\n" for r in rows)
