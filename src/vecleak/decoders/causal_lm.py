@@ -54,9 +54,9 @@ class CausalLMBackbone(nn.Module):
         return cache
 
 
-def new_causal_lm_decoder(encoder_spec: dict[str, Any], *, source: str, num_prefix: int, max_length: int):
-    """An untrained :class:`InversionDecoder` on a pretrained causal LM."""
-    from vecleak.decoders.inversion_decoder import InversionDecoder
+def build_causal_lm_decoder(encoder_spec: dict[str, Any], *, source: str, num_prefix: int, max_length: int
+                            ) -> tuple[PrefixDecoder, TextCodec]:
+    """An untrained prefix decoder on a pretrained causal LM, with its tokenizer."""
     from vecleak.encoders.huggingface import load_hf_model
 
     tokenizer, lm = load_hf_model(resolve_source(source), causal_lm=True)
@@ -76,4 +76,4 @@ def new_causal_lm_decoder(encoder_spec: dict[str, Any], *, source: str, num_pref
         if name.endswith("lm_head.weight") and name not in config.frozen:
             if any(t.data_ptr() == p.data_ptr() for n, p in model.named_parameters() if n in config.frozen):
                 config.frozen[name] = tensor_digest(t)
-    return InversionDecoder(model, codec)
+    return model, codec

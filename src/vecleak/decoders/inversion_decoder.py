@@ -12,6 +12,7 @@ import torch
 
 from vecleak.data.atomic import atomic_write_bytes, atomic_write_text
 from vecleak.data.vectors import check_vectors
+from vecleak.decoders.causal_lm import build_causal_lm_decoder
 from vecleak.decoders.prefix_decoder import DecoderConfig, PrefixDecoder, build_bert_causal
 from vecleak.decoders.sources import load_bert_state, load_tokenizer, tensor_digest
 from vecleak.decoders.tokenization import TextCodec
@@ -49,11 +50,11 @@ class InversionDecoder:
         ``shape`` (``bert-causal`` only) builds a randomly initialised backbone of other sizes
         (see :class:`BertShape`) that keeps only ``source``'s tokenizer: for tests and ablations.
         """
+        if backbone == "hf-causal-lm":
+            return cls(*build_causal_lm_decoder(encoder_spec, source=source, num_prefix=num_prefix,
+                                                max_length=max_length))
         if backbone != "bert-causal":
-            from vecleak.decoders.causal_lm import new_causal_lm_decoder
-
-            return new_causal_lm_decoder(encoder_spec, source=source, num_prefix=num_prefix,
-                                         max_length=max_length)
+            raise CheckpointError(f"unknown decoder backbone '{backbone}'; use 'bert-causal' or 'hf-causal-lm'")
         config = DecoderConfig(encoder=dict(encoder_spec), backbone=backbone, backbone_source=source,
                                num_prefix=num_prefix, max_length=max_length, shape=shape)
         codec = TextCodec(load_tokenizer(source), max_length=max_length)
@@ -99,14 +100,8 @@ class InversionDecoder:
             state = load_file(str(w_path))
         except (SafetensorError, OSError, ValueError) as err:
             raise CheckpointError(f"{w_path}: corrupt or unreadable weights ({err}); re-train or re-download") from None
-        if config.backbone == "bert-causal":
-            decoder = cls.new(config.encoder, source=config.backbone_source, num_prefix=config.num_prefix,
-                              max_length=config.max_length, shape=config.shape)
-        else:
-            from vecleak.decoders.causal_lm import new_causal_lm_decoder
-
-            decoder = new_causal_lm_decoder(config.encoder, source=config.backbone_source,
-                                            num_prefix=config.num_prefix, max_length=config.max_length)
+        decoder = cls.new(config.encoder, backbone=config.backbone, source=config.backbone_source,
+                          num_prefix=config.num_prefix, max_length=config.max_length, shape=config.shape)
         for name, digest in config.frozen.items():
             if decoder.config.frozen.get(name) != digest:
                 raise CheckpointError(

@@ -92,8 +92,8 @@ class PrefixDecoder(nn.Module):
             mask: ``(b, n)`` 1 on real tokens, 0 on padding.
         """
         k = self.config.num_prefix
-        x = torch.cat([self.prefix_embeds(e).to(self.backbone.embed_tokens(ids).dtype),
-                       self.backbone.embed_tokens(ids)], dim=1)
+        tokens = self.backbone.embed_tokens(ids)
+        x = torch.cat([self.prefix_embeds(e).to(tokens.dtype), tokens], dim=1)
         hidden, _ = self.backbone(x)
         hidden = hidden[:, k:-1]                     # state after BOS..w_m predicts w_1..EOS
         targets, keep = ids[:, 1:], mask[:, 1:].bool()

@@ -57,10 +57,13 @@ class Encoder(ABC):
             return np.zeros((0, self.dim), dtype=np.float32)
         if show_progress is None:
             show_progress = len(texts) >= PROGRESS_THRESHOLD
+        # Batches of similar length waste little compute on padding; rows go back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        ordered = [texts[i] for i in order]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start, batch in _progress(_batches(texts, batch_size), len(texts), batch_size,
+        for start, batch in _progress(_batches(ordered, batch_size), len(texts), batch_size,
                                       f"encoding with {self.name}", show_progress):
-            out[start:start + len(batch)] = self._encode_batch(batch)
+            out[order[start:start + len(batch)]] = self._encode_batch(batch)
         return out
 
     def spec(self) -> dict[str, Any]:
