@@ -1,0 +1,3 @@
+from vecleak.cli.main import main
+
+main()
