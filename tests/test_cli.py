@@ -39,8 +39,9 @@ def test_attack_writes_results_with_contract_names(capsys, files, tiny_minilm_de
                    files / "train.txt", "--test", files / "test.txt", "--shots", 20, "--beams", 2, "--out", out)
     assert code == 0
     results = json.loads((out / "results.json").read_text())
-    for key in ("rouge_l", "bleu", "token_f1", "token_recall", "cosine"):
+    for key in ("rouge_l", "bleu", "token_f1", "token_recall"):
         assert 0.0 <= results[key] <= 1.0
+    assert -1.0 <= results["cosine"] <= 1.0  # an untrained decoder may land anywhere
     assert results["settings"]["shots"] == 20
     assert results["settings"]["victim_encoder"]["normalize"] is True
     rows = [json.loads(line) for line in (out / "reconstructions.jsonl").read_text().splitlines()]

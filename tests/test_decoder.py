@@ -70,7 +70,7 @@ def test_resume_reproduces_an_uninterrupted_run(tmp_path, sentences):
     straight = train_decoder(_tiny(), texts, emb, tmp_path / "a", valid_texts=texts[:4], valid_embeddings=emb[:4],
                              config=TrainingConfig(steps=8, **common))
     train_decoder(_tiny(), texts, emb, tmp_path / "b", valid_texts=texts[:4], valid_embeddings=emb[:4],
-                  config=TrainingConfig(steps=4, **common))
+                  config=TrainingConfig(steps=8, stop_at=4, **common))
     resumed = train_decoder(_tiny(), texts, emb, tmp_path / "b", valid_texts=texts[:4], valid_embeddings=emb[:4],
                             config=TrainingConfig(steps=8, **common), resume=True)
     for (k, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):

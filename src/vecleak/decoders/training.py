@@ -42,6 +42,8 @@ class TrainingConfig:
         eval_every: steps between validation (loss + greedy ROUGE-L on ``valid_decode`` texts).
         checkpoint_every: steps between checkpoints.
         max_minutes: stop (after a checkpoint) once this much wall time has passed in this run.
+        stop_at: stop (after a checkpoint) at this step, keeping the schedule of ``steps``:
+            train in chunks and ``resume``.
         bf16: bfloat16 autocast for the forward pass.
     """
 
@@ -57,6 +59,7 @@ class TrainingConfig:
     checkpoint_every: int = 500
     valid_decode: int = 100
     max_minutes: float | None = None
+    stop_at: int | None = None
     bf16: bool = True
     seed: int = 0
 
@@ -196,7 +199,8 @@ def train_decoder(
         if on_step:
             on_step(step, float(loss.detach()))
         elapsed = elapsed_before + time.monotonic() - t0
-        out_of_time = config.max_minutes is not None and time.monotonic() - t0 > config.max_minutes * 60
+        out_of_time = (config.max_minutes is not None and time.monotonic() - t0 > config.max_minutes * 60) \
+            or (config.stop_at is not None and step >= config.stop_at)
         if step % config.eval_every == 0 or step == config.steps or out_of_time:
             log({"step": step, "elapsed_s": round(elapsed, 1), "train_loss": running / max(1, running_n),
                  **evaluate()})
