@@ -42,11 +42,13 @@ class ALGENAttack:
         attacker: the attacker's encoder A (must match the decoder's recorded spec).
         aligner: any estimator with ``fit(X, Y)`` / ``transform(X)``; default ``Ridge("auto")``.
         num_beams: beam width; ``1`` is greedy decoding.
-        rerank: re-embed the beam's hypotheses with A and keep the closest.
+        rerank: re-embed the beam's hypotheses with A and keep the closest. Off by default:
+            measured, it raises own-space ROUGE-L (0.42 -> 0.45) but not that of few-shot
+            aligned vectors, whose target is itself off by the alignment error.
     """
 
     def __init__(self, decoder: InversionDecoder, attacker: Encoder, *, aligner: Any | None = None,
-                 num_beams: int = 4, rerank: bool = True) -> None:
+                 num_beams: int = 4, rerank: bool = False) -> None:
         check_compatible(decoder, attacker)
         self.decoder = decoder
         self.attacker = attacker
@@ -121,7 +123,7 @@ def check_compatible(decoder: InversionDecoder, attacker: Encoder) -> None:
 
 
 def build(decoder: str | InversionDecoder = "default", *, alpha: float | str = "auto", num_beams: int = 4,
-          rerank: bool = True) -> ALGENAttack:
+          rerank: bool = False) -> ALGENAttack:
     """ALGEN with vecleak's defaults: the shipped decoder, its attacker encoder, ridge with LOO α."""
     from vecleak.decoders.pretrained import load_decoder
     from vecleak.encoders.registry import load_encoder

@@ -21,7 +21,7 @@ METRIC_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "cosine")
 
 def attack_files(*, victim: str, train: str | os.PathLike[str], test: str | os.PathLike[str], shots: int,
                  out: str | os.PathLike[str], decoder: str = "default", alpha: float | str = "auto",
-                 beams: int = 4, rerank: bool = True, column: str = "text") -> tuple[dict[str, Any], list[dict]]:
+                 beams: int = 4, rerank: bool = False, column: str = "text") -> tuple[dict[str, Any], list[dict]]:
     """Run ALGEN from files and write ``out/results.json`` + ``out/reconstructions.jsonl``.
 
     Returns the results and the per-item rows. Every input is read and checked before
