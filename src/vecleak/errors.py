@@ -28,3 +28,7 @@ class UnknownEncoderError(VecleakError):
 
 class CheckpointError(VecleakError):
     """A checkpoint is missing, corrupt, or belongs to another encoder."""
+
+
+class UnknownLanguageError(InputError):
+    """A language code is not known to a language-distance source."""

@@ -1,0 +1,1 @@
+"""Language-similarity graphs for cross-lingual alignment (LAGO): distances, thresholds, edges."""
