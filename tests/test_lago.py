@@ -1,0 +1,127 @@
+"""LAGO solvers: equal to the literal algorithm, feasible, optimal against feasible points, ALGEN in the limits."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from vecleak.align import LAGO, Ridge
+from vecleak.align.lago_solvers import ieq_pdmm, ieq_pdmm_reference, objective, total_variation
+from vecleak.align.ridge import ridge_solve
+from vecleak.errors import InputError
+
+
+def problem(m: int = 12, n: int = 5, sizes=(6, 8, 20, 10), seed: int = 0):
+    """Languages share a true map up to a small per-language perturbation."""
+    rng = np.random.default_rng(seed)
+    W_true = rng.normal(size=(m, n))
+    Xs = [rng.normal(size=(b, m)) for b in sizes]
+    Ys = [X @ (W_true + 0.1 * rng.normal(size=(m, n))) + 0.01 * rng.normal(size=(len(X), n)) for X in Xs]
+    return Xs, Ys
+
+
+EDGES = [(0, 1), (1, 2), (2, 3), (0, 2)]
+
+
+@pytest.mark.parametrize("theta", [1.0, 0.7])
+@pytest.mark.parametrize("m", [12, 50])   # primal (2b >= m) and dual / Woodbury (2b < m) paths
+def test_fast_ieq_pdmm_equals_the_literal_algorithm(theta, m):
+    Xs, Ys = problem(m=m)
+    ref = ieq_pdmm_reference(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=60)
+    fast, _ = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=60, dtype="float64")
+    for a, b in zip(ref, fast):
+        np.testing.assert_allclose(b, a, atol=1e-10, rtol=0)
+
+
+def test_ieq_pdmm_converges_to_a_feasible_point_no_worse_than_feasible_alternatives():
+    Xs, Ys = problem()
+    eps, lam = 0.05, 0.01
+    Ws, hist = ieq_pdmm(Xs, Ys, EDGES, epsilon=eps, lam=lam, iterations=1500, dtype="float64")
+    # the constraint the signs are meant to enforce: max |W_i - W_j| <= eps on every edge
+    for i, j in EDGES:
+        assert np.abs(Ws[i] - Ws[j]).max() <= eps + 1e-4
+    assert hist.violation[-1] <= 1e-4 < hist.violation[0]
+    # per-language ridge violates it, so the constraint is active
+    ridge = [ridge_solve(X, Y, lam) for X, Y in zip(Xs, Ys)]
+    assert max(np.abs(ridge[i] - ridge[j]).max() for i, j in EDGES) > 5 * eps
+    # feasible alternatives: one shared map (pooled ridge), and per-language maps clipped into a box
+    pooled = ridge_solve(np.vstack(Xs), np.vstack(Ys), lam)
+    centre = np.mean(ridge, axis=0)
+    boxed = [centre + np.clip(W - centre, -eps / 2, eps / 2) for W in ridge]
+    f = objective(Xs, Ys, Ws, lam)
+    assert f <= objective(Xs, Ys, [pooled] * 4, lam) + 1e-6
+    assert f <= objective(Xs, Ys, boxed, lam) + 1e-6
+    # and it pays for the constraint: worse than the unconstrained optimum
+    assert f >= objective(Xs, Ys, ridge, lam) - 1e-9
+
+
+def test_ieq_pdmm_limits_give_per_language_ridge():
+    Xs, Ys = problem()
+    ridge = [ridge_solve(X, Y, 0.01) for X, Y in zip(Xs, Ys)]
+    for Ws in (ieq_pdmm(Xs, Ys, EDGES, epsilon=math.inf)[0], ieq_pdmm(Xs, Ys, [], epsilon=0.01)[0]):
+        for W, R in zip(Ws, ridge):
+            np.testing.assert_array_equal(W, R)
+    # a finite but loose box: the iteration itself converges to ridge
+    Ws, _ = ieq_pdmm(Xs, Ys, EDGES, epsilon=1e6, iterations=3000)
+    for W, R in zip(Ws, ridge):
+        np.testing.assert_allclose(W, R, atol=1e-6)
+
+
+def test_float32_agrees_with_float64():
+    Xs, Ys = problem(m=50)
+    a, _ = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, iterations=200, dtype="float64")
+    b, _ = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, iterations=200, dtype="float32")
+    scale = max(np.abs(w).max() for w in a)
+    assert max(np.abs(x - y).max() for x, y in zip(a, b)) < 1e-4 * scale
+
+
+def test_total_variation_limits_and_descent():
+    Xs, Ys = problem()
+    ridge = [ridge_solve(X, Y, 0.01) for X, Y in zip(Xs, Ys)]
+    for Ws in (total_variation(Xs, Ys, EDGES, eta=0.0)[0], total_variation(Xs, Ys, [], eta=0.5)[0]):
+        for W, R in zip(Ws, ridge):
+            np.testing.assert_array_equal(W, R)
+    Ws, hist = total_variation(Xs, Ys, EDGES, eta=0.5, step=0.002, iterations=400, dtype="float64")
+    assert hist.objective[-1] < hist.objective[0]
+    f = objective(Xs, Ys, Ws, 0.01, EDGES, eta=0.5)
+    assert f == pytest.approx(min(hist.objective), rel=0.01)
+    # the penalty pulls neighbours together
+    gap = lambda ws: sum(np.abs(ws[i] - ws[j]).sum() for i, j in EDGES)  # noqa: E731
+    assert gap(Ws) < 0.9 * gap(ridge)
+
+
+def test_lago_estimator_by_language_codes_and_as_aligner():
+    Xs, Ys = problem(sizes=(30, 30))
+    X = {"deu": Xs[0], "nld": Xs[1]}
+    Y = {"deu": Ys[0], "nld": Ys[1]}
+    lago = LAGO("ieq", edges=[("deu", "nld")], epsilon=0.02, iterations=800).fit(X, Y)
+    assert np.abs(lago.W_["deu"] - lago.W_["nld"]).max() <= 0.02 + 1e-3
+    assert lago.transform(X["deu"], lang="deu").shape == (30, 5)
+    free = LAGO("ieq", edges=[], epsilon=0.02).fit(X, Y)
+    np.testing.assert_allclose(free.W_["deu"], Ridge(alpha=0.01).fit(X["deu"], Y["deu"]).W_, atol=1e-6)
+    with pytest.raises(InputError, match="fra"):
+        LAGO("ieq", edges=[("deu", "fra")]).fit(X, Y)
+    with pytest.raises(InputError, match="epsilon"):
+        LAGO("ieq", edges=[("deu", "nld")], epsilon=0).fit(X, Y)
+    with pytest.raises(InputError, match="method"):
+        LAGO("admm").fit(X, Y)
+
+
+@pytest.mark.slow
+def test_ray_backend_matches_in_process_solvers():
+    ray = pytest.importorskip("ray")
+    Xs, Ys = problem(m=20, n=4)
+    X = {f"l{i}": x for i, x in enumerate(Xs)}
+    Y = {f"l{i}": y for i, y in enumerate(Ys)}
+    edges = [("l0", "l1"), ("l1", "l2"), ("l2", "l3"), ("l0", "l2")]
+    try:
+        for method in ("ieq", "tv"):
+            kw = dict(edges=edges, epsilon=0.05, eta=0.3, iterations=40, dtype="float64")
+            local = LAGO(method, **kw).fit(X, Y)
+            dist = LAGO(method, backend="ray", **kw).fit(X, Y)
+            for lang in X:
+                np.testing.assert_allclose(dist.W_[lang], local.W_[lang], atol=1e-6)
+    finally:
+        ray.shutdown()
