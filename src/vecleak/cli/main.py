@@ -59,25 +59,85 @@ def demo(
 
 @app.command()
 def attack(
-    train: Annotated[Path, typer.Option(help="Leaked pairs: texts (.txt/.csv/.tsv/.jsonl), optionally with 'embedding'.")],
-    test: Annotated[Path, typer.Option(help="Vectors to invert: .jsonl with text (+embedding), texts, or .npy/.parquet.")],
+    train: Annotated[list[str], typer.Option(help="Leaked pairs: texts (.txt/.csv/.tsv/.jsonl, optionally with "
+                                                  "'embedding'); LANG=FILE per language for cross-lingual runs.")],
+    test: Annotated[list[str], typer.Option(help="Vectors to invert: .jsonl with text (+embedding), texts, or "
+                                                 ".npy/.parquet; LANG=FILE per language.")],
     out: Annotated[Path, typer.Option(help="Output folder for results.json and reconstructions.jsonl.")],
     victim: Annotated[str, typer.Option(help="Victim encoder (minilm, use-multilingual, st:PATH, hf:PATH, file:PATH).")] = "use-multilingual",
-    shots: Annotated[int, typer.Option(help="How many leaked pairs to use (the first N of --train).")] = 100,
+    shots: Annotated[int, typer.Option(help="How many leaked pairs to use (the first N of --train, per language).")] = 100,
     decoder: Annotated[str, typer.Option(help="Decoder folder, or 'default' for the shipped one.")] = "default",
-    alpha: Annotated[str, typer.Option(help="Ridge strength: a number >= 0 or 'auto' (leave-one-out).")] = "auto",
+    align: Annotated[str, typer.Option(help="algen (ridge per language), lago-ieq or lago-tv (joint over a language graph).")] = "algen",
+    alpha: Annotated[str, typer.Option(help="ALGEN ridge strength: a number >= 0 or 'auto' (leave-one-out). "
+                                            "Cross-lingual ALGEN defaults to 0, the paper's pseudo-inverse.")] = "auto",
+    graph: Annotated[str, typer.Option(help="LAGO language graph: syntax (URIEL) or asjp (lexical LDND).")] = "syntax",
+    threshold: Annotated[Optional[float], typer.Option(help="Edge where distance < r (default: 0.45 syntax, 0.9 asjp).")] = None,
+    epsilon: Annotated[float, typer.Option(help="lago-ieq: max |W_i - W_j| on an edge.")] = 0.01,
+    eta: Annotated[float, typer.Option(help="lago-tv: total-variation penalty.")] = 0.01,
+    lam: Annotated[float, typer.Option("--lambda", help="LAGO ridge lambda of every language.")] = 0.01,
+    iterations: Annotated[int, typer.Option(min=1, help="LAGO solver iterations.")] = 500,
+    backend: Annotated[str, typer.Option(help="LAGO solver: local, or ray (one actor per language).")] = "local",
+    attacker_lang: Annotated[str, typer.Option(help="Language the attack model (decoder) was trained on.")] = "eng",
     beams: Annotated[int, typer.Option(min=1, help="Beam width (1 = greedy).")] = 4,
     rerank: Annotated[bool, typer.Option(help="Rerank beam hypotheses by re-embedding them (helps on exact "
                                                  "attacker vectors, not on few-shot aligned ones; see README).")] = False,
     column: Annotated[str, typer.Option(help="Text column of .csv/.tsv inputs.")] = "text",
 ) -> None:
-    """ALGEN few-shot inversion of victim vectors."""
-    from vecleak.cli.render import show_attack
-    from vecleak.recipes.run import attack_files
+    """Few-shot inversion of victim vectors: ALGEN, or LAGO across languages."""
+    from vecleak.cli.render import show_attack, show_cross_lingual
+    from vecleak.errors import InputError
 
-    results, rows = attack_files(victim=victim, train=train, test=test, shots=shots, decoder=decoder, out=out,
-                                 alpha=_alpha(alpha), beams=beams, rerank=rerank, column=column)
-    show_attack(_console(), results, rows, str(out), limit=5)
+    multi = any(_is_lang_file(v) for v in train + test)
+    if not multi and align == "algen":
+        if len(train) != 1 or len(test) != 1:
+            raise InputError("give one --train and one --test file, or LANG=FILE for each language")
+        from vecleak.recipes.run import attack_files
+
+        results, rows = attack_files(victim=victim, train=train[0], test=test[0], shots=shots, decoder=decoder,
+                                     out=out, alpha=_alpha(alpha), beams=beams, rerank=rerank, column=column)
+        show_attack(_console(), results, rows, str(out), limit=5)
+        return
+    from vecleak.recipes.lago import LagoConfig, cross_lingual_attack_files, parse_lang_files
+
+    config = LagoConfig(align=align, metric=graph, threshold=threshold, epsilon=epsilon, eta=eta, lam=lam,
+                        iterations=iterations, backend=backend, alpha=0.0 if alpha == "auto" else _alpha(alpha))
+    results, rows = cross_lingual_attack_files(
+        victim=victim, train=parse_lang_files(train, "--train"), test=parse_lang_files(test, "--test"), shots=shots,
+        out=out, config=config, decoder=decoder, beams=beams, attacker_language=attacker_lang, column=column)
+    show_cross_lingual(_console(), results, str(out))
+
+
+def _is_lang_file(value: str) -> bool:
+    lang, sep, _ = value.partition("=")
+    return bool(sep) and lang.strip().isalpha() and len(lang.strip()) <= 8
+
+
+@app.command()
+def graph(
+    langs: Annotated[str, typer.Option(help="Comma-separated ISO 639-3 codes, e.g. eng,deu,fra,nld,spa,ita,por.")] = "eng,deu,fra,nld,spa,ita,por",
+    metric: Annotated[str, typer.Option(help="syntax (URIEL, any language lang2vec knows) or asjp (lexical, shipped 7).")] = "syntax",
+    threshold: Annotated[Optional[float], typer.Option(help="Edge where distance < r (default: 0.45 syntax, 0.9 asjp).")] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Save a drawing of the graph (.png/.svg/.pdf).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Write the matrix and edges as JSON here.")] = None,
+) -> None:
+    """Print the language distance matrix and the edges a threshold keeps."""
+    import json
+
+    from vecleak.cli.render import show_graph
+    from vecleak.data.atomic import atomic_write_text
+    from vecleak.graphs.graph import build_graph
+
+    g = build_graph([x for x in langs.split(",") if x.strip()], metric=metric, threshold=threshold)
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        from vecleak.errors import InputError
+
+        raise InputError(f"--plot {plot}: use a .png, .svg or .pdf file name")
+    show_graph(_console(), g)
+    if out is not None:
+        atomic_write_text(out, json.dumps(g.to_dict(), indent=2) + "\n")
+    if plot is not None:
+        g.plot(plot)
+        _console().print(f"saved {plot}")
 
 
 @app.command("train-decoder")

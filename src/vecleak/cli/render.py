@@ -34,3 +34,39 @@ def show_attack(console: Console, results: dict[str, Any], rows: list[dict[str, 
     if "rouge_l" in results:
         console.print(metrics_table(results))
     console.print(f"wrote {out}/results.json and {out}/reconstructions.jsonl")
+
+
+def show_cross_lingual(console: Console, results: dict[str, Any], out: str) -> None:
+    per = results.get("per_language", {})
+    if per:
+        table = Table(title="per language")
+        table.add_column("lang")
+        keys = [k for k in METRICS if k in next(iter(per.values()))]
+        for key in keys:
+            table.add_column(key)
+        for lang, m in per.items():
+            table.add_row(lang, *(f"{m[k]:.3f}" for k in keys))
+        table.add_row("macro", *(f"{results[k]:.3f}" for k in keys), style="bold")
+        console.print(table)
+    if results.get("graph"):
+        edges = ", ".join("-".join(e) for e in results["graph"]["edges"]) or "none"
+        console.print(f"graph {results['graph']['metric']} r={results['graph']['threshold']:g}: {edges}")
+    if results.get("convergence"):
+        c = results["convergence"]
+        console.print(f"solver: {c['iterations']} iterations, {c['seconds']:.2f} s, "
+                      f"final violation {c['final_violation']:.2e}")
+    console.print(f"wrote {out}/results.json and {out}/reconstructions.jsonl")
+
+
+def show_graph(console: Console, graph: Any) -> None:
+    table = Table(title=f"{graph.metric} distance ({graph.definition})")
+    table.add_column("")
+    for lang in graph.languages:
+        table.add_column(lang)
+    A = graph.adjacency
+    for i, lang in enumerate(graph.languages):
+        table.add_row(lang, *(f"[bold]{d:.3f}[/bold]" if A[i, j] else f"{d:.3f}"
+                              for j, d in enumerate(graph.distances[i])))
+    console.print(table)
+    edges = ", ".join("-".join(e) for e in graph.edges) or "none"
+    console.print(f"edges (distance < {graph.threshold:g}): {edges}")

@@ -38,13 +38,12 @@ from __future__ import annotations
 
 import difflib
 import functools
-import importlib.util
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from vecleak.errors import UnknownLanguageError
+from vecleak.errors import InputError, UnknownLanguageError
 
 SYNTAX_DEFINITION: str = (
     "URIEL syntax features (103 S_*; lang2vec syntax_wals|syntax_sswl|syntax_ethnologue "
@@ -57,23 +56,28 @@ _EXAMPLES = "eng, deu, fra"
 
 
 def _features_file() -> Path:
-    """Path of URIEL's ``features.npz`` inside the installed ``lang2vec`` package."""
-    spec = importlib.util.find_spec("lang2vec")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
+    """Path of URIEL's ``features.npz`` inside the installed ``lang2vec`` distribution.
+
+    Found through the distribution's metadata, not ``find_spec``: the lang2vec wheel also
+    installs a ``bin/lang2vec.py`` script, which shadows the package in console scripts.
+    """
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution("lang2vec")
+    except metadata.PackageNotFoundError:
+        raise InputError(
             "syntax distances need the lang2vec package (URIEL data): pip install lang2vec==1.1.2"
-        )
-    for location in spec.submodule_search_locations:
-        path = Path(location) / "data" / "features.npz"
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
+        ) from None
+    path = Path(dist.locate_file("lang2vec/data/features.npz"))
+    if path.is_file():
+        return path
+    raise InputError(
         "lang2vec is installed but has no data/features.npz; reinstall it: "
         "pip install --force-reinstall lang2vec==1.1.2"
     )
 
 
-@functools.lru_cache(maxsize=1)
 def _syntax_table() -> tuple[dict[str, int], np.ndarray, frozenset[str], np.ndarray]:
     """(code -> row, unit-normalised union syntax vectors) for languages with any syntax
     data, every code URIEL lists (with or without syntax data), and per row the number

@@ -1,0 +1,113 @@
+"""``vecleak attack`` across languages (ALGEN / LAGO) and ``vecleak graph``, on real parallel STSb text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vecleak.cli.main import main
+from vecleak.decoders import InversionDecoder
+
+MULTI = Path(__file__).parent / "fixtures" / "stsb_multi"
+TINY = {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64, "max_positions": 64,
+        "dropout": 0.0}
+
+
+@pytest.fixture(scope="module")
+def tiny_decoder(tmp_path_factory, minilm):
+    path = tmp_path_factory.mktemp("dec")
+    InversionDecoder.new(minilm.spec(), shape=TINY, num_prefix=2, max_length=8).save(path)
+    return path
+
+
+@pytest.fixture()
+def lang_files(tmp_path):
+    """30 leaked pairs and 5 test sentences per language (disjoint rows)."""
+    out = {}
+    for lang in ("deu", "fra", "spa"):
+        lines = (MULTI / f"{lang}.txt").read_text(encoding="utf-8").splitlines()
+        (tmp_path / f"{lang}-train.txt").write_text("\n".join(lines[:30]) + "\n", encoding="utf-8")
+        (tmp_path / f"{lang}-test.txt").write_text("\n".join(lines[35:40]) + "\n", encoding="utf-8")
+        out[lang] = (tmp_path / f"{lang}-train.txt", tmp_path / f"{lang}-test.txt")
+    return out
+
+
+def _run(capsys, *args) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+def _lang_args(lang_files, test_langs=("deu", "fra")):
+    args = []
+    for lang, (train, _) in lang_files.items():
+        args += ["--train", f"{lang}={train}"]
+    for lang in test_langs:
+        args += ["--test", f"{lang}={lang_files[lang][1]}"]
+    return args
+
+
+@pytest.mark.parametrize("align", ["lago-ieq", "lago-tv", "algen"])
+def test_cross_lingual_attack_writes_macro_and_per_language(capsys, tmp_path, lang_files, tiny_decoder, align):
+    out = tmp_path / "out"
+    code, _, err = _run(capsys, "attack", "--align", align, "--victim", "minilm", "--decoder", tiny_decoder,
+                        "--shots", 20, "--beams", 1, "--graph", "syntax", "--threshold", 0.45,
+                        "--iterations", 50, "--out", out, *_lang_args(lang_files))
+    assert code == 0, err
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["per_language"]) == {"deu", "fra"}
+    for key in ("rouge_l", "bleu", "token_f1", "token_recall"):
+        assert 0.0 <= results["macro"][key] <= 1.0
+        mean = (results["per_language"]["deu"][key] + results["per_language"]["fra"][key]) / 2
+        assert results["macro"][key] == pytest.approx(mean)
+        assert results[key] == results["macro"][key]
+    assert results["settings"]["shots"] == 20 and results["settings"]["attacker_language"] == "eng"
+    rows = [json.loads(line) for line in (out / "reconstructions.jsonl").read_text().splitlines()]
+    assert [r["lang"] for r in rows] == ["deu"] * 5 + ["fra"] * 5
+    if align == "algen":
+        assert results["graph"] is None and results["settings"]["alignment"]["alpha"] == 0.0
+    else:
+        # syntax distances: fra-spa 0.409 < 0.45 < deu-fra 0.472, deu-spa 0.512
+        assert results["graph"]["edges"] == [["fra", "spa"]]
+        trace = json.loads((out / "convergence.json").read_text())
+        assert len(trace["change"]) == 50 and results["convergence"]["iterations"] == 50
+
+
+def _clean_failure(code, err, out, needle):
+    assert code == 2
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert needle in lines[0]
+    assert not out.exists()
+
+
+def test_cross_lingual_bad_input(capsys, tmp_path, lang_files, tiny_decoder):
+    out = tmp_path / "out"
+    deu_train, deu_test = lang_files["deu"]
+    base = ["attack", "--align", "lago-ieq", "--victim", "minilm", "--decoder", tiny_decoder, "--out", out]
+    code, _, err = _run(capsys, *base, "--train", f"dxu={deu_train}", "--test", f"dxu={deu_test}", "--shots", 5)
+    _clean_failure(code, err, out, "unknown language 'dxu'")
+    code, _, err = _run(capsys, *base, "--train", f"deu={deu_train}", "--test", f"fra={deu_test}", "--shots", 5)
+    _clean_failure(code, err, out, "fra have no --train pairs")
+    code, _, err = _run(capsys, *base, "--train", f"deu={deu_train}", "--test", f"deu={deu_test}", "--shots", 99)
+    _clean_failure(code, err, out, "--shots is 99")
+    code, _, err = _run(capsys, *base, "--graph", "asjp", "--train", f"deu={deu_train}", "--train",
+                        f"tur={deu_train}", "--test", f"deu={deu_test}", "--shots", 5)
+    _clean_failure(code, err, out, "use --metric syntax")
+
+
+def test_graph_command_prints_edges_and_saves_plot(capsys, tmp_path):
+    plot, out = tmp_path / "g.png", tmp_path / "g.json"
+    code, stdout, _ = _run(capsys, "graph", "--langs", "eng,deu,fra,nld,spa,ita,por", "--metric", "asjp",
+                           "--threshold", 0.7, "--plot", plot, "--out", out)
+    assert code == 0
+    graph = json.loads(out.read_text())
+    # LDND < 0.7: the Germanic triangle and three Romance pairs (see tests/test_graph_lexical.py)
+    assert sorted(map(tuple, graph["edges"])) == sorted([("eng", "deu"), ("eng", "nld"), ("deu", "nld"),
+                                                         ("spa", "ita"), ("spa", "por"), ("ita", "por")])
+    assert "eng-deu" in stdout.replace("\n", "") and plot.read_bytes()[:4] == b"\x89PNG"
+    code, _, err = _run(capsys, "graph", "--langs", "eng,fre", "--metric", "syntax")
+    assert code == 2 and "fra" in err and "Traceback" not in err
