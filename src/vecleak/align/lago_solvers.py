@@ -114,7 +114,7 @@ class _NodeSystems:
                 Xp[i, : len(X)] = X
             K = Xp @ Xp.transpose(0, 2, 1) + rho[:, None, None] * np.eye(b)
             L = np.linalg.solve(K, Xp)                                  # (k, b, m) = K⁻¹X
-            self.X = torch.from_numpy(Xp).to(dtype)
+            self.Xt = torch.from_numpy(Xp.transpose(0, 2, 1).copy()).to(dtype)
             self.L = torch.from_numpy(L).to(dtype)
             self.inv_rho = torch.from_numpy(1.0 / rho).to(dtype)[:, None, None]
         else:
@@ -126,10 +126,16 @@ class _NodeSystems:
                 Ms.append((V * inv) @ V.T)                          # pseudo-inverse when ρ = 0
             self.M = torch.from_numpy(np.stack(Ms)).to(dtype)
 
-    def solve(self, R: torch.Tensor) -> torch.Tensor:
+    def solve(self, R: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """``out ← (X_iᵀX_i + ρ_i I)⁻¹ R_i`` for all i; preallocated buffers keep the loop free of
+        large allocations (each would be a fresh mmap and page faults on every iteration)."""
         if self.dual:
-            return (R - self.X.transpose(1, 2) @ (self.L @ R)) * self.inv_rho
-        return self.M @ R
+            if not hasattr(self, "_tmp") or self._tmp.shape[2] != R.shape[2]:
+                self._tmp = torch.empty(self.L.shape[:2] + R.shape[2:], dtype=R.dtype)
+            torch.bmm(self.L, R, out=self._tmp)
+            torch.baddbmm(R, self.Xt, self._tmp, alpha=-1, out=out)
+            return out.mul_(self.inv_rho)
+        return torch.bmm(self.M, R, out=out)
 
 
 def _stack(arrays: Sequence[np.ndarray], dtype: torch.dtype) -> torch.Tensor:
@@ -184,17 +190,20 @@ def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarr
     P = torch.empty_like(p1)
     U = torch.zeros_like(C)
     S = torch.empty_like(C)
+    R = torch.empty_like(C)
+    nbr = torch.empty((k, C[0].numel()), dtype=tdt)
+    W, W_prev = torch.empty_like(C), torch.empty_like(C)
     hist = SolverHistory()
-    W_prev = None
     two_c_eps = 2 * c * epsilon
-    for _ in range(iterations):
+    for t in range(iterations):
         # S_i = ½ (Σ_e B_ie P_e + U_i), P = p1 − p2
         torch.sub(p1, p2, out=P)
         S.copy_(U)
         S.index_add_(0, I, P)
         S.index_add_(0, J, P, alpha=-1)
         S.mul_(0.5)
-        W = systems.solve(C - S)
+        W, W_prev = W_prev, W
+        systems.solve(torch.sub(C, S, out=R), out=W)
         for e, (i, j) in enumerate(pairs):
             torch.sub(W[i], W[j], out=D[e])
         if theta == 1:
@@ -205,18 +214,18 @@ def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarr
             new2 = (p2 - 2 * c * D - two_c_eps).abs_()
             p1.mul_(1 - theta).add_(new1, alpha=theta)
             p2.mul_(1 - theta).add_(new2, alpha=theta)
-        U.mul_(1 - 2 * theta).add_(torch.mm(DA_t, W.view(k, -1)).view(shape), alpha=-4 * c * theta)
+        torch.mm(DA_t, W.view(k, -1), out=nbr)
+        U.mul_(1 - 2 * theta).add_(nbr.view(shape), alpha=-4 * c * theta)
         excess = D.abs_().sub_(epsilon).clamp_(min=0)
         hist.violation.append(float(excess.max()))
         hist.primal_residual.append(float(torch.linalg.vector_norm(excess)))
-        hist.change.append(_rel_change(W, W_prev))
-        W_prev = W
+        hist.change.append(_rel_change(W, W_prev if t else None, R))
         if record_objective:
             hist.objective.append(objective(Xs, Ys, list(W.double().numpy()), lam))
         if tol > 0 and hist.change[-1] < tol and hist.violation[-1] < tol:
             break
     hist.seconds = time.perf_counter() - t0
-    return [w.double().numpy() for w in W_prev], hist
+    return [w.double().numpy() for w in W], hist
 
 
 def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
@@ -243,27 +252,41 @@ def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: n
     for i, (X, Y) in enumerate(zip(Xs, Ys)):
         Xp[i, : len(X)], Yp[i, : len(Y)] = X, Y
     X_t, Y_t = torch.from_numpy(Xp).to(tdt), torch.from_numpy(Yp).to(tdt)
-    Xt_t = X_t.transpose(1, 2)
+    Xt_t = X_t.transpose(1, 2).contiguous()
     I, J = torch.from_numpy(E[:, 0]), torch.from_numpy(E[:, 1])
+    pairs = E.tolist()
     W = _stack(Ws0, tdt)
+    resid = torch.empty_like(Y_t)
+    D = torch.empty((len(E),) + W.shape[1:], dtype=tdt)
+    sgn = torch.empty_like(D)
+    tv = torch.empty_like(W)
+    grad = torch.empty_like(W)
+    XtR = torch.empty_like(W)
     hist = SolverHistory()
     for t in range(iterations):
-        resid = Y_t - X_t @ W                                         # (k, b, n)
-        D = W[I] - W[J]
-        sgn = torch.sign(D)
-        tv = torch.zeros_like(W)
+        torch.baddbmm(Y_t, X_t, W, alpha=-1, out=resid)             # (k, b, n) Y − XW
+        for e, (i, j) in enumerate(pairs):
+            torch.sub(W[i], W[j], out=D[e])
+        torch.sign(D, out=sgn)
+        tv.zero_()
         tv.index_add_(0, I, sgn)
         tv.index_add_(0, J, sgn, alpha=-1)
         absD = D.abs_()
-        hist.objective.append(float(0.5 * (resid ** 2).sum() + 0.5 * lam * (W ** 2).sum() + eta * absD.sum()))
+        f = 0.5 * float(torch.sum(resid * resid)) + 0.5 * lam * float(torch.linalg.vector_norm(W)) ** 2 \
+            + eta * float(absD.sum())
+        if not math.isfinite(f):
+            raise InputError(f"total variation diverged at iteration {t + 1}; lower the step (now {step})")
+        hist.objective.append(f)
         hist.violation.append(float(absD.max()))
         hist.primal_residual.append(float(torch.linalg.vector_norm(absD)))
-        grad = -(Xt_t @ resid) + lam * W + eta * tv
-        W_new = W - (step / math.sqrt(t + 1)) * grad
-        hist.change.append(_rel_change(W_new, W))
-        W = W_new
-        if not torch.isfinite(W).all():
-            raise InputError(f"total variation diverged at iteration {t + 1}; lower the step (now {step})")
+        # grad = −Xᵀ(Y − XW) + λW + η Σ_j sign(W_i − W_j)
+        torch.bmm(Xt_t, resid, out=XtR)
+        torch.mul(W, lam, out=grad).sub_(XtR).add_(tv, alpha=eta)
+        a = step / math.sqrt(t + 1)
+        W.sub_(grad, alpha=a)
+        hist.change.append(a * float(torch.linalg.vector_norm(grad)) / max(float(torch.linalg.vector_norm(W)), 1e-30))
+    if not torch.isfinite(W).all():
+        raise InputError(f"total variation diverged; lower the step (now {step})")
     hist.seconds = time.perf_counter() - t0
     return [w.double().numpy() for w in W], hist
 
@@ -300,10 +323,12 @@ def ieq_pdmm_reference(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges
     return Ws
 
 
-def _rel_change(W: torch.Tensor, W_prev: torch.Tensor | None) -> float:
+def _rel_change(W: torch.Tensor, W_prev: torch.Tensor | None, buf: torch.Tensor | None = None) -> float:
+    """``‖W − W_prev‖_F / ‖W‖_F`` (``buf``: scratch of W's shape, to avoid an allocation)."""
     if W_prev is None:
         return 1.0
-    return float(torch.linalg.vector_norm(W - W_prev) / torch.linalg.vector_norm(W).clamp_min(1e-30))
+    diff = torch.sub(W, W_prev, out=buf) if buf is not None else W - W_prev
+    return float(torch.linalg.vector_norm(diff) / torch.linalg.vector_norm(W).clamp_min(1e-30))
 
 
 def _check_params(**params: float) -> None:

@@ -1,0 +1,196 @@
+"""LAGO vs ALGEN across languages (the LAGO paper's Figs. 4-7 setting), rerunnable.
+
+Victim: use-multilingual. Attack model: the shipped default decoder (English, MiniLM space).
+Languages deu fra nld spa ita por are attacked; eng is a graph node with its own pairs.
+Data: ../shared/data/stsb_multi_mt (7-way parallel). Leaked pairs: the first S rows of a
+seeded shuffle of the train split (the same rows in every language); test: 200 rows of the
+test split; the ε / η sweep uses 100 rows of the dev split, never the test sentences.
+
+    python benchmarks/lago_experiment.py --out benchmarks/results            # sweep + full grid
+    python benchmarks/lago_experiment.py --skip-sweep --epsilon 0.01 --eta 0.01
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from common import STSB, markdown_table, write_json
+from vecleak.align import LAGO, Ridge
+from vecleak.decoders import load_decoder
+from vecleak.encoders import encode_cached, load_encoder
+from vecleak.graphs.graph import build_graph
+from vecleak.recipes.algen import ALGENAttack
+
+CODES = {"eng": "en", "deu": "de", "fra": "fr", "nld": "nl", "spa": "es", "ita": "it", "por": "pt"}
+ATTACKED = ["deu", "fra", "nld", "spa", "ita", "por"]
+NODES = ["eng", *ATTACKED]
+
+
+def rows_of(lang: str, split: str) -> list[str]:
+    with open(STSB / f"stsb-{CODES[lang]}-{split}.csv", encoding="utf-8", newline="") as fh:
+        return [" ".join(r[0].split()) for r in csv.reader(fh)]
+
+
+def pick(n_rows: int, n: int, seed: int) -> list[int]:
+    idx = list(range(n_rows))
+    random.Random(seed).shuffle(idx)
+    return idx[:n]
+
+
+class Experiment:
+    """Embeddings computed once; each configuration only re-aligns and decodes."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.decoder = load_decoder(args.decoder)
+        self.attacker = load_encoder(self.decoder.encoder_spec["name"])
+        self.victim = load_encoder("use-multilingual")
+        n_train = len(rows_of("eng", "train"))
+        train_idx = pick(n_train, max(args.shots), seed=0)
+        test_idx = pick(len(rows_of("eng", "test")), args.n_test, seed=1)
+        dev_idx = pick(len(rows_of("eng", "dev")), args.n_dev, seed=2)
+        self.leaked, self.test, self.dev = {}, {}, {}
+        for lang in NODES:
+            train_rows, test_rows, dev_rows = rows_of(lang, "train"), rows_of(lang, "test"), rows_of(lang, "dev")
+            texts = [train_rows[i] for i in train_idx]
+            self.leaked[lang] = (texts, encode_cached(self.victim, texts, args.cache),
+                                 encode_cached(self.attacker, texts, args.cache))
+            for store, rows, idx in ((self.test, test_rows, test_idx), (self.dev, dev_rows, dev_idx)):
+                texts = [rows[i] for i in idx]
+                store[lang] = (texts, encode_cached(self.victim, texts, args.cache),
+                               encode_cached(self.attacker, texts, args.cache))
+
+    def aligners(self, method: str, shots: int, graph: str | None, epsilon: float, eta: float) -> tuple[dict, dict]:
+        X = {lang: self.leaked[lang][1][:shots] for lang in NODES}
+        Y = {lang: self.leaked[lang][2][:shots] for lang in NODES}
+        if method in ("algen", "algen+lambda"):
+            alpha = 0.0 if method == "algen" else self.args.lam
+            return {lang: Ridge(alpha=alpha).fit(X[lang], Y[lang]) for lang in NODES}, {}
+        g = build_graph(NODES, metric=graph)
+        lago = LAGO("ieq" if method == "lago-ieq" else "tv", edges=g.edges, epsilon=epsilon, eta=eta,
+                    lam=self.args.lam, iterations=self.args.iterations).fit(X, Y)
+        h = lago.history_
+        info = {"edges": len(g.edges), "solve_s": round(h.seconds, 2), "final_violation": h.violation[-1]}
+        return {lang: lago.for_language(lang) for lang in NODES}, info
+
+    def run(self, method: str, shots: int, graph: str | None, epsilon: float, eta: float, split: str) -> dict:
+        data = self.test if split == "test" else self.dev
+        aligners, info = self.aligners(method, shots, graph, epsilon, eta)
+        per = {}
+        for lang in ATTACKED:
+            texts, X, Y = data[lang]
+            attack = ALGENAttack(self.decoder, self.attacker, aligner=aligners[lang], num_beams=self.args.beams)
+            inv = attack.invert(X)
+            m = attack.evaluate(inv, texts, Y)
+            per[lang] = {k: m[k] for k in ("rouge_l", "bleu", "token_f1", "cosine", "aligned_cosine")}
+        macro = {k: float(np.mean([p[k] for p in per.values()])) for k in next(iter(per.values()))}
+        return {"method": method, "graph": graph or "-", "shots": shots, "epsilon": epsilon, "eta": eta,
+                "split": split, **macro, "per_language": per, **info}
+
+
+def decoder_id(name: str) -> dict:
+    """Which decoder produced the numbers: its folder and the SHA-256 of its weights."""
+    import hashlib
+
+    from vecleak.decoders.pretrained import DEFAULT_DECODER_DIR
+
+    folder = DEFAULT_DECODER_DIR if name == "default" else Path(name)
+    weights = folder / "model.safetensors"
+    return {"folder": str(folder), "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()}
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5), sharex=True)
+    labels = sorted({(r["method"], r["graph"]) for r in rows})
+    for ax, lang in zip(axes.ravel(), ATTACKED):
+        for method, graph in labels:
+            sel = sorted((r for r in rows if r["method"] == method and r["graph"] == graph), key=lambda r: r["shots"])
+            ax.plot([r["shots"] for r in sel], [100 * r["per_language"][lang]["rouge_l"] for r in sel], marker="o",
+                    label=method if graph == "-" else f"{method} ({graph})")
+        ax.set_xscale("log")
+        ax.set_title(lang)
+        ax.set_xlabel("leaked pairs per language")
+        ax.set_ylabel("ROUGE-L (%)")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle("use-multilingual victim -> MiniLM attack model (English decoder), STSb test")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--decoder", default="default")
+    ap.add_argument("--shots", nargs="+", type=int, default=[10, 100, 300, 1000])
+    ap.add_argument("--n-test", type=int, default=200)
+    ap.add_argument("--n-dev", type=int, default=100)
+    ap.add_argument("--beams", type=int, default=1)
+    ap.add_argument("--lam", type=float, default=0.01)
+    ap.add_argument("--iterations", type=int, default=500)
+    ap.add_argument("--epsilon", type=float, default=None, help="skip the ε sweep and use this")
+    ap.add_argument("--eta", type=float, default=None, help="skip the η sweep and use this")
+    ap.add_argument("--sweep-shots", type=int, default=10)
+    ap.add_argument("--grid", nargs="+", type=float, default=[0.001, 0.01, 0.1, 1.0])
+    ap.add_argument("--cache", default=".vecleak-cache")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    exp = Experiment(args)
+    print(f"embedded in {time.monotonic() - t0:.0f} s", flush=True)
+
+    sweep = []
+    best = {}
+    for method, key, fixed in (("lago-ieq", "epsilon", args.epsilon), ("lago-tv", "eta", args.eta)):
+        for graph in ("syntax", "asjp"):
+            if fixed is not None:
+                best[(method, graph)] = fixed
+                continue
+            for value in args.grid:
+                r = exp.run(method, args.sweep_shots, graph, value if key == "epsilon" else 0.01,
+                            value if key == "eta" else 0.01, "dev")
+                sweep.append(r)
+                print(f"dev {method} {graph} {key}={value}: rouge_l {r['rouge_l']:.4f} cos {r['cosine']:.4f}", flush=True)
+            scored = [r for r in sweep if r["method"] == method and r["graph"] == graph]
+            best[(method, graph)] = max(scored, key=lambda r: (r["rouge_l"], r["cosine"]))[key]
+    rows = []
+    for shots in args.shots:
+        for method, graph in (("algen", None), ("algen+lambda", None), ("lago-ieq", "syntax"), ("lago-ieq", "asjp"),
+                              ("lago-tv", "syntax"), ("lago-tv", "asjp")):
+            eps = best.get((method, graph), 0.01) if method == "lago-ieq" else 0.01
+            eta = best.get((method, graph), 0.01) if method == "lago-tv" else 0.01
+            r = exp.run(method, shots, graph, eps, eta, "test")
+            rows.append(r)
+            print(f"test {method} {graph} shots={shots}: rouge_l {r['rouge_l']:.4f} cos {r['cosine']:.4f} "
+                  f"aligned {r['aligned_cosine']:.4f} ({time.monotonic() - t0:.0f} s)", flush=True)
+            write_json(out / "lago_experiment.json", {"sweep": sweep, "test": rows, "best": {
+                f"{m}/{g}": v for (m, g), v in best.items()}, "settings": vars(args), "decoder": decoder_id(args.decoder)})
+    cols = ["method", "graph", "shots", "epsilon", "eta", "rouge_l", "bleu", "token_f1", "cosine", "aligned_cosine"]
+    md = ["# LAGO vs ALGEN, use-multilingual victim, MiniLM attack model (macro over deu fra nld spa ita por)\n",
+          f"beams={args.beams}, n_test={args.n_test} per language, λ={args.lam}, {args.iterations} iterations; "
+          f"best ε/η on dev ({args.sweep_shots} shots): " + ", ".join(f"{m}/{g}={v}" for (m, g), v in best.items()),
+          "\n## test\n", markdown_table(rows, cols)]
+    if sweep:
+        md += ["\n## dev sweep\n", markdown_table(sweep, cols)]
+    (out / "lago_experiment.md").write_text("\n".join(md), encoding="utf-8")
+    plot(rows, out / "lago_rouge_vs_shots.png")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
