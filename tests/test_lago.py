@@ -118,7 +118,7 @@ def test_ray_backend_matches_in_process_solvers():
     edges = [("l0", "l1"), ("l1", "l2"), ("l2", "l3"), ("l0", "l2")]
     try:
         for method in ("ieq", "tv"):
-            kw = dict(edges=edges, epsilon=0.05, eta=0.3, iterations=40, dtype="float64")
+            kw = dict(edges=edges, epsilon=0.05, eta=0.3, iterations=25, dtype="float64")
             local = LAGO(method, **kw).fit(X, Y)
             dist = LAGO(method, backend="ray", **kw).fit(X, Y)
             for lang in X:

@@ -1,0 +1,150 @@
+"""Defenses by name: ``none``, ``purmech``, ``lapmech``, ``gaussian``, ``dp-gaussian``,
+``rotation``, ``shuffle``, ``pca``, ``quantize``, or a trained-defense folder.
+
+A factory is any callable taking keyword arguments and returning a :class:`Defense`; its
+signature says what it takes. :func:`load_defense` passes ``epsilon`` only to factories with an
+``epsilon`` parameter (and requires it there), ``seed`` only to those with a ``seed`` parameter
+(deterministic defenses ignore it, so one seed can be passed to every defense in a sweep), and
+refuses other parameters the factory does not name.
+
+Registry defaults: ``gaussian`` has ``sigma=0.1`` (per coordinate on unit vectors; expected
+``cos(out, x) ≈ 1/sqrt(1 + 0.01 d)``, ≈ 0.40 at d = 512); ``pca`` has ``n_components=64``;
+``quantize`` has ``mode="int8"``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from vecleak.defenses.base import Defense
+from vecleak.defenses.ldp import LapMech, PurMech
+from vecleak.defenses.noise import DPGaussian, Gaussian
+from vecleak.defenses.transforms import PCA, Identity, Quantize, Rotation, Shuffle
+from vecleak.errors import InputError
+
+#: The ε grid a defense sweep uses unless told otherwise.
+DEFAULT_EPSILONS = (1.0, 4.0, 8.0, 12.0)
+#: The file that marks a folder as a trained defense.
+TRAINED_DEFENSE_FILE = "defense.json"
+
+_DEFENSES: dict[str, Callable[..., Defense]] = {}
+
+
+def register_defense(name: str, factory: Callable[..., Defense]) -> None:
+    """Add a named defense; names are unique (a second registration is an :class:`InputError`)."""
+    if not isinstance(name, str) or not name.strip() or name != name.strip():
+        raise InputError(f"a defense name must be a non-empty string without surrounding spaces, got {name!r}")
+    if not callable(factory):
+        raise InputError(f"the factory for defense '{name}' must be callable, got {type(factory).__name__}")
+    if name in _DEFENSES:
+        raise InputError(f"defense name '{name}' is already registered; pick another name")
+    _DEFENSES[name] = factory
+
+
+def defense_names() -> list[str]:
+    """The registered names, sorted."""
+    return sorted(_DEFENSES)
+
+
+def needs_epsilon(name: str) -> bool:
+    """Whether the named defense takes (and requires) ``epsilon``."""
+    return "epsilon" in _parameters(_factory(name))[0]
+
+
+def load_defense(name: str, *, epsilon: float | None = None, seed: int | None = None, **params: Any) -> Defense:
+    """Build the defense ``name`` (a registered name or a trained-defense folder).
+
+    Args:
+        name: a registered name (see :func:`defense_names`) or a folder with ``defense.json``.
+        epsilon: privacy parameter; required by ``purmech``, ``lapmech``, ``dp-gaussian`` and
+            refused by defenses without one.
+        seed: seed of a random defense (or the key of rotation/shuffle); ignored by deterministic ones.
+        **params: the defense's other parameters, e.g. ``sigma``, ``n_components``, ``mode``, ``delta``.
+    """
+    if not isinstance(name, str):
+        raise InputError(f"a defense name must be a string, got {type(name).__name__}")
+    key = name.strip()
+    if key not in _DEFENSES and (os.sep in key or "/" in key or Path(key).is_dir()):
+        return load_trained_defense(key)
+    factory = _factory(key)
+    accepted, open_ended = _parameters(factory)
+    if "epsilon" in accepted:
+        if epsilon is None:
+            raise InputError(
+                f"--epsilon is required for {key}; e.g. one of {', '.join(f'{e:g}' for e in DEFAULT_EPSILONS)}"
+            )
+        params["epsilon"] = epsilon
+    elif epsilon is not None:
+        with_eps = ", ".join(n for n in defense_names() if needs_epsilon(n))
+        hint = "; use dp-gaussian for noise calibrated to epsilon" if key == "gaussian" else ""
+        raise InputError(f"{key} takes no epsilon; drop --epsilon (defenses with one: {with_eps}){hint}")
+    if "seed" in accepted:
+        params["seed"] = seed
+    unknown = sorted(set(params) - accepted) if not open_ended else []
+    if unknown:
+        takes = ", ".join(sorted(accepted - {"epsilon", "seed"})) or "no other parameters"
+        raise InputError(f"{key} takes no parameter {', '.join(map(repr, unknown))}; it takes: {takes}")
+    return factory(**params)
+
+
+def load_trained_defense(path: str | os.PathLike[str]) -> Defense:
+    """Load a trained defense (e.g. a future Eguard projector) from a folder with ``defense.json``.
+
+    Hook for trained defenses: no format is defined yet, so this raises :class:`InputError`
+    for every folder, naming what is missing or that loading is not implemented.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError(
+            f"no trained defense found in {folder}: no such folder; give a defense name "
+            f"({', '.join(defense_names())}) or a folder with {TRAINED_DEFENSE_FILE}"
+        )
+    if not (folder / TRAINED_DEFENSE_FILE).is_file():
+        raise InputError(
+            f"no trained defense found in {folder} (no {TRAINED_DEFENSE_FILE}); train one first or give a "
+            f"defense name ({', '.join(defense_names())})"
+        )
+    raise InputError(
+        f"{folder}: loading trained defenses ({TRAINED_DEFENSE_FILE}) is not supported in this version; "
+        "use a built-in defense"
+    )
+
+
+def _factory(name: str) -> Callable[..., Defense]:
+    if name in _DEFENSES:
+        return _DEFENSES[name]
+    close = difflib.get_close_matches(name, defense_names(), n=2)
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    raise InputError(f"unknown defense '{name}'{hint}; use one of {', '.join(defense_names())}, or a trained-defense folder")
+
+
+def _parameters(factory: Callable[..., Defense]) -> tuple[set[str], bool]:
+    """Keyword parameter names of ``factory``, and whether it also takes ``**kwargs``."""
+    sig = inspect.signature(factory)
+    names = {p.name for p in sig.parameters.values()
+             if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    return names, any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+
+
+def _gaussian(*, sigma: float = 0.1, seed: int | None = None) -> Defense:
+    return Gaussian(sigma=sigma, seed=seed)
+
+
+def _pca(*, n_components: int = 64) -> Defense:
+    return PCA(n_components=n_components)
+
+
+register_defense("none", Identity)
+register_defense("purmech", PurMech)
+register_defense("lapmech", LapMech)
+register_defense("gaussian", _gaussian)
+register_defense("dp-gaussian", DPGaussian)
+register_defense("rotation", Rotation)
+register_defense("shuffle", Shuffle)
+register_defense("pca", _pca)
+register_defense("quantize", Quantize)
