@@ -140,6 +140,59 @@ def graph(
         _console().print(f"saved {plot}")
 
 
+@app.command("evaluate-defense")
+def evaluate_defense_cmd(
+    train: Annotated[Path, typer.Option(help="Leaked pairs (texts): the attacker sees their defended vectors.")],
+    test: Annotated[Path, typer.Option(help="Texts whose defended vectors the attacker inverts (scored).")],
+    out: Annotated[Path, typer.Option(help="Output folder for results.json and reconstructions.jsonl.")],
+    defense: Annotated[str, typer.Option(help="none, purmech, lapmech, gaussian, dp-gaussian, rotation, shuffle, "
+                                              "pca, quantize, or a trained-defense folder.")] = "none",
+    epsilon: Annotated[Optional[float], typer.Option(help="Privacy parameter of purmech / lapmech / dp-gaussian.")] = None,
+    victim: Annotated[str, typer.Option(help="Victim encoder.")] = "use-multilingual",
+    shots: Annotated[int, typer.Option(help="Leaked pairs used for alignment.")] = 100,
+    attacker: Annotated[str, typer.Option(help="fewshot (ALGEN on defended vectors) or adaptive (also fine-tunes "
+                                               "its decoder on defended vectors of its own corpus).")] = "fewshot",
+    aux: Annotated[Optional[Path], typer.Option(help="Adaptive attacker's own corpus (default: 2,000 shipped "
+                                                     "Tatoeba English sentences).")] = None,
+    aux_size: Annotated[int, typer.Option(help="Texts of --aux the adaptive attacker queries.")] = 1000,
+    adapt_steps: Annotated[int, typer.Option(help="Adaptive fine-tuning steps (batch 32).")] = 60,
+    seed: Annotated[int, typer.Option(help="Seed of the defense's randomness and of fine-tuning.")] = 0,
+    param: Annotated[Optional[list[str]], typer.Option(help="Other defense parameters, KEY=VALUE (sigma=0.1, "
+                                                            "n_components=64, mode=binary).")] = None,
+    decoder: Annotated[str, typer.Option(help="Decoder folder, or 'default'.")] = "default",
+    beams: Annotated[int, typer.Option(min=1, help="Beam width (1 = greedy).")] = 4,
+) -> None:
+    """Attack defended vectors: how much text still leaks through a defense."""
+    from vecleak.cli.render import show_attack
+    from vecleak.recipes.defense_eval import evaluate_defense
+
+    results, rows = evaluate_defense(victim=victim, defense=defense, epsilon=epsilon, shots=shots, train=train,
+                                     test=test, out=out, attacker=attacker, aux=aux, aux_size=aux_size,
+                                     adapt_steps=adapt_steps, seed=seed, decoder=decoder, beams=beams,
+                                     defense_params=_params(param))
+    show_attack(_console(), results, rows, str(out), limit=5)
+
+
+def _params(items: Optional[list[str]]) -> dict:
+    """``["sigma=0.1", "mode=binary"]`` -> ``{"sigma": 0.1, "mode": "binary"}`` (numbers parsed)."""
+    from vecleak.errors import InputError
+
+    params: dict = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--param '{item}': give KEY=VALUE, e.g. --param sigma=0.1")
+        for cast in (int, float):
+            try:
+                params[key.strip().replace("-", "_")] = cast(value)
+                break
+            except ValueError:
+                continue
+        else:
+            params[key.strip().replace("-", "_")] = value.strip()
+    return params
+
+
 @app.command("train-decoder")
 def train_decoder_cmd(
     corpus: Annotated[list[Path], typer.Option(help="Training texts (repeatable).")],

@@ -1,0 +1,86 @@
+"""``vecleak evaluate-defense``: contract names, linear defenses undone by ALGEN, noise that is not."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vecleak.cli.main import main
+from vecleak.decoders import InversionDecoder
+
+TINY = {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64, "max_positions": 64,
+        "dropout": 0.0}
+
+
+@pytest.fixture(scope="module")
+def tiny_decoder(tmp_path_factory, minilm):
+    path = tmp_path_factory.mktemp("dec")
+    InversionDecoder.new(minilm.spec(), shape=TINY, num_prefix=2, max_length=8).save(path)
+    return path
+
+
+@pytest.fixture()
+def files(tmp_path, sentences):
+    (tmp_path / "train.txt").write_text("\n".join(sentences[:30]) + "\n", encoding="utf-8")
+    (tmp_path / "test.txt").write_text("\n".join(sentences[30:40]) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def _run(capsys, *args) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    return exit_info.value.code, capsys.readouterr().err
+
+
+def _evaluate(capsys, files, decoder, name, *extra):
+    out = files / f"out-{name}"
+    code, err = _run(capsys, "evaluate-defense", "--victim", "minilm", "--decoder", decoder, "--defense", name,
+                     "--shots", 30, "--beams", 1, "--train", files / "train.txt", "--test", files / "test.txt",
+                     "--out", out, *extra)
+    assert code == 0, err
+    return json.loads((out / "results.json").read_text())
+
+
+def test_rotation_is_undone_by_alignment_but_ldp_noise_is_not(capsys, files, tiny_decoder):
+    none = _evaluate(capsys, files, tiny_decoder, "none")
+    rotation = _evaluate(capsys, files, tiny_decoder, "rotation", "--seed", 3)
+    shuffle = _evaluate(capsys, files, tiny_decoder, "shuffle", "--seed", 3)
+    purmech = _evaluate(capsys, files, tiny_decoder, "purmech", "--epsilon", 1)
+    for r in (none, rotation, purmech):
+        for key in ("rouge_l", "bleu", "token_f1", "token_recall"):
+            assert 0.0 <= r[key] <= 1.0
+        assert {"guess", "rouge_l"} <= set(r["chance"])
+    # ridge is rotation-equivariant: XR (RᵀW) = XW, so the aligned vectors are the same
+    assert rotation["aligned_cosine"] == pytest.approx(none["aligned_cosine"], abs=1e-4)
+    assert shuffle["aligned_cosine"] == pytest.approx(none["aligned_cosine"], abs=1e-4)
+    assert rotation["settings"]["defense"] == {"name": "rotation", "seed": 3}
+    # PurMech at ε = 1 keeps cos(out, x) ≈ ε/(d−2): almost nothing left to align
+    assert purmech["aligned_cosine"] < none["aligned_cosine"] - 0.2
+    assert purmech["settings"]["defense"]["epsilon"] == 1.0
+
+
+def test_defense_bad_input(capsys, files, tiny_decoder):
+    base = ["evaluate-defense", "--victim", "minilm", "--decoder", tiny_decoder, "--shots", 5,
+            "--train", files / "train.txt", "--test", files / "test.txt"]
+    for extra, needle in ((["--defense", "purmech"], "epsilon"),
+                          (["--defense", "purmech", "--epsilon", "-1"], "epsilon must be"),
+                          (["--defense", "purmesh", "--epsilon", "1"], "purmech"),
+                          (["--defense", "none", "--attacker", "oracle"], "--attacker"),
+                          (["--defense", "pca", "--param", "n_components"], "KEY=VALUE")):
+        out = files / "out"
+        code, err = _run(capsys, *base, "--out", out, *extra)
+        assert code == 2 and "Traceback" not in err, err
+        lines = [line for line in err.strip().splitlines() if line.strip()]
+        assert len(lines) == 1 and needle in lines[0], err
+        assert not out.exists()
+
+
+@pytest.mark.slow
+def test_adaptive_attacker_fine_tunes_on_defended_aux_vectors(capsys, files, tiny_decoder, sentences):
+    aux = files / "aux.txt"
+    aux.write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    r = _evaluate(capsys, files, tiny_decoder, "gaussian", "--param", "sigma=0.05", "--attacker", "adaptive",
+                  "--aux", aux, "--aux-size", 40, "--adapt-steps", 2)
+    assert r["settings"]["attacker"] == "adaptive" and r["settings"]["aux_size"] == 40
+    assert r["settings"]["adapt_steps"] == 2 and r["settings"]["defense"]["sigma"] == 0.05
