@@ -193,6 +193,34 @@ def _params(items: Optional[list[str]]) -> dict:
     return params
 
 
+@app.command()
+def utility(
+    out: Annotated[Path, typer.Option(help="Output folder for results.json.")],
+    encoder: Annotated[str, typer.Option(help="Encoder whose (defended) embeddings the task uses.")] = "minilm",
+    task: Annotated[str, typer.Option(help="sst2, snli, msrp, stsb, or wikiqa (needs --data-dir).")] = "sst2",
+    defense: Annotated[str, typer.Option(help="Defense name (see evaluate-defense), or 'none'.")] = "none",
+    epsilon: Annotated[Optional[float], typer.Option(help="Privacy parameter of purmech / lapmech / dp-gaussian.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the defense and of the head's held-out split.")] = 0,
+    param: Annotated[Optional[list[str]], typer.Option(help="Other defense parameters, KEY=VALUE.")] = None,
+    lang: Annotated[str, typer.Option(help="STSb language (en de fr nl es it pt).")] = "en",
+    limit: Annotated[Optional[int], typer.Option(help="Use only the first N examples of each split.")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option(help="Read the task from this folder instead of the shipped copy.")] = None,
+    cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
+) -> None:
+    """Downstream utility of (defended) embeddings: score, undefended score and their ratio."""
+    from vecleak.cli.render import show_utility
+    from vecleak.defenses import load_defense
+    from vecleak.encoders.registry import load_encoder
+    from vecleak.recipes.io import write_results
+    from vecleak.utility import evaluate_utility
+
+    mech = None if defense == "none" else load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))
+    results = evaluate_utility(load_encoder(encoder), task, defense=mech, cache_dir=cache, seed=seed, limit=limit,
+                               lang=lang, data_dir=data_dir)
+    write_results(out, results)
+    show_utility(_console(), results, str(out))
+
+
 @app.command("train-decoder")
 def train_decoder_cmd(
     corpus: Annotated[list[Path], typer.Option(help="Training texts (repeatable).")],

@@ -70,3 +70,15 @@ def show_graph(console: Console, graph: Any) -> None:
     console.print(table)
     edges = ", ".join("-".join(e) for e in graph.edges) or "none"
     console.print(f"edges (distance < {graph.threshold:g}): {edges}")
+
+
+def show_utility(console: Console, results: dict[str, Any], out: str) -> None:
+    table = Table(title=f"{results['task']} ({results['metric']})")
+    for col in ("defense", "score", "undefended", "relative utility"):
+        table.add_column(col)
+    defense = results.get("defense") or "none"
+    name = ", ".join(f"{k}={v}" for k, v in defense.items() if v is not None) if isinstance(defense, dict) else defense
+    table.add_row(name, f"{results['score']:.3f}", f"{results['undefended_score']:.3f}",
+                  f"{results['relative_utility']:.1%}")
+    console.print(table)
+    console.print(f"wrote {out}/results.json")

@@ -123,7 +123,7 @@ def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorT
         "n_test": extra.get("n_queries", len(data.test)),
         "lang": data.lang,
         "encoder": encoder.spec(),
-        "defense": None if defense is None else type(defense).__name__,
+        "defense": None if defense is None else (defense.spec() if hasattr(defense, "spec") else type(defense).__name__),
         "seed": seed,
         "source": data.source,
     }

@@ -1,0 +1,39 @@
+"""``vecleak utility``: the contract's keys, and what cosine-preserving maps keep."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vecleak.cli.main import main
+
+
+def _run(capsys, *args) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    return exit_info.value.code, capsys.readouterr().err
+
+
+def test_utility_rotation_keeps_stsb_exactly_and_quantization_nearly(capsys, tmp_path, minilm):
+    results = {}
+    for name in ("rotation", "quantize"):
+        out = tmp_path / name
+        code, err = _run(capsys, "utility", "--encoder", "minilm", "--task", "stsb", "--limit", 150,
+                         "--defense", name, "--seed", 1, "--out", out, "--cache", tmp_path / "cache")
+        assert code == 0, err
+        results[name] = json.loads((out / "results.json").read_text())
+    rot = results["rotation"]
+    assert {"score", "undefended_score", "relative_utility"} <= set(rot)
+    assert rot["undefended_score"] > 0.6                       # MiniLM on STSb: Spearman ~0.8
+    assert rot["relative_utility"] == pytest.approx(1.0, abs=1e-6)   # orthogonal maps keep every cosine
+    assert 0.97 < results["quantize"]["relative_utility"] <= 1.01     # int8 rounding barely moves cosines
+    assert rot["defense"]["name"] == "rotation"
+
+
+def test_utility_bad_input(capsys, tmp_path):
+    for args, needle in ((["--defense", "lapmech"], "epsilon"), (["--task", "sst3"], "sst2")):
+        out = tmp_path / "out"
+        code, err = _run(capsys, "utility", "--out", out, *args)
+        assert code == 2 and "Traceback" not in err and needle in err, err
+        assert not out.exists()
