@@ -76,6 +76,15 @@ def test_cross_lingual_attack_writes_macro_and_per_language(capsys, tmp_path, la
         assert len(trace["change"]) == 50 and results["convergence"]["iterations"] == 50
 
 
+def test_graph_without_edges_is_per_language_ridge(capsys, tmp_path, lang_files, tiny_decoder):
+    out = tmp_path / "out"
+    code, stdout, err = _run(capsys, "attack", "--align", "lago-ieq", "--victim", "minilm", "--decoder", tiny_decoder,
+                             "--shots", 20, "--beams", 1, "--threshold", 0.1, "--out", out, *_lang_args(lang_files))
+    assert code == 0, err
+    results = json.loads((out / "results.json").read_text())
+    assert results["graph"]["edges"] == [] and results["convergence"]["iterations"] == 0
+
+
 def _clean_failure(code, err, out, needle):
     assert code == 2
     lines = [line for line in err.strip().splitlines() if line.strip()]
@@ -96,7 +105,7 @@ def test_cross_lingual_bad_input(capsys, tmp_path, lang_files, tiny_decoder):
     _clean_failure(code, err, out, "--shots is 99")
     code, _, err = _run(capsys, *base, "--graph", "asjp", "--train", f"deu={deu_train}", "--train",
                         f"tur={deu_train}", "--test", f"deu={deu_test}", "--shots", 5)
-    _clean_failure(code, err, out, "use --metric syntax")
+    _clean_failure(code, err, out, "use the syntax distance")
 
 
 def test_graph_command_prints_edges_and_saves_plot(capsys, tmp_path):

@@ -67,7 +67,9 @@ def test_defense_bad_input(capsys, files, tiny_decoder):
                           (["--defense", "purmech", "--epsilon", "-1"], "epsilon must be"),
                           (["--defense", "purmesh", "--epsilon", "1"], "purmech"),
                           (["--defense", "none", "--attacker", "oracle"], "--attacker"),
-                          (["--defense", "pca", "--param", "n_components"], "KEY=VALUE")):
+                          (["--defense", "pca", "--param", "n_components"], "KEY=VALUE"),
+                          (["--defense", "rotation", "--param", "seed=3"], "use --seed"),
+                          (["--defense", "none", "--attacker", "adaptive", "--aux-size", 30], "at least 64")):
         out = files / "out"
         code, err = _run(capsys, *base, "--out", out, *extra)
         assert code == 2 and "Traceback" not in err, err
@@ -76,11 +78,22 @@ def test_defense_bad_input(capsys, files, tiny_decoder):
         assert not out.exists()
 
 
+def test_wrong_width_vectors_are_refused(capsys, files, tiny_decoder):
+    import numpy as np
+
+    np.save(files / "test.npy", np.ones((4, 17), np.float32))
+    out = files / "out"
+    code, err = _run(capsys, "evaluate-defense", "--victim", "minilm", "--decoder", tiny_decoder, "--shots", 5,
+                     "--train", files / "train.txt", "--test", files / "test.npy", "--out", out)
+    assert code == 2 and "Traceback" not in err and "384" in err, err
+    assert not out.exists()
+
+
 @pytest.mark.slow
-def test_adaptive_attacker_fine_tunes_on_defended_aux_vectors(capsys, files, tiny_decoder, sentences):
-    aux = files / "aux.txt"
-    aux.write_text("\n".join(sentences) + "\n", encoding="utf-8")
+def test_adaptive_attacker_fine_tunes_on_defended_aux_vectors(capsys, files, tiny_decoder):
     r = _evaluate(capsys, files, tiny_decoder, "gaussian", "--param", "sigma=0.05", "--attacker", "adaptive",
-                  "--aux", aux, "--aux-size", 40, "--adapt-steps", 2)
-    assert r["settings"]["attacker"] == "adaptive" and r["settings"]["aux_size"] == 40
+                  "--aux-size", 64, "--adapt-steps", 2)
+    assert r["settings"]["attacker"] == "adaptive" and r["settings"]["aux_size"] == 64
     assert r["settings"]["adapt_steps"] == 2 and r["settings"]["defense"]["sigma"] == 0.05
+    assert r["settings"]["aux"].endswith("tatoeba_en.txt")
+    assert 0.0 <= r["rouge_l"] <= 1.0 and "guess" in r["chance"]

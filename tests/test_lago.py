@@ -107,6 +107,11 @@ def test_lago_estimator_by_language_codes_and_as_aligner():
         LAGO("ieq", edges=[("deu", "nld")], epsilon=0).fit(X, Y)
     with pytest.raises(InputError, match="method"):
         LAGO("admm").fit(X, Y)
+    # settings are checked before any backend starts
+    with pytest.raises(InputError, match="epsilon"):
+        LAGO("ieq", edges=[("deu", "nld")], epsilon=float("nan"), backend="ray").fit(X, Y)
+    with pytest.raises(InputError, match="tol"):
+        LAGO("ieq", edges=[("deu", "nld")], tol=1e-4, backend="ray").fit(X, Y)
 
 
 @pytest.mark.slow

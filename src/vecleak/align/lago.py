@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from vecleak.align.lago_solvers import SolverHistory, ieq_pdmm, total_variation
+from vecleak.align.lago_solvers import SolverHistory, _check_params, ieq_pdmm, total_variation
 from vecleak.data.vectors import check_vectors
 from vecleak.errors import InputError
 
@@ -97,12 +97,23 @@ class LAGO:
             return {**common, "epsilon": self.epsilon, "c": self.c, "theta": self.theta, "tol": self.tol}
         return {**common, "eta": self.eta, "step": self.step}
 
-    def fit(self, X: Mapping[str, np.ndarray], Y: Mapping[str, np.ndarray]) -> LAGO:
-        """Solve all languages jointly from ``X {lang: (b, m)}`` and ``Y {lang: (b, n)}``."""
+    def check_params(self) -> LAGO:
+        """Refuse an unknown method or backend and out-of-range settings, before any work."""
         if self.method not in METHODS:
             raise InputError(f"unknown LAGO method '{self.method}'; use one of {', '.join(METHODS)}")
         if self.backend not in BACKENDS:
             raise InputError(f"unknown backend '{self.backend}'; use one of {', '.join(BACKENDS)}")
+        if self.method == "ieq":
+            _check_params(epsilon=self.epsilon, c=self.c, theta=self.theta, lam=self.lam, iterations=self.iterations)
+        else:
+            _check_params(eta=self.eta, step=self.step, lam=self.lam, iterations=self.iterations)
+        if self.backend == "ray" and self.tol > 0:
+            raise InputError("tol (early stopping) is not supported by the ray backend; use the local backend")
+        return self
+
+    def fit(self, X: Mapping[str, np.ndarray], Y: Mapping[str, np.ndarray]) -> LAGO:
+        """Solve all languages jointly from ``X {lang: (b, m)}`` and ``Y {lang: (b, n)}``."""
+        self.check_params()
         if set(X) != set(Y) or not X:
             raise InputError(f"victim and attacker vectors must cover the same languages, got {sorted(X)} and {sorted(Y)}")
         langs = list(X)
@@ -117,6 +128,8 @@ class LAGO:
         Xs = [check_vectors(X[lang], name=f"{lang} leaked victim vectors") for lang in langs]
         Ys = [check_vectors(Y[lang], name=f"{lang} leaked attacker vectors") for lang in langs]
         Ws, self.history_ = self._solve(Xs, Ys, np.asarray(edges, np.int64).reshape(-1, 2))
+        if not all(np.isfinite(W).all() for W in Ws):
+            raise InputError("the LAGO solve diverged (non-finite maps); lower the TV step or check the inputs")
         self.languages_ = langs
         self.W_ = {lang: W.astype(np.float32) for lang, W in zip(langs, Ws)}
         return self

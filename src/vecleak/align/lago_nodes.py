@@ -14,6 +14,15 @@ import numpy as np
 from vecleak.align.ridge import ridge_solve
 
 
+def shifted_inverse(X: np.ndarray, rho: float) -> np.ndarray:
+    """``(XᵀX + ρI)⁻¹`` as an explicit ``(m, m)`` matrix from one eigendecomposition; with ρ = 0
+    the pseudo-inverse (eigenvalues below 1e-10 of the largest count as zero)."""
+    evals, V = np.linalg.eigh(X.T @ X)
+    shifted = evals + rho
+    keep = shifted > 1e-10 * max(float(shifted.max()), 1e-300)
+    return (V * np.where(keep, 1.0 / np.where(keep, shifted, 1.0), 0.0)) @ V.T
+
+
 class IEQNode:
     """One language of IEQ-PDMM: ``X (b, m)``, ``Y (b, n)``, signs ``B_ij`` of its edges."""
 
@@ -21,9 +30,7 @@ class IEQNode:
                  theta: float, lam: float) -> None:
         self.signs, self.epsilon, self.c, self.theta = signs, epsilon, c, theta
         X, Y = np.asarray(X, np.float64), np.asarray(Y, np.float64)
-        evals, V = np.linalg.eigh(X.T @ X)
-        shifted = evals + 2 * c * len(signs) + lam
-        self.inv = (V / np.where(shifted > 0, shifted, np.inf)) @ V.T          # factored once
+        self.inv = shifted_inverse(X, 2 * c * len(signs) + lam)                # factored once
         self.XtY = X.T @ Y
         self.z1 = {j: np.zeros_like(self.XtY) for j in signs}
         self.z2 = {j: np.zeros_like(self.XtY) for j in signs}

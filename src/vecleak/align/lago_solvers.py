@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from vecleak.align.lago_nodes import shifted_inverse
 from vecleak.align.ridge import ridge_solve
 from vecleak.errors import DimensionMismatchError, InputError
 
@@ -118,12 +119,7 @@ class _NodeSystems:
             self.L = torch.from_numpy(L).to(dtype)
             self.inv_rho = torch.from_numpy(1.0 / rho).to(dtype)[:, None, None]
         else:
-            Ms = []
-            for X, r in zip(Xs, rho):
-                evals, V = np.linalg.eigh(X.T @ X)
-                shifted = evals + r
-                inv = np.where(shifted > 1e-10 * max(shifted.max(), 1e-300), 1.0 / np.maximum(shifted, 1e-300), 0.0)
-                Ms.append((V * inv) @ V.T)                          # pseudo-inverse when ρ = 0
+            Ms = [shifted_inverse(X, r) for X, r in zip(Xs, rho)]       # pseudo-inverse when ρ = 0
             self.M = torch.from_numpy(np.stack(Ms)).to(dtype)
 
     def solve(self, R: torch.Tensor, out: torch.Tensor) -> torch.Tensor:

@@ -87,7 +87,9 @@ def attack(
     from vecleak.cli.render import show_attack, show_cross_lingual
     from vecleak.errors import InputError
 
-    multi = any(_is_lang_file(v) for v in train + test)
+    from vecleak.recipes.lago import split_lang_file
+
+    multi = any(split_lang_file(v) for v in train + test)
     if not multi and align == "algen":
         if len(train) != 1 or len(test) != 1:
             raise InputError("give one --train and one --test file, or LANG=FILE for each language")
@@ -105,11 +107,6 @@ def attack(
         victim=victim, train=parse_lang_files(train, "--train"), test=parse_lang_files(test, "--test"), shots=shots,
         out=out, config=config, decoder=decoder, beams=beams, attacker_language=attacker_lang, column=column)
     show_cross_lingual(_console(), results, str(out))
-
-
-def _is_lang_file(value: str) -> bool:
-    lang, sep, _ = value.partition("=")
-    return bool(sep) and lang.strip().isalpha() and len(lang.strip()) <= 8
 
 
 @app.command()
@@ -182,6 +179,8 @@ def _params(items: Optional[list[str]]) -> dict:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise InputError(f"--param '{item}': give KEY=VALUE, e.g. --param sigma=0.1")
+        if key.strip() in ("seed", "epsilon"):
+            raise InputError(f"--param {key.strip()}=...: use --{key.strip()} instead")
         for cast in (int, float):
             try:
                 params[key.strip().replace("-", "_")] = cast(value)
@@ -214,7 +213,8 @@ def utility(
     from vecleak.recipes.io import write_results
     from vecleak.utility import evaluate_utility
 
-    mech = None if defense == "none" else load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))
+    mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))   # refuses --epsilon for 'none'
+    mech = None if defense == "none" else mech
     results = evaluate_utility(load_encoder(encoder), task, defense=mech, cache_dir=cache, seed=seed, limit=limit,
                                lang=lang, data_dir=data_dir)
     write_results(out, results)

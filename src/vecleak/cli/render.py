@@ -51,10 +51,12 @@ def show_cross_lingual(console: Console, results: dict[str, Any], out: str) -> N
     if results.get("graph"):
         edges = ", ".join("-".join(e) for e in results["graph"]["edges"]) or "none"
         console.print(f"graph {results['graph']['metric']} r={results['graph']['threshold']:g}: {edges}")
-    if results.get("convergence"):
-        c = results["convergence"]
-        console.print(f"solver: {c['iterations']} iterations, {c['seconds']:.2f} s, "
-                      f"final violation {c['final_violation']:.2e}")
+    c = results.get("convergence")
+    if c and c.get("iterations"):
+        what = "max |W_i - W_j| - epsilon" if results["settings"]["alignment"]["align"] == "lago-ieq" \
+            else "max |W_i - W_j|"
+        console.print(f"solver: {c['iterations']} iterations, {c['seconds']:.2f} s, final {what} "
+                      f"{c['final_violation']:.2e}")
     console.print(f"wrote {out}/results.json and {out}/reconstructions.jsonl")
 
 

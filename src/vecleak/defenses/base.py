@@ -39,6 +39,8 @@ class Defense(ABC):
     """
 
     name: ClassVar[str]
+    #: True when :meth:`fit` learns from the vectors' content (PCA), not just their shape.
+    learns_from_data: ClassVar[bool] = False
     seed: int | None = None
 
     def fit(self, E: np.ndarray) -> Defense:

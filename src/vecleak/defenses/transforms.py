@@ -134,6 +134,7 @@ class PCA(Defense):
     """
 
     name = "pca"
+    learns_from_data = True
 
     def __init__(self, *, n_components: int) -> None:
         if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)) or n_components < 1:

@@ -78,6 +78,7 @@ def _features_file() -> Path:
     )
 
 
+@functools.cache
 def _syntax_table() -> tuple[dict[str, int], np.ndarray, frozenset[str], np.ndarray]:
     """(code -> row, unit-normalised union syntax vectors) for languages with any syntax
     data, every code URIEL lists (with or without syntax data), and per row the number

@@ -13,8 +13,9 @@ Two attackers:
   defense's noise. Default corpus: 2,000 English Tatoeba sentences shipped in
   ``vecleak/data/aux``; default 1,000 texts and 60 steps of 32 (about a minute on 2 cores).
 
-The defender fits a learning defense (PCA) on the vectors it stores (the leaked and the test
-vectors: the attacker never sees the fit), then every stored vector passes through it.
+A defense that learns (PCA) is fitted by the defender on text of its own (the shipped Tatoeba
+sentences, ``DEFENDER_CORPUS``), never on the vectors being scored; every stored vector then
+passes through it.
 """
 
 from __future__ import annotations
@@ -37,20 +38,25 @@ from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.metrics import text_metrics
 from vecleak.recipes.algen import ALGENAttack
-from vecleak.recipes.io import load_victim_set, write_results
+from vecleak.recipes.io import attacker_for, load_leaked_pairs, load_victim_set, write_results
 
 ATTACKERS = ("fewshot", "adaptive")
 AUX_CORPUS = Path(__file__).resolve().parent.parent / "data" / "aux" / "tatoeba_en.txt"
+#: What a defense that learns (PCA) is fitted on: the defender's own text, not the scored vectors.
+DEFENDER_CORPUS = AUX_CORPUS
 DEFAULT_AUX_SIZE = 1000
 DEFAULT_ADAPT_STEPS = 60
+ADAPT_BATCH = 32
+MIN_AUX = 2 * ADAPT_BATCH
 
 
 def adapt_decoder(decoder: InversionDecoder, aligned: np.ndarray, texts: list[str], *, steps: int,
-                  batch_size: int = 32, lr: float = 1e-4, seed: int = 0) -> InversionDecoder:
+                  batch_size: int = ADAPT_BATCH, lr: float = 1e-4, seed: int = 0) -> InversionDecoder:
     """Fine-tune ``decoder`` in place on aligned defended vectors ``(n, d)`` of ``texts``, and return it."""
     if steps < 1:
         return decoder
     n_valid = max(1, min(20, len(texts) // 10))
+    batch_size = min(batch_size, len(texts) - n_valid)
     config = TrainingConfig(steps=steps, batch_size=batch_size, lr=lr, prefix_lr=5 * lr, warmup=max(1, steps // 10),
                             noise_prob=0.0, eval_every=steps, checkpoint_every=steps, valid_decode=n_valid,
                             bf16=False, seed=seed)
@@ -59,14 +65,15 @@ def adapt_decoder(decoder: InversionDecoder, aligned: np.ndarray, texts: list[st
                              valid_embeddings=aligned[:n_valid], config=config)
 
 
-def chance_level(attack: ALGENAttack, references: list[str]) -> dict[str, Any]:
-    """Scores of one text-independent guess: the decoding of the attacker's mean embedding.
+def chance_level(attack: ALGENAttack, known_vectors: np.ndarray, references: list[str]) -> dict[str, Any]:
+    """Scores of one text-independent guess: the decoding of the mean of attacker vectors the
+    attacker already holds (``known_vectors (b, d)``, e.g. of its leaked texts).
 
-    An attacker who learned nothing about the target still scores this much (common words,
+    An attacker who learned nothing about the targets still scores this much (common words,
     typical length), so leakage is what an attack scores *above* it.
     """
-    centre = attack.attacker.encode(references).mean(0, keepdims=True)
-    guess = attack.decoder.generate(centre.astype(np.float32), num_beams=attack.num_beams)[0][0]
+    centre = np.asarray(known_vectors, np.float32).mean(0, keepdims=True)
+    guess = attack.decoder.generate(centre, num_beams=attack.num_beams)[0][0]
     return {"guess": guess, **text_metrics([guess] * len(references), references)}
 
 
@@ -94,23 +101,22 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     aux_texts: list[str] = []
     if attacker == "adaptive":
         aux_texts = read_texts(aux or AUX_CORPUS)[:aux_size]
-        if len(aux_texts) < 20:
-            raise InputError(f"the auxiliary corpus has {len(aux_texts)} texts; the adaptive attacker needs at least 20")
+        if len(aux_texts) < MIN_AUX:
+            raise InputError(f"the auxiliary corpus has {len(aux_texts)} texts; the adaptive attacker needs at least "
+                             f"{MIN_AUX} (raise --aux-size or give a larger --aux)")
     dec = load_decoder(decoder)
     victim_enc = load_encoder(victim)
-    leaked = load_victim_set(train, victim_enc, column=column)
-    if leaked.texts is None:
-        raise InputError(f"{train}: leaked pairs need texts; give .txt/.csv/.tsv or .jsonl with 'text'")
-    if len(leaked.texts) < shots:
-        raise InputError(f"{train}: holds {len(leaked.texts)} pairs but --shots is {shots}; lower --shots or add pairs")
+    leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
     targets = load_victim_set(test, victim_enc, column=column)
-    atk_enc = victim_enc if victim_enc.spec() == dec.encoder_spec else load_encoder(dec.encoder_spec["name"])
+    atk_enc = attacker_for(dec, victim_enc)
 
-    X_leak, X_test = leaked.vectors[:shots], targets.vectors
-    mech.fit(np.vstack([X_leak, X_test]))
+    X_leak, X_test = leaked.vectors, targets.vectors
+    # the defender fits on text of its own, never on the vectors being scored
+    mech.fit(victim_enc.encode(read_texts(DEFENDER_CORPUS)) if mech.learns_from_data else X_leak)
     D_leak, D_test = mech.transform(X_leak), mech.transform(X_test)
+    Y_leak = X_leak if atk_enc is victim_enc else atk_enc.encode(leaked.texts)
     attack = ALGENAttack(dec, atk_enc, aligner=Ridge(alpha="auto"), num_beams=beams)
-    attack.fit(D_leak, leaked.texts[:shots])
+    attack.fit(D_leak, leaked.texts, attacker_vectors=Y_leak)
     adapt_info: dict[str, Any] = {}
     if attacker == "adaptive":
         aligned_aux = attack.aligner.transform(mech.transform(victim_enc.encode(aux_texts)))
@@ -122,7 +128,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     rows = [{"reconstruction": r} for r in inversion.reconstructions]
     if targets.texts is not None:
         results.update(attack.evaluate(inversion, targets.texts))
-        results["chance"] = chance_level(attack, targets.texts)
+        results["chance"] = chance_level(attack, Y_leak, targets.texts)
         for row, ref in zip(rows, targets.texts):
             row["reference"] = ref
     results["n_test"] = len(rows)

@@ -13,6 +13,7 @@ import numpy as np
 from vecleak.data.atomic import atomic_output_dir
 from vecleak.data.records import read_records, record_embeddings
 from vecleak.data.vectors import VECTOR_SUFFIXES, check_vectors, read_vectors
+from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.encoders.base import Encoder
 from vecleak.errors import InputError
 
@@ -25,20 +26,44 @@ class VictimSet:
     texts: list[str] | None
 
 
-def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, column: str = "text") -> VictimSet:
-    """Vectors from the file when it holds them, else the victim encoder's embeddings of its texts."""
+def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, column: str = "text",
+                    limit: int | None = None) -> VictimSet:
+    """Vectors from the file when it holds them, else the victim encoder's embeddings of its texts.
+
+    ``limit`` keeps the first n items, before anything is embedded.
+    """
     path = Path(path)
+    dim = victim.dim if victim is not None else None
     if path.suffix in (".npy", ".parquet") or (path.suffix in VECTOR_SUFFIXES and not _has_text(path)):
-        return VictimSet(read_vectors(path), None)
-    records = read_records(path, column=column)
+        return VictimSet(check_vectors(read_vectors(path)[:limit], name=str(path), dim=dim), None)
+    records = read_records(path, column=column)[:limit]
     texts = [r.text for r in records]
     vectors = record_embeddings(records, path)
     if vectors is None:
         if victim is None:
             raise InputError(f"{path}: holds texts but no embeddings; name a --victim encoder to embed them")
         vectors = victim.encode(texts)
-    dim = victim.dim if victim is not None else None
     return VictimSet(check_vectors(vectors, name=str(path), dim=dim), texts)
+
+
+def load_leaked_pairs(path: str | os.PathLike[str], victim: Encoder, shots: int, *, column: str = "text") -> VictimSet:
+    """The first ``shots`` leaked (text, victim vector) pairs of ``path``, checked: texts present, enough pairs."""
+    if shots < 1:
+        raise InputError(f"--shots must be at least 1, got {shots}")
+    n_items = len(read_records(path, column=column))
+    if n_items < shots:
+        raise InputError(f"{path}: holds {n_items} pairs but --shots is {shots}; lower --shots or add pairs")
+    leaked = load_victim_set(path, victim, column=column, limit=shots)
+    if leaked.texts is None:
+        raise InputError(f"{path}: leaked pairs need texts; give .txt/.csv/.tsv or .jsonl with 'text'")
+    return leaked
+
+
+def attacker_for(decoder: InversionDecoder, victim: Encoder) -> Encoder:
+    """The encoder the decoder was trained for: the victim itself when they match, else loaded."""
+    from vecleak.encoders.registry import load_encoder
+
+    return victim if victim.spec() == decoder.encoder_spec else load_encoder(decoder.encoder_spec["name"])
 
 
 def _has_text(path: Path) -> bool:

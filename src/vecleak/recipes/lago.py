@@ -16,7 +16,7 @@ import json
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.graphs.graph import LanguageGraph, build_graph
 from vecleak.recipes.algen import ALGENAttack
-from vecleak.recipes.io import VictimSet, load_victim_set, write_results
+from vecleak.recipes.io import attacker_for, load_leaked_pairs, load_victim_set, write_results
 
 ALIGNS = ("algen", "lago-ieq", "lago-tv")
 METRIC_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "cosine", "aligned_cosine")
@@ -54,7 +54,6 @@ class LagoConfig:
     iterations: int = 500
     alpha: float | str = 0.0
     backend: str = "local"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,21 +71,39 @@ class CrossLingualAttack:
         return ALGENAttack(self.decoder, self.attacker, aligner=self.aligners[lang], num_beams=self.num_beams)
 
 
-def fit_cross_lingual(victim_X: Mapping[str, np.ndarray], attacker_Y: Mapping[str, np.ndarray], *,
-                      decoder: InversionDecoder, attacker: Encoder, config: LagoConfig,
-                      num_beams: int = 4) -> CrossLingualAttack:
-    """Fit the aligners of all languages: ``victim_X {lang: (b, m)}``, ``attacker_Y {lang: (b, n)}``."""
+def make_lago(config: LagoConfig, graph: LanguageGraph) -> LAGO:
+    """The LAGO aligner a config describes, over ``graph``'s edges, with its settings checked."""
+    method = "ieq" if config.align == "lago-ieq" else "tv"
+    return LAGO(method, edges=graph.edges, epsilon=config.epsilon, eta=config.eta, lam=config.lam, c=config.c,
+                theta=config.theta, step=config.step, iterations=config.iterations,
+                backend=config.backend).check_params()
+
+
+def prepare(config: LagoConfig, langs: list[str]) -> LanguageGraph | None:
+    """Check a config and build its language graph (``None`` for ALGEN), before any model loads."""
     if config.align not in ALIGNS:
         raise InputError(f"unknown --align '{config.align}'; use one of {', '.join(ALIGNS)}")
+    if config.align == "algen":
+        return None
+    graph = build_graph(langs, metric=config.metric, threshold=config.threshold)
+    make_lago(config, graph)
+    return graph
+
+
+def fit_cross_lingual(victim_X: Mapping[str, np.ndarray], attacker_Y: Mapping[str, np.ndarray], *,
+                      decoder: InversionDecoder, attacker: Encoder, config: LagoConfig,
+                      graph: LanguageGraph | None = None, num_beams: int = 4) -> CrossLingualAttack:
+    """Fit the aligners of all languages: ``victim_X {lang: (b, m)}``, ``attacker_Y {lang: (b, n)}``.
+
+    ``graph``: the language graph of ``victim_X``'s languages (built from the config when not given).
+    """
     langs = list(victim_X)
+    if graph is None:
+        graph = prepare(config, langs)
     if config.align == "algen":
         aligners = {lang: Ridge(alpha=config.alpha).fit(victim_X[lang], attacker_Y[lang]) for lang in langs}
         return CrossLingualAttack(decoder, attacker, aligners, None, None, num_beams)
-    graph = build_graph(langs, metric=config.metric, threshold=config.threshold)
-    method = "ieq" if config.align == "lago-ieq" else "tv"
-    lago = LAGO(method, edges=graph.edges, epsilon=config.epsilon, eta=config.eta, lam=config.lam, c=config.c,
-                theta=config.theta, step=config.step, iterations=config.iterations, backend=config.backend)
-    lago.fit(dict(victim_X), dict(attacker_Y))
+    lago = make_lago(config, graph).fit(dict(victim_X), dict(attacker_Y))
     h = lago.history_
     history = {"iterations": len(h.change), "seconds": round(h.seconds, 3),
                "final_violation": h.violation[-1] if h.violation else None,
@@ -95,17 +112,26 @@ def fit_cross_lingual(victim_X: Mapping[str, np.ndarray], attacker_Y: Mapping[st
                               history, num_beams)
 
 
+def split_lang_file(value: str) -> tuple[str, Path] | None:
+    """``"deu=a.txt"`` -> ``("deu", Path("a.txt"))``; ``None`` when ``value`` is a plain path."""
+    lang, sep, path = value.partition("=")
+    lang = lang.strip()
+    if sep and path.strip() and lang.isascii() and lang.isalpha() and 2 <= len(lang) <= 8:
+        return lang.lower(), Path(path.strip())
+    return None
+
+
 def parse_lang_files(values: list[str], option: str) -> dict[str, Path]:
     """``["deu=a.txt", "fra=b.txt"]`` -> ``{"deu": Path("a.txt"), ...}`` with a clear error."""
     out: dict[str, Path] = {}
     for value in values:
-        lang, sep, path = value.partition("=")
-        if not sep or not lang.strip() or not path.strip():
-            raise InputError(f"{option} '{value}': give LANG=FILE, e.g. {option} deu=leaked_de.txt")
-        lang = lang.strip().lower()
+        parsed = split_lang_file(value)
+        if parsed is None:
+            raise InputError(f"{option} '{value}': give LANG=FILE with an ISO 639-3 code, e.g. {option} deu=leaked_de.txt")
+        lang, path = parsed
         if lang in out:
             raise InputError(f"{option} names language '{lang}' twice; give one file per language")
-        out[lang] = Path(path.strip())
+        out[lang] = path
     return out
 
 
@@ -129,26 +155,15 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
         raise InputError(f"--test language(s) {', '.join(missing)} have no --train pairs; every attacked "
                          "language needs leaked pairs")
     t0 = time.monotonic()
-    if config.align != "algen":   # fail on an unknown language before loading any model
-        build_graph(list(train), metric=config.metric, threshold=config.threshold)
+    graph = prepare(config, list(train))          # unknown language or setting: fail before any model loads
     dec = load_decoder(decoder)
     victim_enc = load_encoder(victim)
-    attacker = victim_enc if victim_enc.spec() == dec.encoder_spec else load_encoder(dec.encoder_spec["name"])
-    leaked: dict[str, VictimSet] = {}
-    for lang, path in train.items():
-        vs = load_victim_set(path, victim_enc, column=column)
-        if vs.texts is None:
-            raise InputError(f"{path}: leaked pairs need texts; give .txt/.csv/.tsv or .jsonl with 'text'")
-        if len(vs.texts) < shots:
-            raise InputError(f"{path}: holds {len(vs.texts)} pairs but --shots is {shots}; lower --shots or add pairs")
-        leaked[lang] = VictimSet(vs.vectors[:shots], vs.texts[:shots])
-    targets = {lang: load_victim_set(path, victim_enc, column=column) for lang, path in test.items()}
-    if max_test is not None:
-        targets = {lang: VictimSet(t.vectors[:max_test], None if t.texts is None else t.texts[:max_test])
-                   for lang, t in targets.items()}
+    attacker = attacker_for(dec, victim_enc)
+    leaked = {lang: load_leaked_pairs(path, victim_enc, shots, column=column) for lang, path in train.items()}
+    targets = {lang: load_victim_set(path, victim_enc, column=column, limit=max_test) for lang, path in test.items()}
     X = {lang: vs.vectors for lang, vs in leaked.items()}
-    Y = {lang: attacker.encode(vs.texts) for lang, vs in leaked.items()}
-    fitted = fit_cross_lingual(X, Y, decoder=dec, attacker=attacker, config=config, num_beams=beams)
+    Y = {lang: vs.vectors if attacker is victim_enc else attacker.encode(vs.texts) for lang, vs in leaked.items()}
+    fitted = fit_cross_lingual(X, Y, decoder=dec, attacker=attacker, config=config, graph=graph, num_beams=beams)
     per_language: dict[str, dict[str, float]] = {}
     rows: list[dict] = []
     for lang, target in targets.items():
@@ -170,8 +185,7 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     results["graph"] = fitted.graph.to_dict() if fitted.graph is not None else None
     if fitted.history is not None:
         results["convergence"] = {k: v for k, v in fitted.history.items() if k != "trace"}
-    settings = {k: v for k, v in vars(config).items() if k != "extra"}
-    settings.update(config.extra)
+    settings = dict(vars(config))
     results["settings"] = {
         "victim_encoder": victim_enc.spec(), "shots": shots, "attacker_language": attacker_language,
         "train": {k: str(v) for k, v in train.items()}, "test": {k: str(v) for k, v in test.items()},

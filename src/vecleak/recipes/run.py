@@ -14,7 +14,7 @@ from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.metrics import TEXT_METRICS_NOTE, cosine_rows, text_metrics
 from vecleak.recipes.algen import ALGENAttack
-from vecleak.recipes.io import load_victim_set, write_results
+from vecleak.recipes.io import attacker_for, load_leaked_pairs, load_victim_set, write_results
 
 METRIC_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "cosine")
 
@@ -27,20 +27,14 @@ def attack_files(*, victim: str, train: str | os.PathLike[str], test: str | os.P
     Returns the results and the per-item rows. Every input is read and checked before
     any model runs, and nothing is written unless the whole attack succeeds.
     """
-    if shots < 1:
-        raise InputError(f"--shots must be at least 1, got {shots}")
     t0 = time.monotonic()
     dec = load_decoder(decoder)
     victim_enc = load_encoder(victim)
-    leaked = load_victim_set(train, victim_enc, column=column)
-    if leaked.texts is None:
-        raise InputError(f"{train}: leaked pairs need texts; give .txt/.csv/.tsv or .jsonl with 'text'")
-    if len(leaked.texts) < shots:
-        raise InputError(f"{train}: holds {len(leaked.texts)} pairs but --shots is {shots}; lower --shots or add pairs")
+    leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
     targets = load_victim_set(test, victim_enc, column=column)
-    attacker = victim_enc if victim_enc.spec() == dec.encoder_spec else load_encoder(dec.encoder_spec["name"])
+    attacker = attacker_for(dec, victim_enc)
     attack = ALGENAttack(dec, attacker, aligner=Ridge(alpha=alpha), num_beams=beams, rerank=rerank)
-    attack.fit(leaked.vectors[:shots], leaked.texts[:shots])
+    attack.fit(leaked.vectors, leaked.texts)
     inversion = attack.invert(targets.vectors)
     results: dict[str, Any] = {}
     rows = [{"reconstruction": r} for r in inversion.reconstructions]

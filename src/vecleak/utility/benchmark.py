@@ -117,7 +117,7 @@ def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorT
         "metric": data.metric,
         "score": score,
         "undefended_score": undefended,
-        "relative_utility": score / undefended if undefended > 0 else float("nan"),
+        "relative_utility": score / undefended if undefended > 0 else None,   # None: no baseline to divide by
         "extra": extra,
         "n_train": len(data.train) if trained else 0,
         "n_test": extra.get("n_queries", len(data.test)),

@@ -145,6 +145,8 @@ def load_task(name: str, *, limit: Limit = None, lang: str = "en",
     if data_dir is not None and spec.name not in ("msrp", "wikiqa"):
         raise InputError(f"task '{spec.name}' reads only its shipped data; data_dir applies to msrp and wikiqa")
     n_train, n_test = limit if isinstance(limit, tuple) else (limit, limit)
+    if any(n is not None and n < 1 for n in (n_train, n_test)):
+        raise InputError(f"limit must be a positive number of rows, got {limit}")
 
     if spec.name == "wikiqa":
         if data_dir is None:
@@ -201,7 +203,10 @@ def _castorini(folder: Path, n: int | None, *, groups: bool = False) -> Split:
     for f in ("a.toks", "b.toks", "sim.txt") + (("id.txt",) if groups else ()):
         if not (folder / f).is_file():
             raise InputError(f"{folder / f}: no such file; the folder needs a.toks, b.toks, sim.txt and id.txt")
-        cols[f] = (folder / f).read_text(encoding="utf-8").splitlines()
+        try:
+            cols[f] = (folder / f).read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise InputError(f"{folder / f}: not UTF-8 text; convert it to UTF-8") from None
     sizes = {f: len(c) for f, c in cols.items()}
     if len(set(sizes.values())) != 1:
         raise InputError(f"{folder}: files differ in length ({', '.join(f'{f} {k}' for f, k in sizes.items())}); "
