@@ -55,7 +55,7 @@ def test_cross_lingual_attack_writes_macro_and_per_language(capsys, tmp_path, la
     out = tmp_path / "out"
     code, _, err = _run(capsys, "attack", "--align", align, "--victim", "minilm", "--decoder", tiny_decoder,
                         "--shots", 20, "--beams", 1, "--graph", "syntax", "--threshold", 0.45,
-                        "--iterations", 50, "--out", out, *_lang_args(lang_files))
+                        "--iterations", 50, "--plot", "--out", out, *_lang_args(lang_files))
     assert code == 0, err
     results = json.loads((out / "results.json").read_text())
     assert set(results["per_language"]) == {"deu", "fra"}
@@ -73,6 +73,7 @@ def test_cross_lingual_attack_writes_macro_and_per_language(capsys, tmp_path, la
         # syntax distances: fra-spa 0.409 < 0.45 < deu-fra 0.472, deu-spa 0.512
         assert results["graph"]["edges"] == [["fra", "spa"]]
         trace = json.loads((out / "convergence.json").read_text())
+        assert (out / "convergence.png").read_bytes()[:4] == b"\x89PNG" == (out / "graph.png").read_bytes()[:4]
         assert len(trace["change"]) == 50 and results["convergence"]["iterations"] == 50
 
 

@@ -69,6 +69,30 @@ class SolverHistory:
         return {"violation": self.violation, "primal_residual": self.primal_residual,
                 "change": self.change, "objective": self.objective, "seconds": self.seconds}
 
+    def plot_png(self, title: str = "") -> bytes:
+        """The recorded curves against iteration on log axes, as PNG bytes."""
+        import io
+
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        curves = {k: v for k, v in (("violation", self.violation), ("primal residual", self.primal_residual),
+                                    ("relative change", self.change), ("objective", self.objective)) if v}
+        fig, axes = plt.subplots(1, len(curves), figsize=(3.6 * max(1, len(curves)), 3.2), squeeze=False)
+        for ax, (name, values) in zip(axes[0], curves.items()):
+            ax.plot(range(1, len(values) + 1), np.maximum(np.asarray(values, float), 1e-16))
+            ax.set_yscale("log")
+            ax.set_xlabel("iteration")
+            ax.set_title(name, fontsize=9)
+        fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120)
+        plt.close(fig)
+        return buf.getvalue()
+
 
 def check_problem(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence) -> np.ndarray:
     """Validate a joint problem; return edges as an ``(E, 2)`` int64 array."""

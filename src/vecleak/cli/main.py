@@ -77,7 +77,9 @@ def attack(
     lam: Annotated[float, typer.Option("--lambda", help="LAGO ridge lambda of every language.")] = 0.01,
     iterations: Annotated[int, typer.Option(min=1, help="LAGO solver iterations.")] = 500,
     backend: Annotated[str, typer.Option(help="LAGO solver: local, or ray (one actor per language).")] = "local",
-    attacker_lang: Annotated[str, typer.Option(help="Language the attack model (decoder) was trained on.")] = "eng",
+    attacker_lang: Annotated[str, typer.Option(help="Language the attack model (decoder) was trained on "
+                                                    "(recorded in the results).")] = "eng",
+    plot: Annotated[bool, typer.Option(help="LAGO: also write convergence.png and graph.png into --out.")] = False,
     beams: Annotated[int, typer.Option(min=1, help="Beam width (1 = greedy).")] = 4,
     rerank: Annotated[bool, typer.Option(help="Rerank beam hypotheses by re-embedding them (helps on exact "
                                                  "attacker vectors, not on few-shot aligned ones; see README).")] = False,
@@ -105,7 +107,8 @@ def attack(
                         iterations=iterations, backend=backend, alpha=0.0 if alpha == "auto" else _alpha(alpha))
     results, rows = cross_lingual_attack_files(
         victim=victim, train=parse_lang_files(train, "--train"), test=parse_lang_files(test, "--test"), shots=shots,
-        out=out, config=config, decoder=decoder, beams=beams, attacker_language=attacker_lang, column=column)
+        out=out, config=config, decoder=decoder, beams=beams, attacker_language=attacker_lang, column=column,
+        plot=plot)
     show_cross_lingual(_console(), results, str(out))
 
 

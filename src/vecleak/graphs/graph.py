@@ -51,13 +51,21 @@ class LanguageGraph:
                 "edges": [list(e) for e in self.edges]}
 
     def plot(self, path: str | Path) -> Path:
-        """Draw the languages on a circle with their edges labelled by distance; PNG/SVG/PDF by suffix."""
+        """Save :meth:`plot_png`'s drawing (PNG/SVG/PDF by suffix), atomically."""
+        from vecleak.data.atomic import atomic_write_bytes
+
+        path = Path(path)
+        atomic_write_bytes(path, self.plot_png(fmt=path.suffix.lstrip(".") or "png"))
+        return path
+
+    def plot_png(self, fmt: str = "png") -> bytes:
+        """Languages on a circle, edges labelled by distance; the image bytes in ``fmt``."""
+        import io
+
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-
-        from vecleak.data.atomic import atomic_write_bytes
 
         k = len(self.languages)
         angle = np.pi / 2 - 2 * np.pi * np.arange(k) / k
@@ -67,8 +75,7 @@ class LanguageGraph:
         for a, b in self.edges:
             i, j = index[a], index[b]
             ax.plot(*xy[[i, j]].T, color="tab:blue", lw=1.5, zorder=1)
-            mid = xy[[i, j]].mean(0)
-            ax.annotate(f"{self.distances[i, j]:.2f}", mid, fontsize=7, ha="center", va="center",
+            ax.annotate(f"{self.distances[i, j]:.2f}", xy[[i, j]].mean(0), fontsize=7, ha="center", va="center",
                         bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
         ax.scatter(*xy.T, s=700, color="white", edgecolor="black", zorder=2)
         for (x, y), lang in zip(xy, self.languages):
@@ -78,14 +85,10 @@ class LanguageGraph:
         ax.set_ylim(-1.35, 1.35)
         ax.set_aspect("equal")
         ax.axis("off")
-        path = Path(path)
-        import io
-
         buf = io.BytesIO()
-        fig.savefig(buf, format=path.suffix.lstrip(".") or "png", bbox_inches="tight", dpi=150)
+        fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=150)
         plt.close(fig)
-        atomic_write_bytes(path, buf.getvalue())
-        return path
+        return buf.getvalue()
 
 
 def distance_matrix(langs: Sequence[str], metric: str) -> tuple[np.ndarray, str]:

@@ -76,12 +76,15 @@ def _has_text(path: Path) -> bool:
 
 
 def write_results(out_dir: str | os.PathLike[str], results: dict[str, Any],
-                  rows: list[dict[str, Any]] | None = None, extra_files: dict[str, str] | None = None) -> Path:
+                  rows: list[dict[str, Any]] | None = None, extra_files: dict[str, str | bytes] | None = None) -> Path:
     """Write ``results.json`` (and ``reconstructions.jsonl``, and ``extra_files`` {name: text}) into
     ``out_dir``, atomically: the folder appears complete or not at all."""
     with atomic_output_dir(out_dir) as tmp:
-        for name, text in (extra_files or {}).items():
-            (tmp / name).write_text(text, encoding="utf-8")
+        for name, content in (extra_files or {}).items():
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content, encoding="utf-8")
         (tmp / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if rows is not None:
             with open(tmp / "reconstructions.jsonl", "w", encoding="utf-8") as fh:

@@ -107,7 +107,7 @@ def fit_cross_lingual(victim_X: Mapping[str, np.ndarray], attacker_Y: Mapping[st
     h = lago.history_
     history = {"iterations": len(h.change), "seconds": round(h.seconds, 3),
                "final_violation": h.violation[-1] if h.violation else None,
-               "final_change": h.change[-1] if h.change else None, "trace": h.to_dict()}
+               "final_change": h.change[-1] if h.change else None, "trace": h.to_dict(), "solver": h}
     return CrossLingualAttack(decoder, attacker, {lang: lago.for_language(lang) for lang in langs}, graph,
                               history, num_beams)
 
@@ -139,11 +139,12 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
                                test: Mapping[str, str | os.PathLike[str]], shots: int, out: str | os.PathLike[str],
                                config: LagoConfig, decoder: str = "default", beams: int = 4,
                                attacker_language: str = "eng", column: str = "text",
-                               max_test: int | None = None) -> tuple[dict[str, Any], list[dict]]:
+                               max_test: int | None = None, plot: bool = False) -> tuple[dict[str, Any], list[dict]]:
     """Run ALGEN / LAGO over several languages from files; write results.json + reconstructions.jsonl.
 
     ``train``: leaked pairs per language (every language is a graph node); ``test``: vectors
-    to invert per language (a subset of ``train``'s languages). Everything is read and checked
+    to invert per language (a subset of ``train``'s languages). ``plot``: also write
+    ``convergence.png`` (the solver's curves) and ``graph.png``. Everything is read and checked
     before any model runs; nothing is written unless the whole attack succeeds.
     """
     if shots < 1:
@@ -184,7 +185,7 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     results["n_test"] = len(rows)
     results["graph"] = fitted.graph.to_dict() if fitted.graph is not None else None
     if fitted.history is not None:
-        results["convergence"] = {k: v for k, v in fitted.history.items() if k != "trace"}
+        results["convergence"] = {k: v for k, v in fitted.history.items() if k not in ("trace", "solver")}
     settings = dict(vars(config))
     results["settings"] = {
         "victim_encoder": victim_enc.spec(), "shots": shots, "attacker_language": attacker_language,
@@ -193,6 +194,12 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
                                   if k != "aligner"},
         "seconds": round(time.monotonic() - t0, 1),
     }
-    extra = {"convergence.json": json.dumps(fitted.history["trace"]) + "\n"} if fitted.history else None
+    extra: dict[str, str | bytes] = {}
+    if fitted.history:
+        extra["convergence.json"] = json.dumps(fitted.history["trace"]) + "\n"
+        if plot and fitted.history["iterations"]:
+            extra["convergence.png"] = fitted.history["solver"].plot_png(f"{config.align} on the {config.metric} graph")
+    if plot and fitted.graph is not None:
+        extra["graph.png"] = fitted.graph.plot_png()
     write_results(out, results, rows, extra)
     return results, rows
