@@ -10,19 +10,18 @@ there). Utility: SST-2 accuracy and STSb-en Spearman, relative to the undefended
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from common import markdown_table, sample, stsb_sentences, write_json
-from vecleak.align import Ridge
+from vecleak.data.records import read_texts
 from vecleak.decoders import load_decoder
 from vecleak.defenses import DEFAULT_EPSILONS, load_defense
 from vecleak.encoders import encode_cached, load_encoder
-from vecleak.recipes.algen import ALGENAttack
-from vecleak.recipes.defense_eval import adapt_decoder, chance_level
+from vecleak.recipes.defense_eval import AUX_CORPUS, DEFENDER_CORPUS, attack_defended, chance_level
 from vecleak.utility import evaluate_utility
 
 GRID = ([("none", None, {})]
@@ -58,41 +57,35 @@ def main() -> None:
     out = Path(args.out)
     leaked = sample(stsb_sentences("en", "train"), args.shots, seed=1)
     test = sample(stsb_sentences("en", "test"), args.n_test, seed=0)
-    from vecleak.recipes.defense_eval import AUX_CORPUS
-    from vecleak.data.records import read_texts
-
     aux = read_texts(AUX_CORPUS)[: args.aux_size]
+    defender = read_texts(DEFENDER_CORPUS)
+    decoder = load_decoder("default")
+    attacker = load_encoder(decoder.encoder_spec["name"])
+    Y_leak, Y_test = encode_cached(attacker, leaked, args.cache), encode_cached(attacker, test, args.cache)
     rows = []
     t0 = time.monotonic()
     for victim_name in args.victims:
         victim = load_encoder(victim_name)
         X_leak, X_test = encode_cached(victim, leaked, args.cache), encode_cached(victim, test, args.cache)
-        X_aux = encode_cached(victim, aux, args.cache)
+        X_aux, X_def = encode_cached(victim, aux, args.cache), encode_cached(victim, defender, args.cache)
         for name, eps, params in GRID:
             tag = label(name, eps, params)
-            mech = load_defense(name, epsilon=eps, seed=0, **params)
-            mech.fit(np.vstack([X_leak, X_test]))
-            D_leak, D_test = mech.transform(X_leak), mech.transform(X_test)
             utility = {}
             if not args.no_utility:
                 for task in ("sst2", "stsb"):
-                    u_mech = load_defense(name, epsilon=eps, seed=0, **params)
-                    utility[f"{task}_rel"] = evaluate_utility(victim, task, defense=u_mech, cache_dir=args.cache)[
-                        "relative_utility"]
-            for attacker in ("fewshot", "adaptive"):
-                if attacker == "adaptive" and tag not in args.adaptive:
+                    utility[f"{task}_rel"] = evaluate_utility(victim, task, defense=load_defense(
+                        name, epsilon=eps, seed=0, **params), cache_dir=args.cache)["relative_utility"]
+            for kind in ("fewshot", "adaptive"):
+                if kind == "adaptive" and tag not in args.adaptive:
                     continue
-                decoder = load_decoder("default")
-                A = load_encoder(decoder.encoder_spec["name"])
-                attack = ALGENAttack(decoder, A, aligner=Ridge(alpha="auto"), num_beams=args.beams)
-                attack.fit(D_leak, leaked)
-                if attacker == "adaptive":
-                    aligned_aux = attack.aligner.transform(mech.transform(X_aux))
-                    adapt_decoder(decoder, aligned_aux, aux, steps=args.adapt_steps)
-                inv = attack.invert(D_test)
-                m = attack.evaluate(inv, test)
-                m["chance_rouge_l"] = chance_level(attack, test)["rouge_l"]
-                rows.append({"victim": victim_name, "defense": tag, "attacker": attacker, **m, **utility})
+                dec = copy.deepcopy(decoder) if kind == "adaptive" else decoder
+                attack, inv, _ = attack_defended(
+                    load_defense(name, epsilon=eps, seed=0, **params), decoder=dec, victim=victim, attacker=attacker,
+                    X_leak=X_leak, leaked_texts=leaked, X_test=X_test, kind=kind, aux_texts=aux,
+                    adapt_steps=args.adapt_steps, beams=args.beams, Y_leak=Y_leak, X_aux=X_aux, X_defender=X_def)
+                m = attack.evaluate(inv, test, Y_test)
+                m["chance_rouge_l"] = chance_level(attack, Y_leak, test)["rouge_l"]
+                rows.append({"victim": victim_name, "defense": tag, "attacker": kind, **m, **utility})
                 print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in rows[-1].items()},
                       f"({time.monotonic() - t0:.0f} s)", flush=True)
                 write_json(out / "defense_table.json", rows)

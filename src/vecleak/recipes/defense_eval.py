@@ -34,10 +34,11 @@ from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.decoders.pretrained import load_decoder
 from vecleak.decoders.training import TrainingConfig, train_decoder
 from vecleak.defenses import Defense, load_defense
+from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.metrics import text_metrics
-from vecleak.recipes.algen import ALGENAttack
+from vecleak.recipes.algen import ALGENAttack, Inversion
 from vecleak.recipes.io import attacker_for, load_leaked_pairs, load_victim_set, write_results
 
 ATTACKERS = ("fewshot", "adaptive")
@@ -77,6 +78,34 @@ def chance_level(attack: ALGENAttack, known_vectors: np.ndarray, references: lis
     return {"guess": guess, **text_metrics([guess] * len(references), references)}
 
 
+def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Encoder, attacker: Encoder,
+                    X_leak: np.ndarray, leaked_texts: list[str], X_test: np.ndarray, kind: str = "fewshot",
+                    aux_texts: list[str] = (), adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4,
+                    seed: int = 0, Y_leak: np.ndarray | None = None, X_aux: np.ndarray | None = None,
+                    X_defender: np.ndarray | None = None) -> tuple[ALGENAttack, Inversion, np.ndarray]:
+    """The attack on defended vectors, in memory: ``(fitted attack, inversion of X_test, Y_leak)``.
+
+    ``X_leak (b, m)`` / ``X_test (n, m)``: undefended victim vectors; the defense is fitted (on
+    ``X_defender``, default: the victim's embeddings of ``DEFENDER_CORPUS``, when it learns from
+    data) and applied here. ``Y_leak``, ``X_aux``, ``X_defender``: precomputed embeddings, to
+    skip encoding. The adaptive attacker fine-tunes ``decoder`` in place.
+    """
+    if defense.learns_from_data:
+        defense.fit(X_defender if X_defender is not None else victim.encode(read_texts(DEFENDER_CORPUS)))
+    else:
+        defense.fit(X_leak)
+    D_leak, D_test = defense.transform(X_leak), defense.transform(X_test)
+    if Y_leak is None:
+        Y_leak = X_leak if attacker is victim else attacker.encode(leaked_texts)
+    attack = ALGENAttack(decoder, attacker, aligner=Ridge(alpha="auto"), num_beams=beams)
+    attack.fit(D_leak, leaked_texts, attacker_vectors=Y_leak)
+    if kind == "adaptive":
+        X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
+        aligned_aux = attack.aligner.transform(defense.transform(X_aux))
+        adapt_decoder(decoder, aligned_aux, list(aux_texts), steps=adapt_steps, seed=seed)
+    return attack, attack.invert(D_test), Y_leak
+
+
 def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: str | os.PathLike[str],
                      test: str | os.PathLike[str], out: str | os.PathLike[str], epsilon: float | None = None,
                      attacker: str = "fewshot", aux: str | os.PathLike[str] | None = None,
@@ -110,20 +139,11 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     targets = load_victim_set(test, victim_enc, column=column)
     atk_enc = attacker_for(dec, victim_enc)
 
-    X_leak, X_test = leaked.vectors, targets.vectors
-    # the defender fits on text of its own, never on the vectors being scored
-    mech.fit(victim_enc.encode(read_texts(DEFENDER_CORPUS)) if mech.learns_from_data else X_leak)
-    D_leak, D_test = mech.transform(X_leak), mech.transform(X_test)
-    Y_leak = X_leak if atk_enc is victim_enc else atk_enc.encode(leaked.texts)
-    attack = ALGENAttack(dec, atk_enc, aligner=Ridge(alpha="auto"), num_beams=beams)
-    attack.fit(D_leak, leaked.texts, attacker_vectors=Y_leak)
-    adapt_info: dict[str, Any] = {}
-    if attacker == "adaptive":
-        aligned_aux = attack.aligner.transform(mech.transform(victim_enc.encode(aux_texts)))
-        attack = ALGENAttack(adapt_decoder(dec, aligned_aux, aux_texts, steps=adapt_steps, seed=seed), atk_enc,
-                             aligner=attack.aligner, num_beams=beams)
-        adapt_info = {"aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts), "adapt_steps": adapt_steps}
-    inversion = attack.invert(D_test)
+    attack, inversion, Y_leak = attack_defended(
+        mech, decoder=dec, victim=victim_enc, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
+        X_test=targets.vectors, kind=attacker, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed)
+    adapt_info = {"aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts), "adapt_steps": adapt_steps} \
+        if attacker == "adaptive" else {}
     results: dict[str, Any] = {}
     rows = [{"reconstruction": r} for r in inversion.reconstructions]
     if targets.texts is not None:
