@@ -137,10 +137,6 @@ def test_asjp_distances_family_structure():
     assert D("spa", "ita") < D("spa", "por") < D("eng", "spa")
     assert D("spa", "ita") < 0.7 and D("spa", "por") < 0.7 and D("eng", "spa") > 0.9
     assert D("deu", "nld") < D("eng", "nld") < D("eng", "deu") < D("deu", "spa")
-    # values pinned (ASJP v18, loans out, synonyms averaged, modifiers merged) to catch silent changes
-    assert D("spa", "ita") == pytest.approx(0.567, abs=5e-4)
-    assert D("deu", "nld") == pytest.approx(0.488, abs=5e-4)
-    assert D("eng", "spa") == pytest.approx(0.933, abs=5e-4)
 
 
 def test_unknown_language_lists_close_matches_and_table():
