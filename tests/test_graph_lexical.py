@@ -146,7 +146,7 @@ def test_unknown_language_lists_close_matches_and_table():
     assert isinstance(err.value, InputError)
     assert "\n" not in msg
     assert "'en'" in msg and "close matches: eng" in msg
-    assert "deu, eng, fra, ita, nld, por, spa" in msg and "--metric syntax" in msg
+    assert "deu, eng, fra, ita, nld, por, spa" in msg and "syntax distance" in msg
 
     with pytest.raises(UnknownLanguageError, match="close matches: spa"):
         asjp_distances(["spn"])
