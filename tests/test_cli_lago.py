@@ -77,6 +77,21 @@ def test_cross_lingual_attack_writes_macro_and_per_language(capsys, tmp_path, la
         assert len(trace["change"]) == 50 and results["convergence"]["iterations"] == 50
 
 
+def test_cross_lingual_attack_on_defended_vectors(capsys, tmp_path, lang_files, tiny_decoder):
+    runs = {}
+    for defense in ("none", "purmech"):
+        out = tmp_path / defense
+        extra = ["--defense", defense] + (["--dp-epsilon", 1] if defense != "none" else [])
+        code, _, err = _run(capsys, "attack", "--align", "lago-ieq", "--victim", "minilm", "--decoder", tiny_decoder,
+                            "--shots", 20, "--beams", 1, "--iterations", 30, "--out", out, *extra,
+                            *_lang_args(lang_files))
+        assert code == 0, err
+        runs[defense] = json.loads((out / "results.json").read_text())
+    assert runs["purmech"]["settings"]["defense"] == {"name": "purmech", "epsilon": 1.0, "seed": 0}
+    # PurMech at ε = 1 keeps cos(out, x) ≈ 1/382 for MiniLM: the alignment has nothing left to map
+    assert runs["purmech"]["aligned_cosine"] < 0.1 < runs["none"]["aligned_cosine"]
+
+
 def test_graph_without_edges_is_per_language_ridge(capsys, tmp_path, lang_files, tiny_decoder):
     out = tmp_path / "out"
     code, stdout, err = _run(capsys, "attack", "--align", "lago-ieq", "--victim", "minilm", "--decoder", tiny_decoder,

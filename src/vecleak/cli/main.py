@@ -80,6 +80,10 @@ def attack(
     attacker_lang: Annotated[str, typer.Option(help="Language the attack model (decoder) was trained on "
                                                     "(recorded in the results).")] = "eng",
     plot: Annotated[bool, typer.Option(help="LAGO: also write convergence.png and graph.png into --out.")] = False,
+    defense: Annotated[str, typer.Option(help="Cross-lingual runs: store every victim vector defended "
+                                              "(see evaluate-defense for names).")] = "none",
+    epsilon_dp: Annotated[Optional[float], typer.Option("--dp-epsilon", help="Privacy parameter of --defense.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --defense.")] = 0,
     beams: Annotated[int, typer.Option(min=1, help="Beam width (1 = greedy).")] = 4,
     rerank: Annotated[bool, typer.Option(help="Rerank beam hypotheses by re-embedding them (helps on exact "
                                                  "attacker vectors, not on few-shot aligned ones; see README).")] = False,
@@ -92,6 +96,9 @@ def attack(
     from vecleak.recipes.lago import split_lang_file
 
     multi = any(split_lang_file(v) for v in train + test)
+    if not multi and defense != "none":
+        raise InputError("--defense applies to cross-lingual runs (LANG=FILE); use 'vecleak evaluate-defense' "
+                         "for one language")
     if not multi and align == "algen":
         if len(train) != 1 or len(test) != 1:
             raise InputError("give one --train and one --test file, or LANG=FILE for each language")
@@ -108,7 +115,7 @@ def attack(
     results, rows = cross_lingual_attack_files(
         victim=victim, train=parse_lang_files(train, "--train"), test=parse_lang_files(test, "--test"), shots=shots,
         out=out, config=config, decoder=decoder, beams=beams, attacker_language=attacker_lang, column=column,
-        plot=plot)
+        plot=plot, defense=None if defense == "none" else _load_defense(defense, epsilon_dp, seed))
     show_cross_lingual(_console(), results, str(out))
 
 
@@ -171,6 +178,12 @@ def evaluate_defense_cmd(
                                      adapt_steps=adapt_steps, seed=seed, decoder=decoder, beams=beams,
                                      defense_params=_params(param))
     show_attack(_console(), results, rows, str(out), limit=5)
+
+
+def _load_defense(name: str, epsilon: float | None, seed: int):
+    from vecleak.defenses import load_defense
+
+    return load_defense(name, epsilon=epsilon, seed=seed)
 
 
 def _params(items: Optional[list[str]]) -> dict:

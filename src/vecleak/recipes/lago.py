@@ -24,14 +24,16 @@ import numpy as np
 
 from vecleak.align.lago import LAGO
 from vecleak.align.ridge import Ridge
+from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
+from vecleak.defenses import Defense
 from vecleak.decoders.pretrained import load_decoder
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.graphs.graph import LanguageGraph, build_graph
 from vecleak.recipes.algen import ALGENAttack
-from vecleak.recipes.io import attacker_for, load_leaked_pairs, load_victim_set, write_results
+from vecleak.recipes.io import VictimSet, attacker_for, load_leaked_pairs, load_victim_set, write_results
 
 ALIGNS = ("algen", "lago-ieq", "lago-tv")
 METRIC_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "cosine", "aligned_cosine")
@@ -112,6 +114,17 @@ def fit_cross_lingual(victim_X: Mapping[str, np.ndarray], attacker_Y: Mapping[st
                               history, num_beams)
 
 
+def _defend(defense: Defense, victim: Encoder, leaked: dict[str, VictimSet], targets: dict[str, VictimSet]) -> None:
+    """Replace every victim vector by its defended version, in place (fit as the defender would)."""
+    from vecleak.recipes.defense_eval import DEFENDER_CORPUS
+
+    X_all = np.vstack([vs.vectors for vs in leaked.values()])
+    defense.fit(victim.encode(read_texts(DEFENDER_CORPUS)) if defense.learns_from_data else X_all)
+    for group in (leaked, targets):
+        for vs in group.values():
+            vs.vectors = defense.transform(vs.vectors)
+
+
 def split_lang_file(value: str) -> tuple[str, Path] | None:
     """``"deu=a.txt"`` -> ``("deu", Path("a.txt"))``; ``None`` when ``value`` is a plain path."""
     lang, sep, path = value.partition("=")
@@ -139,12 +152,14 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
                                test: Mapping[str, str | os.PathLike[str]], shots: int, out: str | os.PathLike[str],
                                config: LagoConfig, decoder: str = "default", beams: int = 4,
                                attacker_language: str = "eng", column: str = "text",
-                               max_test: int | None = None, plot: bool = False) -> tuple[dict[str, Any], list[dict]]:
+                               max_test: int | None = None, plot: bool = False,
+                               defense: Defense | None = None) -> tuple[dict[str, Any], list[dict]]:
     """Run ALGEN / LAGO over several languages from files; write results.json + reconstructions.jsonl.
 
     ``train``: leaked pairs per language (every language is a graph node); ``test``: vectors
     to invert per language (a subset of ``train``'s languages). ``plot``: also write
-    ``convergence.png`` (the solver's curves) and ``graph.png``. Everything is read and checked
+    ``convergence.png`` (the solver's curves) and ``graph.png``. ``defense``: every victim vector
+    (leaked and target, every language) is stored defended; the attacker sees only those. Everything is read and checked
     before any model runs; nothing is written unless the whole attack succeeds.
     """
     if shots < 1:
@@ -162,8 +177,11 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     attacker = attacker_for(dec, victim_enc)
     leaked = {lang: load_leaked_pairs(path, victim_enc, shots, column=column) for lang, path in train.items()}
     targets = {lang: load_victim_set(path, victim_enc, column=column, limit=max_test) for lang, path in test.items()}
+    if defense is not None:
+        _defend(defense, victim_enc, leaked, targets)
     X = {lang: vs.vectors for lang, vs in leaked.items()}
-    Y = {lang: vs.vectors if attacker is victim_enc else attacker.encode(vs.texts) for lang, vs in leaked.items()}
+    Y = {lang: attacker.encode(vs.texts) if defense is not None or attacker is not victim_enc else vs.vectors
+         for lang, vs in leaked.items()}
     fitted = fit_cross_lingual(X, Y, decoder=dec, attacker=attacker, config=config, graph=graph, num_beams=beams)
     per_language: dict[str, dict[str, float]] = {}
     rows: list[dict] = []
@@ -189,6 +207,7 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     settings = dict(vars(config))
     results["settings"] = {
         "victim_encoder": victim_enc.spec(), "shots": shots, "attacker_language": attacker_language,
+        "defense": defense.spec() if defense is not None else None,
         "train": {k: str(v) for k, v in train.items()}, "test": {k: str(v) for k, v in test.items()},
         "alignment": settings, **{k: v for k, v in fitted.attack(next(iter(targets))).settings().items()
                                   if k != "aligner"},
