@@ -145,8 +145,8 @@ def load_task(name: str, *, limit: Limit = None, lang: str = "en",
     if data_dir is not None and spec.name not in ("msrp", "wikiqa"):
         raise InputError(f"task '{spec.name}' reads only its shipped data; data_dir applies to msrp and wikiqa")
     n_train, n_test = limit if isinstance(limit, tuple) else (limit, limit)
-    if any(n is not None and n < 1 for n in (n_train, n_test)):
-        raise InputError(f"limit must be a positive number of rows, got {limit}")
+    if any(n is not None and n < 0 for n in (n_train, n_test)):   # 0 is allowed: no train rows
+        raise InputError(f"limit must be a number of rows >= 0, got {limit}")
 
     if spec.name == "wikiqa":
         if data_dir is None:
