@@ -22,3 +22,18 @@ def minilm():
 def sentences() -> list[str]:
     """40 real English sentences (STSb train; see fixtures/README.md)."""
     return (FIXTURES / "sentences.txt").read_text(encoding="utf-8").splitlines()
+
+
+#: A decoder small enough to build in a blink: exercises whole pipelines, reconstructs nothing.
+TINY_SHAPE = {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64, "max_positions": 64,
+              "dropout": 0.0}
+
+
+@pytest.fixture(scope="session")
+def tiny_decoder(tmp_path_factory, minilm):
+    """An untrained decoder folder for MiniLM's space."""
+    from vecleak.decoders import InversionDecoder
+
+    path = tmp_path_factory.mktemp("tiny-decoder")
+    InversionDecoder.new(minilm.spec(), shape=TINY_SHAPE, num_prefix=2, max_length=8).save(path)
+    return path

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -124,7 +125,26 @@ def _norms(x: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->i", x, x)).astype(np.float64)
 
 
-class PurMech(RandomDefense):
+class _SphereMechanism(RandomDefense):
+    """An ε-mechanism on unit vectors: normalize each row, then apply ``_mechanism`` to it."""
+
+    _mechanism: Callable[..., tuple[np.ndarray, np.ndarray]]
+
+    def __init__(self, *, epsilon: float, seed: int | None = None) -> None:
+        self.epsilon = check_epsilon(epsilon)
+        super().__init__(seed=seed)
+
+    def _params(self) -> dict[str, Any]:
+        return {"epsilon": self.epsilon}
+
+    def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
+        """Perturb ``E: (n, d)``; returns ``(n, d)`` float32."""
+        x = unit_rows(E, name=f"{self.name} input")
+        out, _ = type(self)._mechanism(x, epsilon=self.epsilon, generator=self._generator(generator))
+        return out
+
+
+class PurMech(_SphereMechanism):
     """Purkayastha mechanism: rotate each unit vector by a random angle ``θ`` (ε·d_θ-LDP).
 
     ``θ ∝ exp(−ε θ) sin^{d−2} θ`` on ``[0, π]``, direction uniform orthogonal to the input.
@@ -144,19 +164,7 @@ class PurMech(RandomDefense):
     """
 
     name = "purmech"
-
-    def __init__(self, *, epsilon: float, seed: int | None = None) -> None:
-        self.epsilon = check_epsilon(epsilon)
-        super().__init__(seed=seed)
-
-    def _params(self) -> dict[str, Any]:
-        return {"epsilon": self.epsilon}
-
-    def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
-        """Perturb ``E: (n, d)``; returns ``(n, d)`` float32 unit vectors."""
-        x = unit_rows(E, name="purmech input")
-        out, _ = purmech(x, epsilon=self.epsilon, generator=self._generator(generator))
-        return out
+    _mechanism = staticmethod(purmech)
 
 
 def lapmech(x: np.ndarray, *, epsilon: float, generator: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -172,7 +180,7 @@ def lapmech(x: np.ndarray, *, epsilon: float, generator: np.random.Generator) ->
     return u, r
 
 
-class LapMech(RandomDefense):
+class LapMech(_SphereMechanism):
     """Normalized planar Laplace: ``x/‖x‖ + r u``, ``r ~ Gamma(d, rate ε)``, ``u`` uniform (ε·d_2-LDP).
 
     The output is not renormalized (its noise norm averages ``d/ε``); cosine-based consumers
@@ -184,16 +192,4 @@ class LapMech(RandomDefense):
     """
 
     name = "lapmech"
-
-    def __init__(self, *, epsilon: float, seed: int | None = None) -> None:
-        self.epsilon = check_epsilon(epsilon)
-        super().__init__(seed=seed)
-
-    def _params(self) -> dict[str, Any]:
-        return {"epsilon": self.epsilon}
-
-    def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
-        """Perturb ``E: (n, d)``; returns ``(n, d)`` float32."""
-        x = unit_rows(E, name="lapmech input")
-        out, _ = lapmech(x, epsilon=self.epsilon, generator=self._generator(generator))
-        return out
+    _mechanism = staticmethod(lapmech)
