@@ -5,20 +5,9 @@ import json
 import numpy as np
 import pytest
 
+from conftest import TINY_SHAPE
 from vecleak.cli.main import main
 from vecleak.decoders import InversionDecoder
-
-TINY = {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64, "max_positions": 64,
-        "dropout": 0.0}
-
-
-@pytest.fixture(scope="module")
-def tiny_minilm_decoder(tmp_path_factory, minilm):
-    """An untrained decoder for MiniLM's space: exercises the whole pipeline cheaply."""
-    path = tmp_path_factory.mktemp("dec")
-    InversionDecoder.new(minilm.spec(), shape=TINY, num_prefix=2, max_length=8).save(path)
-    return path
-
 
 @pytest.fixture()
 def files(tmp_path, sentences):
@@ -33,9 +22,9 @@ def _run(capsys, *args) -> tuple[int, str]:
     return exit_info.value.code, capsys.readouterr().err
 
 
-def test_attack_writes_results_with_contract_names(capsys, files, tiny_minilm_decoder):
+def test_attack_writes_results_with_contract_names(capsys, files, tiny_decoder):
     out = files / "out"
-    code, _ = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+    code, _ = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
                    files / "train.txt", "--test", files / "test.txt", "--shots", 20, "--beams", 2, "--out", out)
     assert code == 0
     results = json.loads((out / "results.json").read_text())
@@ -56,36 +45,36 @@ def _assert_clean_failure(code, err, out, needle):
     assert not out.exists()
 
 
-def test_unknown_encoder(capsys, files, tiny_minilm_decoder):
+def test_unknown_encoder(capsys, files, tiny_decoder):
     out = files / "out"
-    code, err = _run(capsys, "attack", "--victim", "minlm", "--decoder", tiny_minilm_decoder, "--train",
+    code, err = _run(capsys, "attack", "--victim", "minlm", "--decoder", tiny_decoder, "--train",
                      files / "train.txt", "--test", files / "test.txt", "--out", out)
     _assert_clean_failure(code, err, out, "did you mean minilm")
 
 
-def test_fewer_pairs_than_shots(capsys, files, tiny_minilm_decoder):
+def test_fewer_pairs_than_shots(capsys, files, tiny_decoder):
     out = files / "out"
-    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
                      files / "train.txt", "--test", files / "test.txt", "--shots", 100, "--out", out)
     _assert_clean_failure(code, err, out, "--shots")
 
 
-def test_non_finite_and_wrong_dimension_vectors(capsys, files, tiny_minilm_decoder):
+def test_non_finite_and_wrong_dimension_vectors(capsys, files, tiny_decoder):
     out = files / "out"
     bad = files / "nan.jsonl"
     bad.write_text(json.dumps({"text": "a dog", "embedding": [float("nan")] + [0.0] * 383}) + "\n")
-    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
                      files / "train.txt", "--test", bad, "--shots", 10, "--out", out)
     _assert_clean_failure(code, err, out, "NaN")
     bad.write_text(json.dumps({"text": "a dog", "embedding": [0.5] * 5}) + "\n")
-    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
                      files / "train.txt", "--test", bad, "--shots", 10, "--out", out)
     _assert_clean_failure(code, err, out, "dimension 5")
 
 
-def test_missing_file_and_corrupt_decoder(capsys, files, tiny_minilm_decoder, tmp_path):
+def test_missing_file_and_corrupt_decoder(capsys, files, tiny_decoder, tmp_path):
     out = files / "out"
-    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_minilm_decoder, "--train",
+    code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
                      files / "nope.txt", "--test", files / "test.txt", "--out", out)
     _assert_clean_failure(code, err, out, "no such file")
     broken = tmp_path / "broken"
@@ -102,7 +91,7 @@ def test_decoder_for_other_preprocessing_is_refused(minilm, tmp_path):
     from vecleak.recipes.algen import ALGENAttack
 
     spec = {**minilm.spec(), "normalize": False}
-    dec = InversionDecoder.new(spec, shape=TINY, num_prefix=2, max_length=8)
+    dec = InversionDecoder.new(spec, shape=TINY_SHAPE, num_prefix=2, max_length=8)
     with pytest.raises(CheckpointError, match="normalize"):
         ALGENAttack(dec, minilm)
 

@@ -8,20 +8,8 @@ from pathlib import Path
 import pytest
 
 from vecleak.cli.main import main
-from vecleak.decoders import InversionDecoder
 
 MULTI = Path(__file__).parent / "fixtures" / "stsb_multi"
-TINY = {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64, "max_positions": 64,
-        "dropout": 0.0}
-
-
-@pytest.fixture(scope="module")
-def tiny_decoder(tmp_path_factory, minilm):
-    path = tmp_path_factory.mktemp("dec")
-    InversionDecoder.new(minilm.spec(), shape=TINY, num_prefix=2, max_length=8).save(path)
-    return path
-
-
 @pytest.fixture()
 def lang_files(tmp_path):
     """30 leaked pairs and 5 test sentences per language (disjoint rows)."""

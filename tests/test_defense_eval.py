@@ -7,18 +7,6 @@ import json
 import pytest
 
 from vecleak.cli.main import main
-from vecleak.decoders import InversionDecoder
-
-TINY = {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64, "max_positions": 64,
-        "dropout": 0.0}
-
-
-@pytest.fixture(scope="module")
-def tiny_decoder(tmp_path_factory, minilm):
-    path = tmp_path_factory.mktemp("dec")
-    InversionDecoder.new(minilm.spec(), shape=TINY, num_prefix=2, max_length=8).save(path)
-    return path
-
 
 @pytest.fixture()
 def files(tmp_path, sentences):
