@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import time
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def main() -> None:
     ap.add_argument("--no-utility", action="store_true")
     ap.add_argument("--cache", default=".vecleak-cache")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    ap.add_argument("--resume", action="store_true", help="keep the rows already in OUT/defense_table.json")
     args = ap.parse_args()
     torch.set_num_threads(2)
     out = Path(args.out)
@@ -62,7 +64,9 @@ def main() -> None:
     decoder = load_decoder("default")
     attacker = load_encoder(decoder.encoder_spec["name"])
     Y_leak, Y_test = encode_cached(attacker, leaked, args.cache), encode_cached(attacker, test, args.cache)
-    rows = []
+    done_path = out / "defense_table.json"
+    rows = json.loads(done_path.read_text(encoding="utf-8")) if args.resume and done_path.is_file() else []
+    done = {(r["victim"], r["defense"], r["attacker"]) for r in rows}
     t0 = time.monotonic()
     for victim_name in args.victims:
         victim = load_encoder(victim_name)
@@ -70,14 +74,16 @@ def main() -> None:
         X_aux, X_def = encode_cached(victim, aux, args.cache), encode_cached(victim, defender, args.cache)
         for name, eps, params in GRID:
             tag = label(name, eps, params)
+            kinds = [k for k in ("fewshot", "adaptive") if k == "fewshot" or tag in args.adaptive]
+            kinds = [k for k in kinds if (victim_name, tag, k) not in done]
+            if not kinds:
+                continue
             utility = {}
             if not args.no_utility:
                 for task in ("sst2", "stsb"):
                     utility[f"{task}_rel"] = evaluate_utility(victim, task, defense=load_defense(
                         name, epsilon=eps, seed=0, **params), cache_dir=args.cache)["relative_utility"]
-            for kind in ("fewshot", "adaptive"):
-                if kind == "adaptive" and tag not in args.adaptive:
-                    continue
+            for kind in kinds:
                 dec = copy.deepcopy(decoder) if kind == "adaptive" else decoder
                 attack, inv, _ = attack_defended(
                     load_defense(name, epsilon=eps, seed=0, **params), decoder=dec, victim=victim, attacker=attacker,

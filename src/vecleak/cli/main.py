@@ -288,6 +288,74 @@ def train_decoder_cmd(
     console.print(f"decoder saved in {out}")
 
 
+defend = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                     help="Train a learned defense (Eguard) and apply it to stored vectors.")
+app.add_typer(defend, name="defend")
+
+
+@defend.command("train")
+def defend_train(
+    out: Annotated[Path, typer.Option(help="Output folder: defense.json + projection.safetensors.")],
+    method: Annotated[str, typer.Option(help="Defense to train (eguard).")] = "eguard",
+    encoder: Annotated[str, typer.Option(help="Victim encoder whose vectors the defense protects.")] = "minilm",
+    task: Annotated[str, typer.Option(help="Task loss: sst2, snli or retrieval (SNLI entailment pairs).")] = "sst2",
+    architecture: Annotated[str, typer.Option(help="Projector: transformer (chunks of 32) or mlp.")] = "transformer",
+    privacy: Annotated[str, typer.Option(help="Privacy term: mine (Eguard), adversarial, mse, cosine, none.")] = "mine",
+    alpha: Annotated[float, typer.Option(help="Weight of the global MI term.")] = 1.0,
+    beta: Annotated[float, typer.Option(help="Weight of the local (keyword/antonym CLUB) term.")] = 0.1,
+    steps: Annotated[int, typer.Option(min=1, help="Training steps.")] = 800,
+    n_train: Annotated[int, typer.Option(min=2, help="Training examples of the task.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Seed of initialization and batches.")] = 0,
+    cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
+) -> None:
+    """Train a projection defense and save it as a folder any --defense option takes."""
+    from vecleak.encoders.registry import load_encoder
+    from vecleak.errors import InputError
+    from vecleak.recipes.eguard import EguardConfig, train_eguard
+
+    if method != "eguard":
+        raise InputError(f"unknown --method '{method}'; the trainable defense is eguard")
+    config = EguardConfig(task=task, architecture=architecture, privacy=privacy, alpha=alpha, beta=beta, steps=steps,
+                          n_train=n_train, seed=seed)
+    config.check()
+    console = _console()
+    report = lambda step, total, log: console.print(  # noqa: E731
+        f"step {step}/{total}  " + "  ".join(f"{k} {v:.3f}" for k, v in log.items() if k != "step"))
+    defense = train_eguard(load_encoder(encoder), config, cache_dir=str(cache) if cache else None, progress=report)
+    defense.save(out)
+    console.print(f"saved {out} ({defense.info['train_seconds']} s; {defense.info['overhead_ms_per_batch']} ms "
+                  "per batch of 64 at inference)")
+
+
+@defend.command("apply")
+def defend_apply(
+    defense: Annotated[str, typer.Option(help="A defense name or trained-defense folder.")],
+    in_: Annotated[Path, typer.Option("--in", help="Vectors: .npy, .jsonl or .parquet.")],
+    out: Annotated[Path, typer.Option(help="Protected vectors (.npy).")],
+    epsilon: Annotated[Optional[float], typer.Option(help="Privacy parameter of purmech / lapmech / dp-gaussian.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed of a random defense (leave unset in deployment).")] = None,
+) -> None:
+    """Defend stored vectors: read, transform, write .npy atomically."""
+    import io
+
+    import numpy as np
+
+    from vecleak.data.atomic import atomic_write_bytes
+    from vecleak.data.vectors import read_vectors
+    from vecleak.defenses import load_defense
+    from vecleak.errors import InputError
+
+    if out.suffix != ".npy":
+        raise InputError(f"--out must end in .npy, got {out.name}")
+    mech = load_defense(defense, epsilon=epsilon, seed=seed)
+    E = read_vectors(in_)
+    protected = mech.fit(E).transform(E)  # a defense that learns (pca) learns from these vectors
+    buf = io.BytesIO()
+    np.save(buf, protected.astype(np.float32), allow_pickle=False)
+    atomic_write_bytes(out, buf.getvalue())
+    _console().print(f"wrote {len(protected)} protected vectors ({protected.shape[1]}-d) to {out}")
+
+
 @app.command("eval")
 def eval_cmd(
     reconstructions: Annotated[Path, typer.Argument(help="A reconstructions.jsonl (fields 'reference', 'reconstruction').")],

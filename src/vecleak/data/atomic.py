@@ -6,11 +6,13 @@ A crash or a bad input half-way never leaves a half-written file behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -60,3 +62,17 @@ def atomic_output_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
                 os.replace(item, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_model_folder(path: str | os.PathLike[str], *, json_files: dict[str, Any],
+                       tensor_files: dict[str, dict[str, Any]]) -> Path:
+    """Write a model folder atomically: each ``name -> object`` of ``json_files`` as JSON, each
+    ``name -> {key: torch.Tensor}`` of ``tensor_files`` as safetensors (never pickle)."""
+    from safetensors.torch import save_file
+
+    with atomic_output_dir(path) as tmp:
+        for name, tensors in tensor_files.items():
+            save_file({k: v.detach().contiguous() for k, v in tensors.items()}, str(tmp / name))
+        for name, obj in json_files.items():
+            (tmp / name).write_text(json.dumps(obj, indent=2) + "\n", encoding="utf-8")
+    return Path(path)

@@ -30,6 +30,10 @@ from vecleak.data.vectors import check_vectors
 from vecleak.errors import InputError
 
 
+#: The file that marks a folder as a trained defense.
+TRAINED_DEFENSE_FILE = "defense.json"
+
+
 class Defense(ABC):
     """A transformation of embeddings meant to stop them being inverted to text.
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vecleak.defenses.base import Defense
+from vecleak.defenses.base import TRAINED_DEFENSE_FILE, Defense
 from vecleak.defenses.ldp import LapMech, PurMech
 from vecleak.defenses.noise import DPGaussian, Gaussian
 from vecleak.defenses.transforms import PCA, Identity, Quantize, Rotation, Shuffle
@@ -29,8 +29,6 @@ from vecleak.errors import InputError
 
 #: The ε grid a defense sweep uses unless told otherwise.
 DEFAULT_EPSILONS = (1.0, 4.0, 8.0, 12.0)
-#: The file that marks a folder as a trained defense.
-TRAINED_DEFENSE_FILE = "defense.json"
 
 _DEFENSES: dict[str, Callable[..., Defense]] = {}
 
@@ -93,10 +91,9 @@ def load_defense(name: str, *, epsilon: float | None = None, seed: int | None = 
 
 
 def load_trained_defense(path: str | os.PathLike[str]) -> Defense:
-    """Load a trained defense (e.g. a future Eguard projector) from a folder with ``defense.json``.
+    """Load a trained defense (an Eguard projector) from a folder with ``defense.json``.
 
-    Hook for trained defenses: no format is defined yet, so this raises :class:`InputError`
-    for every folder, naming what is missing or that loading is not implemented.
+    Weights are read with safetensors; nothing in the folder is unpickled.
     """
     folder = Path(path)
     if not folder.is_dir():
@@ -106,13 +103,12 @@ def load_trained_defense(path: str | os.PathLike[str]) -> Defense:
         )
     if not (folder / TRAINED_DEFENSE_FILE).is_file():
         raise InputError(
-            f"no trained defense found in {folder} (no {TRAINED_DEFENSE_FILE}); train one first or give a "
-            f"defense name ({', '.join(defense_names())})"
+            f"no trained defense found in {folder} (no {TRAINED_DEFENSE_FILE}); train one first with "
+            f"'vecleak defend train' or give a defense name ({', '.join(defense_names())})"
         )
-    raise InputError(
-        f"{folder}: loading trained defenses ({TRAINED_DEFENSE_FILE}) is not supported in this version; "
-        "use a built-in defense"
-    )
+    from vecleak.defenses.projection import ProjectionDefense
+
+    return ProjectionDefense.load(folder)
 
 
 def _factory(name: str) -> Callable[..., Defense]:

@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from vecleak.align.ridge import Ridge
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.decoders.pretrained import load_decoder
+from vecleak.decoders.token_set import TokenSetDecoder, TokenVocabulary
 from vecleak.decoders.training import TrainingConfig, train_decoder
 from vecleak.defenses import Defense, load_defense
 from vecleak.encoders.base import Encoder
@@ -160,3 +162,23 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     write_results(out, results, rows)
     return results, rows
 
+
+
+def token_set_attack(defense: Defense, *, X_aux: np.ndarray, aux_texts: list[str], X_test: np.ndarray,
+                     epochs: int = 30, seed: int = 0) -> tuple[list[str], TokenSetDecoder]:
+    """The adaptive multi-label attacker: trains a token-set decoder on ``(defense(X_aux), aux_texts)``
+    (a tenth held out to choose its decision threshold) and predicts the word sets of
+    ``defense(X_test)``; ``X_* (n, m)`` are undefended victim vectors. Returns the predictions and
+    the fitted attacker.
+
+    It needs no leaked pairs and no attacker encoder: query access to the defended encoder on
+    its own texts is enough. Its outputs are word sets, so score them by token F1 / recall.
+    """
+    if defense.learns_from_data:
+        defense.fit(X_aux)
+    D_aux, D_test = defense.transform(X_aux), defense.transform(X_test)
+    torch.manual_seed(seed)
+    n_cal = max(1, len(aux_texts) // 10)  # held out to choose the decision threshold
+    model = TokenSetDecoder(D_aux.shape[1], TokenVocabulary.build(aux_texts[n_cal:]))
+    model.fit(D_aux[n_cal:], aux_texts[n_cal:], epochs=epochs, seed=seed)
+    return model.calibrate(D_aux[:n_cal], aux_texts[:n_cal]).predict(D_test), model

@@ -1,0 +1,256 @@
+"""Train Eguard (a projection defense with mutual-information penalties) for one encoder and task.
+
+Objective, per the paper's Algorithm 1, alternating three updates every step on a batch:
+
+1. the MINE statistics network ``S`` ascends the Donsker-Varadhan bound on ``I(z; ê)`` with
+   the moving-average gradient correction, ``z`` the defender's text-autoencoder latent of the
+   batch texts, ``ê = g_p(e)``;
+2. the CLUB network ``V`` ascends ``log V(â | k̂)`` on (keyword, antonym) pairs, both encoded by
+   the victim and projected, ``k̂ = g_p(e(k))``, ``â = g_p(e(a))``;
+3. ``g_p`` and the task head descend ``ℓ_task + α I_global + β I_local``. Here ``I_global`` is
+   the plain DV estimate, floored at 0 (``max(Î, 0)``): the corrected surrogate has no lower
+   bound in ``ê`` (``g_p`` could push ``mean exp S`` up without limit), and an estimate at or
+   below zero says the critic sees no dependence left to remove.
+
+Tasks: ``sst2`` (cross-entropy of a linear head on ``ê``), ``snli`` (cross-entropy on
+``[û, v̂, |û − v̂|, û ⊙ v̂]``), ``retrieval`` (multiple-negatives ranking loss, scale 20, on SNLI
+entailment pairs: anchor ``ê`` against every positive of the batch).
+
+``privacy`` selects the privacy term for the ablations: ``mine`` (Eguard), ``adversarial`` (an
+online token-set attacker reads ``ê``; ``g_p`` ascends its loss: adversarial training against
+the attacker's gradient), ``mse`` (push ``ê`` away from ``e``: ``−‖ê − e‖²``), ``cosine`` (lower
+``cos(ê, e)``), or ``none`` (task loss only).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vecleak.data.keywords import antonym_pairs
+from vecleak.data.records import read_texts
+from vecleak.decoders.text_autoencoder import BagOfWordsAutoencoder
+from vecleak.decoders.token_set import TokenSetDecoder, TokenVocabulary
+from vecleak.defenses.mutual_information import CLUB, MINE
+from vecleak.defenses.projection import ARCHITECTURES, ProjectionDefense, build_projector
+from vecleak.encoders.base import Encoder
+from vecleak.encoders.cache import encode_cached
+from vecleak.errors import InputError
+from vecleak.recipes.defense_eval import DEFENDER_CORPUS
+from vecleak.utility.tasks import SNLI_CLASSES, load_task
+
+TASKS = ("sst2", "snli", "retrieval")
+PRIVACY_TERMS = ("mine", "adversarial", "mse", "cosine", "none")
+
+
+@dataclass
+class EguardConfig:
+    """Training settings; ``alpha`` weighs the global MI term, ``beta`` the local (CLUB) one.
+
+    ``lr`` is the projector's learning rate, ``head_lr`` the task head's; ``critic_lr`` the
+    MINE / CLUB networks'; ``critic_warmup`` critic-only steps before the projector moves.
+    """
+
+    task: str = "sst2"
+    architecture: str = "transformer"
+    privacy: str = "mine"
+    alpha: float = 1.0
+    beta: float = 0.1
+    steps: int = 800
+    batch_size: int = 64
+    lr: float = 1e-3
+    head_lr: float = 1e-3
+    critic_lr: float = 1e-3
+    critic_warmup: int = 300
+    n_train: int = 3000
+    latent_dim: int = 128
+    seed: int = 0
+
+    def check(self) -> None:
+        if self.task not in TASKS:
+            raise InputError(f"unknown --task '{self.task}'; use one of {', '.join(TASKS)}")
+        if self.architecture not in ARCHITECTURES:
+            raise InputError(f"unknown --architecture '{self.architecture}'; use one of {', '.join(ARCHITECTURES)}")
+        if self.privacy not in PRIVACY_TERMS:
+            raise InputError(f"unknown privacy term '{self.privacy}'; use one of {', '.join(PRIVACY_TERMS)}")
+        if self.alpha < 0 or self.beta < 0 or self.steps < 1 or self.batch_size < 2 or self.n_train < 2:
+            raise InputError("alpha and beta must be >= 0, steps >= 1, batch size and n_train >= 2")
+
+
+@dataclass
+class TrainingData:
+    """Everything a training step reads, precomputed: vectors of the texts, latents, labels, keyword pairs.
+
+    ``E (n, d)``: victim vectors of the texts (for pair tasks, of the first sides); ``E_b (n, d)``:
+    of the second sides or None; ``Z (n, dz)``: autoencoder latents of the texts; ``labels (n,)``;
+    ``K, A (p, d)``: victim vectors of keywords and of their antonyms; ``texts``: the first sides.
+    """
+
+    texts: list[str]
+    E: torch.Tensor
+    E_b: torch.Tensor | None
+    Z: torch.Tensor
+    labels: torch.Tensor
+    K: torch.Tensor
+    A: torch.Tensor
+
+
+def task_rows(task: str, n: int) -> tuple[list[str], list[str] | None, np.ndarray]:
+    """The first ``n`` training rows of ``task``: ``(texts, second texts or None, labels)``."""
+    if task == "sst2":
+        split = load_task("sst2", limit=(n, 0)).train
+        return split.texts, None, np.asarray(split.labels, np.int64)
+    split = load_task("snli", limit=(None, 0)).train
+    if task == "snli":
+        return split.texts[:n], split.texts_b[:n], np.asarray(split.labels[:n], np.int64)
+    keep = [i for i, y in enumerate(split.labels) if int(y) == SNLI_CLASSES.index("entailment")][:n]
+    return [split.texts[i] for i in keep], [split.texts_b[i] for i in keep], np.zeros(len(keep), np.int64)
+
+
+def prepare(encoder: Encoder, config: EguardConfig, *, autoencoder: BagOfWordsAutoencoder | None = None,
+            cache_dir: str | None = None) -> tuple[TrainingData, BagOfWordsAutoencoder]:
+    """Encode the task's training texts, train (or take) the defender's autoencoder, find keyword pairs."""
+    texts, texts_b, labels = task_rows(config.task, config.n_train)
+    if autoencoder is None:
+        corpus = list(dict.fromkeys(texts + (texts_b or []) + read_texts(DEFENDER_CORPUS)))
+        autoencoder = BagOfWordsAutoencoder.train_on(corpus, latent_dim=config.latent_dim, seed=config.seed)
+    pairs = antonym_pairs(texts)
+    if not pairs:
+        raise InputError("no keyword of the training texts has a WordNet antonym; give more (or other) texts")
+    words = sorted({p.keyword for p in pairs} | {p.antonym for p in pairs})
+    W = dict(zip(words, encode_cached(encoder, words, cache_dir)))
+    as_t = lambda x: torch.as_tensor(np.asarray(x, np.float32))  # noqa: E731
+    data = TrainingData(
+        texts=texts, E=as_t(encode_cached(encoder, texts, cache_dir)),
+        E_b=as_t(encode_cached(encoder, texts_b, cache_dir)) if texts_b else None,
+        Z=as_t(autoencoder.encode(texts)), labels=torch.as_tensor(labels),
+        K=as_t([W[p.keyword] for p in pairs]), A=as_t([W[p.antonym] for p in pairs]))
+    return data, autoencoder
+
+
+class _TaskHead(nn.Module):
+    def __init__(self, task: str, dim: int) -> None:
+        super().__init__()
+        self.task = task
+        self.linear = nn.Linear(dim if task == "sst2" else 4 * dim, 2 if task == "sst2" else 3) \
+            if task != "retrieval" else None
+
+    def loss(self, u: torch.Tensor, v: torch.Tensor | None, y: torch.Tensor) -> torch.Tensor:
+        if self.task == "sst2":
+            return F.cross_entropy(self.linear(u), y)
+        if self.task == "snli":
+            return F.cross_entropy(self.linear(torch.cat([u, v, (u - v).abs(), u * v], 1)), y)
+        scores = 20.0 * F.normalize(u, dim=1) @ F.normalize(v, dim=1).T  # multiple-negatives ranking loss
+        return F.cross_entropy(scores, torch.arange(len(u)))
+
+
+def train_eguard(encoder: Encoder, config: EguardConfig | None = None, *, data: TrainingData | None = None,
+                 cache_dir: str | None = None, progress=None) -> ProjectionDefense:
+    """Train ``g_p`` for ``encoder`` on ``config.task``; returns the defense with its training log in ``info``.
+
+    ``progress``: optional callable ``(step, total, losses: dict)`` called every 50 steps.
+    """
+    config = config or EguardConfig()
+    config.check()
+    t0 = time.monotonic()
+    if data is None:
+        data, _ = prepare(encoder, config, cache_dir=cache_dir)
+    torch.manual_seed(config.seed)
+    g = torch.Generator().manual_seed(config.seed)
+    dim = data.E.shape[1]
+    # networks see vectors scaled to unit coordinate variance (a fixed constant of the data):
+    # unit-norm embeddings have coordinates ~ 1/sqrt(d), too small for CLUB's bounded log-variance
+    c = 1.0 / float(data.E.std())
+    params = {"scale": c}
+    projector = build_projector(config.architecture, dim, **params)
+    head = _TaskHead(config.task, dim)
+    mine = MINE(data.Z.shape[1], dim)
+    club = CLUB(dim, dim)
+    attacker = None
+    if config.privacy == "adversarial":
+        attacker = TokenSetDecoder(dim, TokenVocabulary.build(data.texts, max_size=4000), hidden=512)
+        attack_targets = attacker.vocabulary.multi_hot(data.texts)
+    opt_g = torch.optim.Adam([{"params": projector.parameters(), "lr": config.lr},
+                              {"params": head.parameters(), "lr": config.head_lr}])
+    opt_s = torch.optim.Adam(mine.parameters(), lr=config.critic_lr)
+    opt_v = torch.optim.Adam(club.parameters(), lr=config.critic_lr)
+    opt_a = torch.optim.Adam(attacker.parameters(), lr=config.critic_lr) if attacker else None
+    n, p = len(data.E), len(data.K)
+    log: list[dict[str, float]] = []
+    def batch() -> tuple[torch.Tensor, torch.Tensor]:
+        return (torch.randint(n, (min(config.batch_size, n),), generator=g),
+                torch.randint(p, (min(config.batch_size, p),), generator=g))
+
+    def critic_step(idx: torch.Tensor, pidx: torch.Tensor) -> None:
+        """Steps 1-2: the estimators (and the adversarial attacker) ascend on detached projections."""
+        with torch.no_grad():
+            proj, proj_k, proj_a = projector(data.E[idx]), projector(data.K[pidx]), projector(data.A[pidx])
+        _step(opt_s, -mine.surrogate(data.Z[idx], c * proj, generator=g)[0])
+        _step(opt_v, -club.log_likelihood(c * proj_k, c * proj_a))
+        if attacker is not None:
+            _step(opt_a, F.binary_cross_entropy_with_logits(attacker(proj), attack_targets[idx]))
+
+    for _ in range(config.critic_warmup):  # the critics first learn the undefended dependence (g_p = identity)
+        critic_step(*batch())
+    for step in range(1, config.steps + 1):
+        idx, pidx = batch()
+        critic_step(idx, pidx)
+        e, z, y = data.E[idx], data.Z[idx], data.labels[idx]
+        e_b = data.E_b[idx] if data.E_b is not None else None
+        # 3: the projector (and task head) descends task + alpha * I_global + beta * I_local
+        proj = projector(e)
+        task = head.loss(c * proj, c * projector(e_b) if e_b is not None else None, y)
+        mi_estimate = mine.lower_bound(z, c * proj, generator=g)
+        i_global = mi_estimate.clamp(min=0.0)
+        i_local = club.upper_bound(c * projector(data.K[pidx]), c * projector(data.A[pidx]))
+        privacy = _privacy_term(config.privacy, i_global, proj, e, attacker,
+                                attack_targets[idx] if attacker is not None else None)
+        loss = task + config.alpha * privacy + config.beta * i_local
+        _step(opt_g, loss)
+        if step % 50 == 0 or step == config.steps:
+            log.append({"step": step, "task": float(task.detach()), "mi_global": float(mi_estimate.detach()),
+                        "mi_local": float(i_local.detach()), "privacy": float(privacy.detach())})
+            if progress is not None:
+                progress(step, config.steps, log[-1])
+    projector.eval()
+    info = {"method": "eguard", "encoder": encoder.spec(), **asdict(config), "n_keyword_pairs": p,
+            "train_seconds": round(time.monotonic() - t0, 1), "log": log,
+            "overhead_ms_per_batch": overhead_ms(projector, dim)}
+    return ProjectionDefense(projector, {"architecture": config.architecture, "dim": dim, "params": params}, info)
+
+
+def _privacy_term(kind: str, i_global: torch.Tensor, proj: torch.Tensor, e: torch.Tensor,
+                  attacker: nn.Module | None, targets: torch.Tensor | None) -> torch.Tensor:
+    if kind == "mine":
+        return i_global
+    if kind == "adversarial":
+        return -F.binary_cross_entropy_with_logits(attacker(proj), targets)
+    if kind == "mse":
+        return -((proj - e) ** 2).sum(1).mean()
+    if kind == "cosine":
+        return F.cosine_similarity(proj, e, dim=1).mean()
+    return proj.new_zeros(())
+
+
+def _step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
+def overhead_ms(projector: nn.Module, dim: int, *, batch_size: int = 64, repeats: int = 20) -> float:
+    """Median wall time in ms of projecting one batch of ``batch_size`` vectors (inference, current threads)."""
+    x = torch.randn(batch_size, dim)
+    times = []
+    with torch.no_grad():
+        projector(x)
+        for _ in range(repeats):
+            t = time.perf_counter()
+            projector(x)
+            times.append(time.perf_counter() - t)
+    return round(1000 * float(np.median(times)), 3)
