@@ -85,3 +85,22 @@ def test_adaptive_attacker_fine_tunes_on_defended_aux_vectors(capsys, files, tin
     assert r["settings"]["adapt_steps"] == 2 and r["settings"]["defense"]["sigma"] == 0.05
     assert r["settings"]["aux"].endswith("tatoeba_en.txt")
     assert 0.0 <= r["rouge_l"] <= 1.0 and "guess" in r["chance"]
+
+
+def test_token_set_attacker_reads_words_from_vectors_and_noise_takes_them_away(capsys, tmp_path):
+    """The multi-label attacker trained on 1,200 shipped Tatoeba sentences, tested on 40 others."""
+    from vecleak.recipes.defense_eval import AUX_CORPUS
+
+    lines = AUX_CORPUS.read_text(encoding="utf-8").splitlines()
+    (tmp_path / "test.txt").write_text("\n".join(lines[-40:]) + "\n", encoding="utf-8")
+    (tmp_path / "train.txt").write_text("unused\n", encoding="utf-8")
+    none = _evaluate(capsys, tmp_path, "default", "none", "--attacker", "token-set", "--aux-size", 1200)
+    noisy = _evaluate(capsys, tmp_path, "default", "purmech", "--epsilon", 1, "--attacker", "token-set",
+                      "--aux-size", 1200)
+    assert none["settings"]["attacker"] == "token-set" and none["settings"]["aux_size"] == 1200
+    assert none["token_f1"] > none["chance"]["token_f1"] + 0.03     # it reads words of each text (0.19 vs 0.15)
+    # on near-pure noise it falls back to (about) its text-independent guess
+    assert noisy["token_f1"] < none["token_f1"] - 0.03
+    assert abs(noisy["token_f1"] - noisy["chance"]["token_f1"]) < 0.02
+    rows = [json.loads(line) for line in (tmp_path / "out-none" / "reconstructions.jsonl").read_text().splitlines()]
+    assert len(rows) == 40 and all(r["reconstruction"] for r in rows)

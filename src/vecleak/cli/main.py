@@ -157,8 +157,10 @@ def evaluate_defense_cmd(
     epsilon: Annotated[Optional[float], typer.Option(help="Privacy parameter of purmech / lapmech / dp-gaussian.")] = None,
     victim: Annotated[str, typer.Option(help="Victim encoder.")] = "use-multilingual",
     shots: Annotated[int, typer.Option(help="Leaked pairs used for alignment.")] = 100,
-    attacker: Annotated[str, typer.Option(help="fewshot (ALGEN on defended vectors) or adaptive (also fine-tunes "
-                                               "its decoder on defended vectors of its own corpus).")] = "fewshot",
+    attacker: Annotated[str, typer.Option(help="fewshot (ALGEN on defended vectors), adaptive (also fine-tunes "
+                                               "its decoder on defended vectors of its own corpus), or token-set "
+                                               "(multi-label word attacker trained on defended --aux vectors; "
+                                               "--train unused).")] = "fewshot",
     aux: Annotated[Optional[Path], typer.Option(help="Adaptive attacker's own corpus (default: 2,000 shipped "
                                                      "Tatoeba English sentences).")] = None,
     aux_size: Annotated[int, typer.Option(help="Texts of --aux the adaptive attacker queries.")] = 1000,

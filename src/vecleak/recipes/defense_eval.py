@@ -39,11 +39,11 @@ from vecleak.defenses import Defense, load_defense
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
-from vecleak.metrics import text_metrics
+from vecleak.metrics import cosine_rows, text_metrics
 from vecleak.recipes.algen import ALGENAttack, Inversion
 from vecleak.recipes.io import attacker_for, load_leaked_pairs, load_victim_set, write_results
 
-ATTACKERS = ("fewshot", "adaptive")
+ATTACKERS = ("fewshot", "adaptive", "token-set")
 AUX_CORPUS = Path(__file__).resolve().parent.parent / "data" / "aux" / "tatoeba_en.txt"
 #: What a defense that learns (PCA) is fitted on: the defender's own text, not the scored vectors.
 DEFENDER_CORPUS = AUX_CORPUS
@@ -130,13 +130,15 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     mech = defense if isinstance(defense, Defense) else load_defense(defense, epsilon=epsilon, seed=seed,
                                                                      **(defense_params or {}))
     aux_texts: list[str] = []
-    if attacker == "adaptive":
+    if attacker in ("adaptive", "token-set"):
         aux_texts = read_texts(aux or AUX_CORPUS)[:aux_size]
         if len(aux_texts) < MIN_AUX:
             raise InputError(f"the auxiliary corpus has {len(aux_texts)} texts; the adaptive attacker needs at least "
                              f"{MIN_AUX} (raise --aux-size or give a larger --aux)")
-    dec = load_decoder(decoder)
     victim_enc = load_encoder(victim)
+    if attacker == "token-set":
+        return _evaluate_token_set(mech, victim_enc, test, out, aux_texts, aux=aux, seed=seed, column=column, t0=t0)
+    dec = load_decoder(decoder)
     leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
     targets = load_victim_set(test, victim_enc, column=column)
     atk_enc = attacker_for(dec, victim_enc)
@@ -159,6 +161,30 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
         "train": str(train), "test": str(test), **adapt_info, **attack.settings(),
         "seconds": round(time.monotonic() - t0, 1),
     }
+    write_results(out, results, rows)
+    return results, rows
+
+
+def _evaluate_token_set(defense: Defense, victim: Encoder, test: str | os.PathLike[str], out: str | os.PathLike[str],
+                        aux_texts: list[str], *, aux, seed: int, column: str, t0: float) -> tuple[dict[str, Any], list[dict]]:
+    """``evaluate_defense`` with the token-set attacker: no decoder, no leaked pairs (``--train`` unused)."""
+    targets = load_victim_set(test, victim, column=column)
+    if targets.texts is None:
+        raise InputError(f"{test}: the token-set attacker is scored against texts; give a test file with texts")
+    X_aux = victim.encode(aux_texts)
+    guesses, model = token_set_attack(defense, X_aux=X_aux, aux_texts=aux_texts, X_test=targets.vectors, seed=seed)
+    chance = model.predict(defense.transform(X_aux).mean(0, keepdims=True))[0]   # knowing nothing of the text
+    cosine = float(np.mean(cosine_rows(victim.encode(guesses), targets.vectors)))
+    results: dict[str, Any] = {**text_metrics(guesses, targets.texts), "cosine": cosine,
+                               "chance": {"guess": chance, **text_metrics([chance] * len(guesses), targets.texts)}}
+    results["n_test"] = len(guesses)
+    results["settings"] = {"victim_encoder": victim.spec(), "defense": defense.spec(), "attacker": "token-set",
+                           "aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts),
+                           "note": "word sets, unordered: read token_f1 / token_recall; rouge_l and bleu "
+                                   "are not meaningful for this attacker; cosine: victim embedding of the word "
+                                   "set vs. the undefended target vector",
+                           "seconds": round(time.monotonic() - t0, 1)}
+    rows = [{"reconstruction": g, "reference": r} for g, r in zip(guesses, targets.texts)]
     write_results(out, results, rows)
     return results, rows
 
