@@ -117,7 +117,7 @@ class ProjectionDefense(Defense):
         if x.shape[1] != self.dim:
             raise DimensionMismatchError(
                 f"this defense projects {self.dim}-d vectors, got {x.shape[1]}-d; use the encoder it was trained for "
-                f"({self.info.get('encoder', {}).get('name', 'see defense.json')})")
+                f"({(self.info.get('encoder') or {}).get('name', 'see defense.json')})")
         with torch.no_grad():
             parts = [self.projector(torch.from_numpy(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
         return torch.cat(parts).numpy().astype(np.float32) if parts else x.copy()

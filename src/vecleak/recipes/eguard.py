@@ -149,9 +149,12 @@ class _TaskHead(nn.Module):
         return F.cross_entropy(scores, torch.arange(len(u)))
 
 
-def train_eguard(encoder: Encoder, config: EguardConfig | None = None, *, data: TrainingData | None = None,
+def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *, data: TrainingData | None = None,
                  cache_dir: str | None = None, progress=None) -> ProjectionDefense:
     """Train ``g_p`` for ``encoder`` on ``config.task``; returns the defense with its training log in ``info``.
+
+    ``encoder`` encodes the task data and is recorded in the defense; with precomputed ``data``
+    it may be None (nothing is encoded then, and the defense records no encoder).
 
     ``progress``: optional callable ``(step, total, losses: dict)`` called every 50 steps.
     """
@@ -159,6 +162,8 @@ def train_eguard(encoder: Encoder, config: EguardConfig | None = None, *, data: 
     config.check()
     t0 = time.monotonic()
     if data is None:
+        if encoder is None:
+            raise InputError("train_eguard needs an encoder, or precomputed data")
         data, _ = prepare(encoder, config, cache_dir=cache_dir)
     torch.manual_seed(config.seed)
     g = torch.Generator().manual_seed(config.seed)
@@ -218,7 +223,7 @@ def train_eguard(encoder: Encoder, config: EguardConfig | None = None, *, data: 
             if progress is not None:
                 progress(step, config.steps, log[-1])
     projector.eval()
-    info = {"method": "eguard", "encoder": encoder.spec(), **asdict(config), "n_keyword_pairs": p,
+    info = {"method": "eguard", "encoder": encoder.spec() if encoder is not None else None, **asdict(config), "n_keyword_pairs": p,
             "train_seconds": round(time.monotonic() - t0, 1), "log": log,
             "overhead_ms_per_batch": overhead_ms(projector, dim)}
     return ProjectionDefense(projector, {"architecture": config.architecture, "dim": dim, "params": params}, info)
