@@ -10,6 +10,7 @@ vector, leaked and target, is stored defended; the attacker aligns defended vect
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -37,24 +38,32 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=500)
     ap.add_argument("--cache", default=".vecleak-cache")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    ap.add_argument("--resume", action="store_true", help="keep the rows already in OUT/lago_defended.json")
     args = ap.parse_args()
     torch.set_num_threads(2)
     exp = Experiment(argparse.Namespace(decoder="default", shots=[args.shots], n_test=args.n_test, n_dev=1,
                                         cache=args.cache, beams=1, lam=args.lam, iterations=args.iterations))
     nodes = list(exp.leaked)
     grid = [("none", None)] + [(name, eps) for name in ("purmech", "lapmech") for eps in DEFAULT_EPSILONS]
-    rows, t0 = [], time.monotonic()
+    done_path = Path(args.out) / "lago_defended.json"
+    rows = json.loads(done_path.read_text()) if args.resume and done_path.is_file() else []
+    done = {(r["defense"], r["epsilon"], r["method"]) for r in rows}
+    t0 = time.monotonic()
     for name, eps in grid:
         defense = load_defense(name, epsilon=eps, seed=0)
         X = {lang: defense.transform(exp.leaked[lang][1][: args.shots]) for lang in nodes}
         Y = {lang: exp.leaked[lang][2][: args.shots] for lang in nodes}
         for method, spec in METHODS.items():
+            if (name, eps if eps is not None else "-", method) in done:
+                continue
             if spec is None:
                 aligners = {lang: Ridge(alpha=args.lam).fit(X[lang], Y[lang]) for lang in ATTACKED}
             else:
                 kind, metric = spec
+                # TV's subgradient step is in units of 1 / |x|^2: LapMech's outputs have norm ~ d / ε, not 1
+                scale = max(1.0, float(np.mean([np.mean(np.sum(x ** 2, 1)) for x in X.values()])))
                 lago = LAGO(kind, edges=build_graph(nodes, metric=metric).edges, epsilon=args.epsilon_ieq,
-                            eta=args.eta, lam=args.lam, iterations=args.iterations).fit(X, Y)
+                            eta=args.eta, step=0.01 / scale, lam=args.lam, iterations=args.iterations).fit(X, Y)
                 aligners = {lang: lago.for_language(lang) for lang in ATTACKED}
             per = {}
             for lang in ATTACKED:
@@ -68,7 +77,7 @@ def main() -> None:
             rows.append(row)
             print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
                   f"({time.monotonic() - t0:.0f} s)", flush=True)
-            write_json(Path(args.out) / "lago_defended.json", rows)
+            write_json(done_path, rows)
     cols = ["defense", "epsilon", "method", *[f"rouge_l_{lang}" for lang in ATTACKED], "rouge_l", "token_f1",
             "aligned_cosine"]
     md = ("# Cross-lingual attacks on LDP-defended vectors (use-multilingual, deu/fra/spa, "

@@ -134,11 +134,13 @@ def prepare(encoder: Encoder, config: EguardConfig, *, autoencoder: BagOfWordsAu
 
 
 class _TaskHead(nn.Module):
+    """The task loss on projected vectors: a linear classifier (sst2, snli) or none (retrieval)."""
+
     def __init__(self, task: str, dim: int) -> None:
         super().__init__()
         self.task = task
-        self.linear = nn.Linear(dim if task == "sst2" else 4 * dim, 2 if task == "sst2" else 3) \
-            if task != "retrieval" else None
+        shapes = {"sst2": (dim, 2), "snli": (4 * dim, len(SNLI_CLASSES))}
+        self.linear = nn.Linear(*shapes[task]) if task in shapes else None
 
     def loss(self, u: torch.Tensor, v: torch.Tensor | None, y: torch.Tensor) -> torch.Tensor:
         if self.task == "sst2":
