@@ -28,7 +28,7 @@ from vecleak.defenses import load_defense
 from vecleak.encoders import encode_cached, load_encoder
 from vecleak.metrics import token_prf
 from vecleak.recipes.defense_eval import attack_defended, token_set_attack
-from vecleak.recipes.eguard import EguardConfig, train_eguard
+from vecleak.recipes.eguard import EguardConfig, prepare, train_eguard
 from vecleak.utility import evaluate_utility
 from vecleak.utility.tasks import load_task
 
@@ -79,6 +79,7 @@ def main() -> None:
         X_aux, X_test = encode_cached(victim, aux, args.cache), encode_cached(victim, test, args.cache)
         X_leak, X_algen = encode_cached(victim, leaked, args.cache), encode_cached(victim, algen_test, args.cache)
         for task in args.tasks:
+            data = None   # the task's vectors, latents and keyword pairs: prepared once, shared by the trained rows
             for label in args.rows:
                 if (victim_name, task, label) in done:
                     continue
@@ -86,7 +87,9 @@ def main() -> None:
                 row = {"victim": victim_name, "task": task, "defense": label}
                 if name is None:
                     cfg = EguardConfig(task=task, steps=args.steps, **params)
-                    defense = train_eguard(victim, cfg, cache_dir=args.cache)
+                    if data is None:
+                        data, _ = prepare(victim, cfg, cache_dir=args.cache)
+                    defense = train_eguard(victim, cfg, data=data)
                     defense.save(Path(args.save_defenses) / f"{victim_name}-{task}-{label}")
                     row.update(train_s=defense.info["train_seconds"], overhead_ms=defense.info["overhead_ms_per_batch"])
                 else:

@@ -11,22 +11,13 @@ would also fit the interface (``encode(texts) -> (n, dz)``) but costs hours to t
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file
 from torch import nn
 
-from vecleak.data.atomic import write_model_folder
 from vecleak.decoders.token_set import TokenVocabulary, fit_multilabel
-from vecleak.errors import CheckpointError
-
-CONFIG_FILE = "autoencoder.json"
-WEIGHTS_FILE = "autoencoder.safetensors"
 
 
 class BagOfWordsAutoencoder(nn.Module):
@@ -69,23 +60,6 @@ class BagOfWordsAutoencoder(nn.Module):
         model.reconstruction_loss_ = fit_multilabel(rows, torch.arange(len(texts)), targets, epochs=epochs,
                                                     batch_size=batch_size, lr=lr, seed=seed)[-1]
         return model
-
-    def save(self, folder: str | os.PathLike[str]) -> Path:
-        """Write ``autoencoder.json`` (vocabulary, sizes) and ``autoencoder.safetensors`` atomically."""
-        config = {"latent_dim": self.latent_dim, "embed_dim": self.embed_dim, "words": self.vocabulary.words}
-        return write_model_folder(folder, json_files={CONFIG_FILE: config},
-                                  tensor_files={WEIGHTS_FILE: self.state_dict()})
-
-    @classmethod
-    def load(cls, folder: str | os.PathLike[str]) -> BagOfWordsAutoencoder:
-        folder = Path(folder)
-        try:
-            config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
-            model = cls(TokenVocabulary(config["words"]), latent_dim=config["latent_dim"], embed_dim=config["embed_dim"])
-            model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
-        except (OSError, KeyError, ValueError, RuntimeError) as err:
-            raise CheckpointError(f"{folder}: not a readable text autoencoder ({type(err).__name__}); retrain it") from err
-        return model.eval()
 
 
 class _TextRows(nn.Module):

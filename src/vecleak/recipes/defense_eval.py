@@ -133,7 +133,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     if attacker in ("adaptive", "token-set"):
         aux_texts = read_texts(aux or AUX_CORPUS)[:aux_size]
         if len(aux_texts) < MIN_AUX:
-            raise InputError(f"the auxiliary corpus has {len(aux_texts)} texts; the adaptive attacker needs at least "
+            raise InputError(f"the auxiliary corpus has {len(aux_texts)} texts; the {attacker} attacker needs at least "
                              f"{MIN_AUX} (raise --aux-size or give a larger --aux)")
     victim_enc = load_encoder(victim)
     if attacker == "token-set":
@@ -166,7 +166,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
 
 
 def _evaluate_token_set(defense: Defense, victim: Encoder, test: str | os.PathLike[str], out: str | os.PathLike[str],
-                        aux_texts: list[str], *, aux, seed: int, column: str, t0: float) -> tuple[dict[str, Any], list[dict]]:
+                        aux_texts: list[str], *, aux: str | os.PathLike[str] | None, seed: int, column: str, t0: float) -> tuple[dict[str, Any], list[dict]]:
     """``evaluate_defense`` with the token-set attacker: no decoder, no leaked pairs (``--train`` unused)."""
     targets = load_victim_set(test, victim, column=column)
     if targets.texts is None:
@@ -187,7 +187,6 @@ def _evaluate_token_set(defense: Defense, victim: Encoder, test: str | os.PathLi
     rows = [{"reconstruction": g, "reference": r} for g, r in zip(guesses, targets.texts)]
     write_results(out, results, rows)
     return results, rows
-
 
 
 def token_set_attack(defense: Defense, *, X_aux: np.ndarray, aux_texts: list[str], X_test: np.ndarray,
