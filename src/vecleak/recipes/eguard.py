@@ -53,7 +53,8 @@ class EguardConfig:
     """Training settings; ``alpha`` weighs the global MI term, ``beta`` the local (CLUB) one.
 
     ``lr`` is the projector's learning rate, ``head_lr`` the task head's; ``critic_lr`` the
-    MINE / CLUB networks'; ``critic_warmup`` critic-only steps before the projector moves.
+    MINE / CLUB networks'; ``critic_warmup`` critic-only steps before the projector moves, then
+    ``critic_steps`` critic updates (fresh batches) before every projector update.
     """
 
     task: str = "sst2"
@@ -67,6 +68,7 @@ class EguardConfig:
     head_lr: float = 1e-3
     critic_lr: float = 1e-3
     critic_warmup: int = 300
+    critic_steps: int = 1
     n_train: int = 3000
     latent_dim: int = 128
     seed: int = 0
@@ -78,8 +80,8 @@ class EguardConfig:
             raise InputError(f"unknown --architecture '{self.architecture}'; use one of {', '.join(ARCHITECTURES)}")
         if self.privacy not in PRIVACY_TERMS:
             raise InputError(f"unknown privacy term '{self.privacy}'; use one of {', '.join(PRIVACY_TERMS)}")
-        if self.alpha < 0 or self.beta < 0 or self.steps < 1 or self.batch_size < 2 or self.n_train < 2:
-            raise InputError("alpha and beta must be >= 0, steps >= 1, batch size and n_train >= 2")
+        if self.alpha < 0 or self.beta < 0 or self.steps < 1 or self.critic_steps < 1 or self.batch_size < 2 or self.n_train < 2:
+            raise InputError("alpha and beta must be >= 0, steps and critic_steps >= 1, batch size and n_train >= 2")
 
 
 @dataclass
@@ -205,8 +207,9 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
     for _ in range(config.critic_warmup):  # the critics first learn the undefended dependence (g_p = identity)
         critic_step(*batch())
     for step in range(1, config.steps + 1):
+        for _ in range(config.critic_steps):
+            critic_step(*batch())
         idx, pidx = batch()
-        critic_step(idx, pidx)
         e, z, y = data.E[idx], data.Z[idx], data.labels[idx]
         e_b = data.E_b[idx] if data.E_b is not None else None
         # 3: the projector (and task head) descends task + alpha * I_global + beta * I_local
