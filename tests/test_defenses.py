@@ -11,6 +11,7 @@ from scipy import integrate, stats
 from vecleak.defenses import (
     DEFAULT_EPSILONS,
     PCA,
+    DefensePipeline,
     DPGaussian,
     Gaussian,
     Identity,
@@ -19,6 +20,8 @@ from vecleak.defenses import (
     Quantize,
     Rotation,
     Shuffle,
+    Truncate,
+    Uniform,
     dp_gaussian_sigma,
     lapmech,
     load_defense,
@@ -162,6 +165,15 @@ def test_gaussian_normalizes_then_adds_sigma():
     np.testing.assert_allclose(Gaussian(sigma=0.0).transform(E), unit(E), atol=1e-6)
 
 
+def test_uniform_noise_has_sigma_and_bounded_support():
+    E = 5 * gaussian_rows(100, 256, seed=5)
+    noise = Uniform(sigma=0.3, seed=0).transform(E).astype(np.float64) - unit(E)
+    assert noise.std() == pytest.approx(0.3, rel=0.02)
+    assert np.abs(noise).max() <= math.sqrt(3) * 0.3 + 1e-6
+    assert np.abs(noise).max() > 0.95 * math.sqrt(3) * 0.3          # fills its support, not a Gaussian
+    assert stats.kstest(noise.ravel()[:KS_SAMPLES], "uniform", args=(-math.sqrt(3) * 0.3, 2 * math.sqrt(3) * 0.3)).pvalue > 0.01
+
+
 # ---- deterministic maps --------------------------------------------------------------------
 
 
@@ -222,6 +234,32 @@ def test_pca_dims_and_refuses_transform_before_fit():
         PCA(n_components=0)
 
 
+def test_truncate_keeps_leading_coordinates():
+    X = gaussian_rows(10, 32, seed=10)
+    out = Truncate(n_dims=8).transform(X)
+    np.testing.assert_array_equal(out, X[:, :8])
+    assert out.flags["C_CONTIGUOUS"] and load_defense("truncate").spec() == {"name": "truncate", "n_dims": 128, "seed": None}
+    with pytest.raises(InputError, match="exceeds the vectors' dimension 32"):
+        Truncate(n_dims=64).transform(X)
+    with pytest.raises(InputError, match="positive integer"):
+        Truncate(n_dims=0)
+
+
+def test_pipeline_applies_steps_in_order_and_fits_on_what_comes_before():
+    X = gaussian_rows(200, 32, seed=11)
+    pipe = DefensePipeline([Gaussian(sigma=0.05, seed=3), PCA(n_components=4)])
+    assert pipe.learns_from_data and not DefensePipeline([Identity()]).learns_from_data
+    out = pipe.fit_transform(X)
+    noisy = Gaussian(sigma=0.05, seed=3)
+    pca = PCA(n_components=4).fit(noisy.transform(X))          # the PCA saw noisy vectors, not X
+    np.testing.assert_allclose(pipe.steps[1].components_, pca.components_, atol=1e-5)
+    np.testing.assert_allclose(out, pca.transform(noisy.transform(X)), atol=1e-5)
+    assert pipe.spec() == {"name": "pipeline", "steps": [{"name": "gaussian", "sigma": 0.05, "seed": 3},
+                                                          {"name": "pca", "n_components": 4, "seed": None}]}
+    with pytest.raises(InputError, match="at least one step"):
+        DefensePipeline([])
+
+
 def test_pca_keeps_what_lies_in_the_kept_directions():
     rng = np.random.default_rng(11)
     basis = np.linalg.qr(rng.normal(size=(32, 4)))[0]  # data in a 4-d subspace
@@ -259,7 +297,7 @@ def test_identity_returns_a_copy():
 # ---- reproducibility -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["purmech", "lapmech", "dp-gaussian", "gaussian", "rotation", "shuffle"])
+@pytest.mark.parametrize("name", ["purmech", "lapmech", "dp-gaussian", "gaussian", "uniform", "rotation", "shuffle"])
 def test_seeded_defenses_reproduce_and_seeds_differ(name):
     X = gaussian_rows(20, 24, seed=13)
     eps = 4.0 if registry.needs_epsilon(name) else None

@@ -302,7 +302,7 @@ def defend_train(
     encoder: Annotated[str, typer.Option(help="Victim encoder whose vectors the defense protects.")] = "minilm",
     task: Annotated[str, typer.Option(help="Task loss: sst2, snli or retrieval (SNLI entailment pairs).")] = "sst2",
     architecture: Annotated[str, typer.Option(help="Projector: transformer (chunks of 32) or mlp.")] = "transformer",
-    privacy: Annotated[str, typer.Option(help="Privacy term: mine (Eguard), adversarial, mse, cosine, none.")] = "mine",
+    privacy: Annotated[str, typer.Option(help="Privacy term: mine (Eguard); adversarial, fgsm, freelb (against an online word attacker); mse, cosine, none.")] = "mine",
     alpha: Annotated[float, typer.Option(help="Weight of the global MI term.")] = 1.0,
     beta: Annotated[float, typer.Option(help="Weight of the local (keyword/antonym CLUB) term.")] = 0.1,
     steps: Annotated[int, typer.Option(min=1, help="Training steps.")] = 800,

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from vecleak.defenses.base import Defense, RandomDefense
 from vecleak.defenses.ldp import LapMech, PurMech, lapmech, purkayastha_angles, purmech
-from vecleak.defenses.noise import DPGaussian, Gaussian, dp_gaussian_sigma
+from vecleak.defenses.noise import DPGaussian, Gaussian, Uniform, dp_gaussian_sigma
+from vecleak.defenses.pipeline import DefensePipeline
 from vecleak.defenses.registry import (
     DEFAULT_EPSILONS,
     defense_names,
@@ -25,12 +26,13 @@ from vecleak.defenses.registry import (
     needs_epsilon,
     register_defense,
 )
-from vecleak.defenses.transforms import PCA, Identity, Quantize, Rotation, Shuffle
+from vecleak.defenses.transforms import PCA, Identity, Quantize, Rotation, Shuffle, Truncate
 
 __all__ = [
     "DEFAULT_EPSILONS",
     "DPGaussian",
     "Defense",
+    "DefensePipeline",
     "Gaussian",
     "Identity",
     "LapMech",
@@ -40,6 +42,8 @@ __all__ = [
     "RandomDefense",
     "Rotation",
     "Shuffle",
+    "Truncate",
+    "Uniform",
     "defense_names",
     "dp_gaussian_sigma",
     "lapmech",

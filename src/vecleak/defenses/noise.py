@@ -1,6 +1,6 @@
-"""Gaussian noise on unit vectors: a fixed σ, or σ calibrated to (ε, δ)-DP.
+"""Noise on unit vectors: Gaussian with a fixed σ or σ calibrated to (ε, δ)-DP, and uniform ("white") noise.
 
-Both defenses scale each input vector to unit norm first (so σ means the same thing for
+All three defenses scale each input vector to unit norm first (so σ means the same thing for
 every encoder and the DP sensitivity holds), then add ``N(0, σ² I)``; outputs are not
 renormalized. With per-coordinate σ, the expected ``cos(out, x)`` is about
 ``1 / sqrt(1 + d σ²)``.
@@ -51,6 +51,27 @@ class Gaussian(RandomDefense):
         x = unit_rows(E, name=f"{self.name} input")
         noise = self._generator(generator).standard_normal(x.shape, dtype=np.float32)
         noise *= np.float32(self.sigma)
+        noise += x
+        return noise
+
+
+class Uniform(Gaussian):
+    """Uniform ("white") noise of the same per-coordinate standard deviation: ``x/‖x‖ + U(−√3 σ, √3 σ)^d``.
+
+    No privacy guarantee is claimed; it is the white-noise perturbation of robustness tests.
+
+    Args:
+        sigma: per-coordinate standard deviation, a finite number >= 0.
+        seed: seed of the defense's generator; ``None`` draws fresh OS entropy.
+    """
+
+    name = "uniform"
+
+    def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
+        """Add noise to ``E: (n, d)`` after normalizing rows; returns ``(n, d)`` float32."""
+        x = unit_rows(E, name=f"{self.name} input")
+        half_width = math.sqrt(3.0) * self.sigma
+        noise = self._generator(generator).uniform(-half_width, half_width, x.shape).astype(np.float32)
         noise += x
         return noise
 

@@ -1,5 +1,5 @@
-"""Defenses by name: ``none``, ``purmech``, ``lapmech``, ``gaussian``, ``dp-gaussian``,
-``rotation``, ``shuffle``, ``pca``, ``quantize``, or a trained-defense folder.
+"""Defenses by name: ``none``, ``purmech``, ``lapmech``, ``gaussian``, ``uniform``, ``dp-gaussian``,
+``rotation``, ``shuffle``, ``pca``, ``truncate``, ``quantize``, or a trained-defense folder.
 
 A factory is any callable taking keyword arguments and returning a :class:`Defense`; its
 signature says what it takes. :func:`load_defense` passes ``epsilon`` only to factories with an
@@ -8,8 +8,8 @@ signature says what it takes. :func:`load_defense` passes ``epsilon`` only to fa
 refuses other parameters the factory does not name.
 
 Registry defaults: ``gaussian`` has ``sigma=0.1`` (per coordinate on unit vectors; expected
-``cos(out, x) ≈ 1/sqrt(1 + 0.01 d)``, ≈ 0.40 at d = 512); ``pca`` has ``n_components=64``;
-``quantize`` has ``mode="int8"``.
+``cos(out, x) ≈ 1/sqrt(1 + 0.01 d)``, ≈ 0.40 at d = 512), and so has ``uniform``; ``pca`` has
+``n_components=64``; ``truncate`` has ``n_dims=128``; ``quantize`` has ``mode="int8"``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 
 from vecleak.defenses.base import TRAINED_DEFENSE_FILE, Defense
 from vecleak.defenses.ldp import LapMech, PurMech
-from vecleak.defenses.noise import DPGaussian, Gaussian
-from vecleak.defenses.transforms import PCA, Identity, Quantize, Rotation, Shuffle
+from vecleak.defenses.noise import DPGaussian, Gaussian, Uniform
+from vecleak.defenses.transforms import PCA, Identity, Quantize, Rotation, Shuffle, Truncate
 from vecleak.errors import InputError
 
 #: The ε grid a defense sweep uses unless told otherwise.
@@ -131,6 +131,14 @@ def _gaussian(*, sigma: float = 0.1, seed: int | None = None) -> Defense:
     return Gaussian(sigma=sigma, seed=seed)
 
 
+def _uniform(*, sigma: float = 0.1, seed: int | None = None) -> Defense:
+    return Uniform(sigma=sigma, seed=seed)
+
+
+def _truncate(*, n_dims: int = 128) -> Defense:
+    return Truncate(n_dims=n_dims)
+
+
 def _pca(*, n_components: int = 64) -> Defense:
     return PCA(n_components=n_components)
 
@@ -139,8 +147,10 @@ register_defense("none", Identity)
 register_defense("purmech", PurMech)
 register_defense("lapmech", LapMech)
 register_defense("gaussian", _gaussian)
+register_defense("uniform", _uniform)
 register_defense("dp-gaussian", DPGaussian)
 register_defense("rotation", Rotation)
 register_defense("shuffle", Shuffle)
 register_defense("pca", _pca)
+register_defense("truncate", _truncate)
 register_defense("quantize", Quantize)

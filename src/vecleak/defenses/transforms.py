@@ -179,6 +179,35 @@ class PCA(Defense):
         return (x - self.mean_) @ self.components_.T
 
 
+class Truncate(Defense):
+    """Keep the first ``n_dims`` coordinates: ``(n, d) -> (n, n_dims)``.
+
+    What a store does to save space with Matryoshka-style embeddings; a robustness test for
+    learned defenses (the dropped coordinates are lost, the kept ones are untouched).
+
+    Args:
+        n_dims: how many leading coordinates to keep, a positive integer (at most ``d``).
+    """
+
+    name = "truncate"
+
+    def __init__(self, *, n_dims: int) -> None:
+        if isinstance(n_dims, bool) or not isinstance(n_dims, (int, np.integer)) or n_dims < 1:
+            raise InputError(f"n_dims must be a positive integer, got {n_dims!r}")
+        self.n_dims = int(n_dims)
+
+    def _params(self) -> dict[str, Any]:
+        return {"n_dims": self.n_dims}
+
+    def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
+        """``E[:, :n_dims]`` as float32 ``(n, n_dims)``."""
+        x = check_vectors(E, name="truncate input")
+        if self.n_dims > x.shape[1]:
+            raise InputError(f"truncate: n_dims={self.n_dims} exceeds the vectors' dimension {x.shape[1]}; "
+                             "lower n_dims")
+        return np.ascontiguousarray(x[:, : self.n_dims])
+
+
 class Quantize(Defense):
     """Scalar quantization, returned dequantized as float32 ``(n, d)``.
 

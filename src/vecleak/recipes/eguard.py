@@ -16,10 +16,19 @@ Tasks: ``sst2`` (cross-entropy of a linear head on ``ê``), ``snli`` (cross-entr
 ``[û, v̂, |û − v̂|, û ⊙ v̂]``), ``retrieval`` (multiple-negatives ranking loss, scale 20, on SNLI
 entailment pairs: anchor ``ê`` against every positive of the batch).
 
-``privacy`` selects the privacy term for the ablations: ``mine`` (Eguard), ``adversarial`` (an
-online token-set attacker reads ``ê``; ``g_p`` ascends its loss: adversarial training against
-the attacker's gradient), ``mse`` (push ``ê`` away from ``e``: ``−‖ê − e‖²``), ``cosine`` (lower
-``cos(ê, e)``), or ``none`` (task loss only).
+``privacy`` selects the privacy term for the ablations and baselines: ``mine`` (Eguard),
+``mse`` (push ``ê`` away from ``e``: ``−‖ê − e‖²``), ``cosine`` (lower ``cos(ê, e)``), ``none``
+(task loss only), or one of three terms trained against an online token-set attacker ``T``
+(updated with the critics on detached ``ê``; ``L_att`` its multi-label loss on the batch words):
+
+* ``adversarial``: ``g_p`` ascends ``L_att(ê)`` directly;
+* ``fgsm``: the fast-gradient-sign point ``ê* = ê + ε sign(∇_ê L_att)`` (one step, L∞ radius
+  ``ε``), held fixed; ``g_p`` descends ``mean ‖ê − ê*‖² / d``, i.e. moves toward it;
+* ``freelb``: ``K = adv_steps`` ascent steps on ``δ`` with L2-normalized gradients, projected
+  onto the L2 ball of radius ``ε √d``; the task loss is averaged over ``ê + δ_k`` (FreeLB's
+  "free" averaging, so the head tolerates the moves) and ``g_p`` is pulled toward ``ê + δ_K``.
+
+``ε = adv_epsilon`` is in units of the coordinates' standard deviation (the networks' scale).
 """
 
 from __future__ import annotations
@@ -45,7 +54,8 @@ from vecleak.recipes.defense_eval import DEFENDER_CORPUS
 from vecleak.utility.tasks import SNLI_CLASSES, load_task
 
 TASKS = ("sst2", "snli", "retrieval")
-PRIVACY_TERMS = ("mine", "adversarial", "mse", "cosine", "none")
+PRIVACY_TERMS = ("mine", "adversarial", "fgsm", "freelb", "mse", "cosine", "none")
+ATTACKER_TERMS = ("adversarial", "fgsm", "freelb")
 
 
 @dataclass
@@ -55,6 +65,8 @@ class EguardConfig:
     ``lr`` is the projector's learning rate, ``head_lr`` the task head's; ``critic_lr`` the
     MINE / CLUB networks'; ``critic_warmup`` critic-only steps before the projector moves, then
     ``critic_steps`` critic updates (fresh batches) before every projector update.
+    ``adv_epsilon`` and ``adv_steps``: the fgsm / freelb perturbation radius (coordinate
+    standard deviations) and freelb's ascent steps.
     """
 
     task: str = "sst2"
@@ -69,6 +81,8 @@ class EguardConfig:
     critic_lr: float = 1e-3
     critic_warmup: int = 300
     critic_steps: int = 1
+    adv_epsilon: float = 0.5
+    adv_steps: int = 3
     n_train: int = 3000
     latent_dim: int = 128
     seed: int = 0
@@ -80,8 +94,10 @@ class EguardConfig:
             raise InputError(f"unknown --architecture '{self.architecture}'; use one of {', '.join(ARCHITECTURES)}")
         if self.privacy not in PRIVACY_TERMS:
             raise InputError(f"unknown privacy term '{self.privacy}'; use one of {', '.join(PRIVACY_TERMS)}")
-        if self.alpha < 0 or self.beta < 0 or self.steps < 1 or self.critic_steps < 1 or self.batch_size < 2 or self.n_train < 2:
-            raise InputError("alpha and beta must be >= 0, steps and critic_steps >= 1, batch size and n_train >= 2")
+        if min(self.alpha, self.beta, self.adv_epsilon) < 0 or min(self.steps, self.critic_steps, self.adv_steps) < 1 \
+                or min(self.batch_size, self.n_train) < 2:
+            raise InputError("alpha, beta and adv_epsilon must be >= 0; steps, critic_steps and adv_steps >= 1; "
+                             "batch size and n_train >= 2")
 
 
 @dataclass
@@ -181,7 +197,7 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
     mine = MINE(data.Z.shape[1], dim)
     club = CLUB(dim, dim)
     attacker = None
-    if config.privacy == "adversarial":
+    if config.privacy in ATTACKER_TERMS:
         attacker = TokenSetDecoder(dim, TokenVocabulary.build(data.texts, max_size=4000), hidden=512)
         attack_targets = attacker.vocabulary.multi_hot(data.texts)
     opt_g = torch.optim.Adam([{"params": projector.parameters(), "lr": config.lr},
@@ -214,12 +230,19 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
         e_b = data.E_b[idx] if data.E_b is not None else None
         # 3: the projector (and task head) descends task + alpha * I_global + beta * I_local
         proj = projector(e)
-        task = head.loss(c * proj, c * projector(e_b) if e_b is not None else None, y)
+        proj_b = c * projector(e_b) if e_b is not None else None
         mi_estimate = mine.lower_bound(z, c * proj, generator=g)
         i_global = mi_estimate.clamp(min=0.0)
         i_local = club.upper_bound(c * projector(data.K[pidx]), c * projector(data.A[pidx]))
-        privacy = _privacy_term(config.privacy, i_global, proj, e, attacker,
-                                attack_targets[idx] if attacker is not None else None)
+        targets = attack_targets[idx] if attacker is not None else None
+        if config.privacy in ("fgsm", "freelb"):
+            deltas = _attacker_ascent(attacker, c * proj, targets, config, scale=c)
+            task = torch.stack([head.loss(c * proj + d, proj_b, y) for d in deltas]).mean() \
+                if config.privacy == "freelb" else head.loss(c * proj, proj_b, y)
+            privacy = ((c * proj - (c * proj + deltas[-1]).detach()) ** 2).mean()
+        else:
+            task = head.loss(c * proj, proj_b, y)
+            privacy = _privacy_term(config.privacy, i_global, proj, e, attacker, targets)
         loss = task + config.alpha * privacy + config.beta * i_local
         _step(opt_g, loss)
         if step % 50 == 0 or step == config.steps:
@@ -245,6 +268,33 @@ def _privacy_term(kind: str, i_global: torch.Tensor, proj: torch.Tensor, e: torc
     if kind == "cosine":
         return F.cosine_similarity(proj, e, dim=1).mean()
     return proj.new_zeros(())
+
+
+def _attacker_ascent(attacker: nn.Module, u: torch.Tensor, targets: torch.Tensor,
+                     config: EguardConfig, *, scale: float) -> list[torch.Tensor]:
+    """Perturbations of the scaled projections ``u (b, d)`` that raise the attacker's loss
+    (the attacker reads unscaled vectors, ``(u + δ) / scale``).
+
+    fgsm: one sign step of size ``ε`` (returns ``[δ]``); freelb: ``K`` L2-normalized steps of
+    size ``ε √d / K`` each, projected onto the ball of radius ``ε √d`` (returns ``[δ_1 .. δ_K]``).
+    The perturbations are detached: they are targets, not paths for ``g_p``'s gradient.
+    """
+    eps, u = config.adv_epsilon, u.detach()
+    attack_loss = lambda d: F.binary_cross_entropy_with_logits(attacker((u + d) / scale), targets)  # noqa: E731
+    if config.privacy == "fgsm":
+        delta = torch.zeros_like(u, requires_grad=True)
+        (grad,) = torch.autograd.grad(attack_loss(delta), delta)
+        return [eps * grad.sign()]
+    radius = eps * u.shape[1] ** 0.5
+    delta, out = torch.zeros_like(u), []
+    for _ in range(config.adv_steps):
+        delta.requires_grad_(True)
+        (grad,) = torch.autograd.grad(attack_loss(delta), delta)
+        step = grad / grad.norm(dim=1, keepdim=True).clamp(min=1e-12)
+        delta = delta.detach() + radius / config.adv_steps * step
+        delta = delta * (radius / delta.norm(dim=1, keepdim=True).clamp(min=radius))  # onto the ball
+        out.append(delta)
+    return out
 
 
 def _step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
