@@ -261,6 +261,8 @@ def train_decoder_cmd(
     bf16: Annotated[bool, typer.Option(help="bfloat16 autocast (fast only on CPUs with AVX512-BF16/AMX).")] = False,
     seed: Annotated[int, typer.Option()] = 0,
     resume: Annotated[bool, typer.Option(help="Continue from OUT's last checkpoint.")] = False,
+    init: Annotated[Optional[str], typer.Option(help="Start from this trained decoder folder (or 'default') "
+                                                     "with a fresh schedule, instead of the backbone's weights.")] = None,
     cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
 ) -> None:
     """Train an inversion decoder on a text corpus (checkpoints + --resume)."""
@@ -286,7 +288,7 @@ def train_decoder_cmd(
                          steps=steps, batch_size=batch_size, lr=lr, prefix_lr=prefix_lr, warmup=warmup,
                          noise_prob=noise_prob, noise_max=noise_max, num_prefix=num_prefix, max_length=max_length,
                          eval_every=eval_every, max_minutes=max_minutes, bf16=bf16, seed=seed, resume=resume,
-                         cache=cache, on_log=on_log, on_step=on_step)
+                         init=init, cache=cache, on_log=on_log, on_step=on_step)
     console.print(f"decoder saved in {out}")
 
 

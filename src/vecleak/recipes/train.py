@@ -21,10 +21,16 @@ VALID_SPLIT = 500
 def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], encoder: str = "minilm",
                      valid: str | os.PathLike[str] | None = None, backbone: str = "bert-causal",
                      source: str = "minilm", num_prefix: int = 6, max_length: int = 32, resume: bool = False,
+                     init: str | os.PathLike[str] | None = None,
                      cache: str | os.PathLike[str] | None = None, threads: int | None = None,
                      on_log: Callable[[dict], None] | None = None,
                      on_step: Callable[[int, float], None] | None = None, **training: object) -> InversionDecoder:
-    """Embed the corpus with ``encoder`` (cached), then train or resume a decoder in ``out``."""
+    """Embed the corpus with ``encoder`` (cached), then train or resume a decoder in ``out``.
+
+    ``init``: a trained decoder folder (or ``"default"``) to start from instead of the backbone's
+    pretrained weights, with a fresh optimizer and schedule (fine-tuning, or a longer second run);
+    its backbone, prefix count and length are kept, and it must have been trained for ``encoder``.
+    """
     if threads:
         torch.set_num_threads(threads)
     texts = [t for path in corpus for t in read_texts(path)]
@@ -42,8 +48,16 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     enc = load_encoder(encoder)
     emb = encode_cached(enc, texts, cache, batch_size=128)
     valid_emb = encode_cached(enc, valid_texts, cache, batch_size=128)
-    decoder = InversionDecoder.new(enc.spec(), backbone=backbone, source=source, num_prefix=num_prefix,
-                                   max_length=max_length)
+    if init is not None:
+        from vecleak.decoders.pretrained import load_decoder
+
+        decoder = load_decoder(str(init))
+        if decoder.encoder_spec != enc.spec():
+            raise InputError(f"--init decoder {init} was trained for {decoder.encoder_spec.get('name')} "
+                             f"({decoder.encoder_spec}), not for {enc.spec()}; pick a decoder of encoder '{encoder}'")
+    else:
+        decoder = InversionDecoder.new(enc.spec(), backbone=backbone, source=source, num_prefix=num_prefix,
+                                       max_length=max_length)
     training.setdefault("checkpoint_every", training.get("eval_every", 500))
     config = TrainingConfig(**training)  # type: ignore[arg-type]
     return train_decoder(decoder, texts, emb, out, valid_texts=valid_texts, valid_embeddings=valid_emb,
