@@ -37,12 +37,13 @@ def available() -> bool:
     return numba is not None
 
 
-def _block_kernel(K, Xt, inv_rho, dual, W0, I, J, nbr_ptr, nbr_idx, inc_ptr, inc_edge, deg, c, eps, theta, iters,
+def _block_kernel(K, Xt, inv_rho, dual, W0, I, J, inc_ptr, inc_edge, deg, c, eps, theta, iters,
                   S, U, p1, p2, W, tmp, T, stats):
     """Run ``iters`` IEQ-PDMM iterations on one column block.
 
     Shapes (one block of ``nb`` columns): ``W0, S, U, W, T: (k, m, nb)``, ``p1, p2: (E, m, nb)``,
-    ``tmp: (k, b, nb)``; ``K: (k, b, m)`` is ``(XXᵀ + ρI)⁻¹X`` (dual) or ``(k, m, m)`` the explicit
+    ``tmp: (k, b, nb)``; ``inc_edge[inc_ptr[i]:inc_ptr[i + 1]]``: the edges at node i;
+    ``K: (k, b, m)`` is ``(XXᵀ + ρI)⁻¹X`` (dual) or ``(k, m, m)`` the explicit
     inverse; ``Xt: (k, m, b)``. ``stats[t] = (max excess, Σ excess², Σ (ΔW)², Σ W²)`` of this block.
     """
     k, m, nb = W0.shape
@@ -109,8 +110,9 @@ def _block_kernel(K, Xt, inv_rho, dual, W0, I, J, nbr_ptr, nbr_idx, inc_ptr, inc
                 di = deg[i]
                 for col in range(nb):
                     acc[col] = di * Wr[col]
-                for q in range(nbr_ptr[i], nbr_ptr[i + 1]):
-                    Wj = W[nbr_idx[q], r]
+                for q in range(inc_ptr[i], inc_ptr[i + 1]):
+                    e = inc_edge[q]
+                    Wj = W[J[e] if I[e] == i else I[e], r]
                     for col in range(nb):
                         acc[col] += Wj[col]
                 for col in range(nb):
@@ -170,12 +172,6 @@ def ieq_pdmm_blocked(K: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray, 
     dt = W0.dtype
     I = np.ascontiguousarray(edges[:, 0], dtype=np.int64)
     J = np.ascontiguousarray(edges[:, 1], dtype=np.int64)
-    nbrs = [[] for _ in range(k)]
-    for a, b in edges.tolist():
-        nbrs[a].append(b)
-        nbrs[b].append(a)
-    nbr_ptr = np.cumsum([0] + [len(x) for x in nbrs]).astype(np.int64)
-    nbr_idx = np.asarray([j for x in nbrs for j in x], dtype=np.int64)
     incident = [[e for e, (a, b) in enumerate(edges.tolist()) if i in (a, b)] for i in range(k)]
     inc_ptr = np.cumsum([0] + [len(x) for x in incident]).astype(np.int64)
     inc_edge = np.asarray([e for x in incident for e in x], dtype=np.int64)
@@ -202,7 +198,7 @@ def ieq_pdmm_blocked(K: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray, 
         p1 = np.zeros((len(I), m, width), dtype=dt)
         p2 = np.zeros_like(p1)
         tmp = np.zeros((k, bsz, width), dtype=dt)
-        kernel(K, Xt, inv_rho, dual, w0, I, J, nbr_ptr, nbr_idx, inc_ptr, inc_edge, deg_f, float(c), float(epsilon), float(theta),
+        kernel(K, Xt, inv_rho, dual, w0, I, J, inc_ptr, inc_edge, deg_f, float(c), float(epsilon), float(theta),
                int(iterations), S, U, p1, p2, Wb, tmp, T, stats[bi])
         W[:, :, lo:hi] = Wb
 
