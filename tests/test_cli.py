@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from conftest import TINY_SHAPE
 from vecleak.cli.main import main
@@ -123,3 +124,30 @@ def test_train_decoder_refuses_bad_resume_and_missing_corpus(capsys, tmp_path, f
     assert code == 2 and "nothing to resume" in err
     code, err = _run(capsys, "train-decoder", "--corpus", tmp_path / "none.txt", "--out", out)
     assert code == 2 and "no such file" in err
+
+
+def test_train_decoder_init_continues_a_trained_decoder_and_checks_its_encoder(capsys, tmp_path, files, tiny_decoder,
+                                                                              minilm):
+    out = tmp_path / "dec"
+    code, _ = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                   "--out", out, "--init", tiny_decoder, "--steps", 3, "--eval-every", 3, "--batch-size", 8,
+                   "--cache", tmp_path / "cache")
+    assert code in (0, None)
+    start, trained = InversionDecoder.load(tiny_decoder), InversionDecoder.load(out)
+    assert trained.config.shape == TINY_SHAPE and trained.config.num_prefix == 2   # the init's architecture
+    first = json.loads((out / "log.jsonl").read_text().splitlines()[0])
+    valid = (files / "test.txt").read_text().split("\n")[:-1]
+    ids, mask = start.codec.pad(start.codec.encode(valid))
+    with torch.no_grad():
+        init_loss = float(start.model.loss(torch.from_numpy(minilm.encode(valid)), ids, mask))
+    assert first["step"] == 0 and first["valid_loss"] == pytest.approx(init_loss, rel=1e-4)  # step 0 is the init
+    moved = [k for k, v in trained.model.state_dict().items() if not np.allclose(v, start.model.state_dict()[k])]
+    assert moved                                                        # and it trained from there
+    other = tmp_path / "other"
+    InversionDecoder.new({**minilm.spec(), "name": "other-encoder"}, shape=TINY_SHAPE, num_prefix=2, max_length=8).save(other)
+    code, err = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                     "--out", tmp_path / "dec2", "--init", other, "--cache", tmp_path / "cache")
+    assert code == 2 and "was trained for other-encoder" in err and not (tmp_path / "dec2").exists()
+    code, err = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                     "--out", tmp_path / "dec3", "--cache", tmp_path / "cache")     # 30 texts, batch 64
+    assert code == 2 and "fewer than the batch size 64" in err and not (tmp_path / "dec3").exists()

@@ -113,6 +113,9 @@ def train_decoder(
     out = Path(out_dir)
     if len(texts) != len(embeddings):
         raise InputError(f"{len(texts)} texts but {len(embeddings)} embeddings; give one embedding per text")
+    if len(texts) < config.batch_size:
+        raise InputError(f"the corpus has {len(texts)} texts, fewer than the batch size {config.batch_size}; "
+                         "lower --batch-size or give more texts")
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     model = decoder.model
