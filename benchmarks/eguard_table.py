@@ -124,6 +124,8 @@ def main() -> None:
                 saved = Path(args.save_defenses) / f"{victim_name}-{task}-{label}"
                 if name is None and (saved / "defense.json").is_file():
                     defense = load_defense(str(saved))                      # trained earlier in this table
+                    if perturb is None:
+                        row.update(train_s=defense.info["train_seconds"], overhead_ms=defense.info["overhead_ms_per_batch"])
                 elif name is None:
                     cfg = EguardConfig(task=task, steps=args.steps, **params)
                     if data is None:

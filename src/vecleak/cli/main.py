@@ -258,7 +258,8 @@ def train_decoder_cmd(
     max_length: Annotated[int, typer.Option(min=4)] = 32,
     eval_every: Annotated[int, typer.Option(min=1)] = 200,
     max_minutes: Annotated[Optional[float], typer.Option(help="Stop after this much wall time (checkpointed).")] = None,
-    bf16: Annotated[bool, typer.Option(help="bfloat16 autocast (fast only on CPUs with AVX512-BF16/AMX).")] = False,
+    bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bfloat16 autocast (default: on where "
+                                                  "the CPU has AVX512-BF16 or AMX, where it is faster).")] = None,
     seed: Annotated[int, typer.Option()] = 0,
     resume: Annotated[bool, typer.Option(help="Continue from OUT's last checkpoint.")] = False,
     init: Annotated[Optional[str], typer.Option(help="Start from this trained decoder folder (or 'default') "
@@ -266,7 +267,11 @@ def train_decoder_cmd(
     cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
 ) -> None:
     """Train an inversion decoder on a text corpus (checkpoints + --resume)."""
+    from vecleak.decoders.training import bf16_is_fast
     from vecleak.recipes.train import train_from_files
+
+    if bf16 is None:
+        bf16 = bf16_is_fast()
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
