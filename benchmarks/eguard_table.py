@@ -90,11 +90,16 @@ def main() -> None:
     ap.add_argument("--save-defenses", default="runs/eguard")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--merge", nargs="*", default=[], help="eguard_table.json files of runs made in parallel: "
+                    "their rows join this table")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     out = Path(args.out)
     done_path = out / "eguard_table.json"
     rows = json.loads(done_path.read_text()) if args.resume and done_path.is_file() else []
+    for other in args.merge:
+        rows += json.loads(Path(other).read_text())
+    rows = list({(r["victim"], r["task"], r["defense"]): r for r in rows}.values())
     done = {(r["victim"], r["task"], r["defense"]) for r in rows}
     sst = load_task("sst2")
     aux, test = sst.train.texts[3000:5400], sst.test.texts          # Eguard trains on the first 3,000

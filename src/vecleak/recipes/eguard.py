@@ -215,10 +215,10 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
         """Steps 1-2: the estimators (and the adversarial attacker) ascend on detached projections."""
         with torch.no_grad():
             proj, proj_k, proj_a = projector(data.E[idx]), projector(data.K[pidx]), projector(data.A[pidx])
-        _step(opt_s, -mine.surrogate(data.Z[idx], c * proj, generator=g)[0])
-        _step(opt_v, -club.log_likelihood(c * proj_k, c * proj_a))
+        _step(opt_s, -mine.surrogate(data.Z[idx], critic_view(proj), generator=g)[0])
+        _step(opt_v, -club.log_likelihood(critic_view(proj_k), critic_view(proj_a)))
         if attacker is not None:
-            _step(opt_a, F.binary_cross_entropy_with_logits(attacker(proj), attack_targets[idx]))
+            _step(opt_a, F.binary_cross_entropy_with_logits(attacker(critic_view(proj)), attack_targets[idx]))
 
     for _ in range(config.critic_warmup):  # the critics first learn the undefended dependence (g_p = identity)
         critic_step(*batch())
@@ -231,12 +231,12 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
         # 3: the projector (and task head) descends task + alpha * I_global + beta * I_local
         proj = projector(e)
         proj_b = c * projector(e_b) if e_b is not None else None
-        mi_estimate = mine.lower_bound(z, c * proj, generator=g)
+        mi_estimate = mine.lower_bound(z, critic_view(proj), generator=g)
         i_global = mi_estimate.clamp(min=0.0)
-        i_local = club.upper_bound(c * projector(data.K[pidx]), c * projector(data.A[pidx]))
+        i_local = club.upper_bound(critic_view(projector(data.K[pidx])), critic_view(projector(data.A[pidx])))
         targets = attack_targets[idx] if attacker is not None else None
         if config.privacy in ("fgsm", "freelb"):
-            deltas = _attacker_ascent(attacker, c * proj, targets, config, scale=c)
+            deltas = _attacker_ascent(attacker, c * proj, targets, config)
             task = torch.stack([head.loss(c * proj + d, proj_b, y) for d in deltas]).mean() \
                 if config.privacy == "freelb" else head.loss(c * proj, proj_b, y)
             privacy = ((c * proj - (c * proj + deltas[-1]).detach()) ** 2).mean()
@@ -257,12 +257,21 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
     return ProjectionDefense(projector, {"architecture": config.architecture, "dim": dim, "params": params}, info)
 
 
+def critic_view(x: torch.Tensor) -> torch.Tensor:
+    """What the critics (MINE, CLUB) and the online attacker read of projected vectors ``x (b, d)``:
+    centred on the batch mean and scaled to unit RMS. Without it ``g_p`` can fool them for free by
+    collapsing every ``ê`` toward one point (our first runs did: pairwise cosine 0.99) while a
+    linear attacker, which is blind to offset and scale, reads the small deviations back."""
+    x = x - x.mean(0, keepdim=True)
+    return x / x.pow(2).mean().sqrt().clamp_min(1e-8)
+
+
 def _privacy_term(kind: str, i_global: torch.Tensor, proj: torch.Tensor, e: torch.Tensor,
                   attacker: nn.Module | None, targets: torch.Tensor | None) -> torch.Tensor:
     if kind == "mine":
         return i_global
     if kind == "adversarial":
-        return -F.binary_cross_entropy_with_logits(attacker(proj), targets)
+        return -F.binary_cross_entropy_with_logits(attacker(critic_view(proj)), targets)
     if kind == "mse":
         return -((proj - e) ** 2).sum(1).mean()
     if kind == "cosine":
@@ -271,16 +280,16 @@ def _privacy_term(kind: str, i_global: torch.Tensor, proj: torch.Tensor, e: torc
 
 
 def _attacker_ascent(attacker: nn.Module, u: torch.Tensor, targets: torch.Tensor,
-                     config: EguardConfig, *, scale: float) -> list[torch.Tensor]:
+                     config: EguardConfig) -> list[torch.Tensor]:
     """Perturbations of the scaled projections ``u (b, d)`` that raise the attacker's loss
-    (the attacker reads unscaled vectors, ``(u + δ) / scale``).
+    (the attacker reads them through :func:`critic_view`).
 
     fgsm: one sign step of size ``ε`` (returns ``[δ]``); freelb: ``K`` L2-normalized steps of
     size ``ε √d / K`` each, projected onto the ball of radius ``ε √d`` (returns ``[δ_1 .. δ_K]``).
     The perturbations are detached: they are targets, not paths for ``g_p``'s gradient.
     """
     eps, u = config.adv_epsilon, u.detach()
-    attack_loss = lambda d: F.binary_cross_entropy_with_logits(attacker((u + d) / scale), targets)  # noqa: E731
+    attack_loss = lambda d: F.binary_cross_entropy_with_logits(attacker(critic_view(u + d)), targets)  # noqa: E731
     if config.privacy == "fgsm":
         delta = torch.zeros_like(u, requires_grad=True)
         (grad,) = torch.autograd.grad(attack_loss(delta), delta)
