@@ -91,3 +91,13 @@ def test_adversarial_training_baselines_hide_more_than_the_task_alone(toy, priva
     f1_control, _ = _leak_and_utility(train_eguard(None, EguardConfig(privacy="none", **common), data=data), aux, test)
     f1, acc = _leak_and_utility(train_eguard(None, EguardConfig(privacy=privacy, alpha=1.0, **common), data=data), aux, test)
     assert f1 < f1_control - 0.03 and acc > 0.95
+
+
+def test_critics_cannot_be_fooled_by_collapsing_the_projections():
+    """Shrinking every ê toward one point (ê = v + s·x) changes nothing the critics read."""
+    from vecleak.recipes.eguard import critic_view
+
+    x = torch.randn(64, 16, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    collapsed = torch.randn(16, dtype=torch.float64) * 10 + 1e-3 * x
+    torch.testing.assert_close(critic_view(collapsed), critic_view(x), atol=1e-9, rtol=1e-9)
+    assert float(critic_view(x).pow(2).mean()) == pytest.approx(1.0) and critic_view(x).mean(0).abs().max() < 1e-5
