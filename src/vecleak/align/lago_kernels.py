@@ -14,7 +14,8 @@ Two facts make this fast:
 The iterates are those of the torch path in :mod:`vecleak.align.lago_solvers` (same recursions,
 same order); per-iteration statistics are sums and maxima, so the blocks' values combine
 exactly into the global history. Early stopping needs the global state after every iteration,
-so ``tol > 0`` takes the torch path.
+so ``tol > 0`` takes the torch path; so does the explicit-inverse form (2b ≥ m), where the
+node solve is a dense ``m × m`` product that the global batched matmul already runs well.
 """
 
 from __future__ import annotations
@@ -37,14 +38,13 @@ def available() -> bool:
     return numba is not None
 
 
-def _block_kernel(K, Xt, inv_rho, dual, W0, I, J, inc_ptr, inc_edge, deg, c, eps, theta, iters,
+def _block_kernel(L, Xt, inv_rho, W0, I, J, inc_ptr, inc_edge, deg, c, eps, theta, iters,
                   S, U, p1, p2, W, tmp, T, stats):
     """Run ``iters`` IEQ-PDMM iterations on one column block.
 
     Shapes (one block of ``nb`` columns): ``W0, S, U, W, T: (k, m, nb)``, ``p1, p2: (E, m, nb)``,
     ``tmp: (k, b, nb)``; ``inc_edge[inc_ptr[i]:inc_ptr[i + 1]]``: the edges at node i;
-    ``K: (k, b, m)`` is ``(XXᵀ + ρI)⁻¹X`` (dual) or ``(k, m, m)`` the explicit
-    inverse; ``Xt: (k, m, b)``. ``stats[t] = (max excess, Σ excess², Σ (ΔW)², Σ W²)`` of this block.
+    ``L: (k, b, m)`` is ``(XXᵀ + ρI)⁻¹X`` and ``Xt: (k, m, b)`` is ``Xᵀ`` (the Woodbury form). ``stats[t] = (max excess, Σ excess², Σ (ΔW)², Σ W²)`` of this block.
     """
     k, m, nb = W0.shape
     E = p1.shape[0]
@@ -53,7 +53,6 @@ def _block_kernel(K, Xt, inv_rho, dual, W0, I, J, inc_ptr, inc_edge, deg, c, eps
     two_c, two_c_eps, half = 2 * c_, 2 * c_ * eps_, one * 0.5
     u_keep, u_nbr = one - 2 * th, -4 * c_ * th
     acc = np.empty(nb, dtype=W0.dtype)
-    Sr_tmp = np.empty(nb, dtype=W0.dtype)
     H = np.empty((E, nb), dtype=W0.dtype)  # this row's p1 − p2 of every edge
     # per-column accumulators: a scalar reduction would keep the loops from vectorizing
     vmax = np.empty(nb, dtype=W0.dtype)
@@ -61,13 +60,10 @@ def _block_kernel(K, Xt, inv_rho, dual, W0, I, J, inc_ptr, inc_edge, deg, c, eps
     dsq = np.empty(nb, dtype=W0.dtype)
     wsq = np.empty(nb, dtype=W0.dtype)
     for t in range(iters):
-        # W_i = (XᵀX + ρI)⁻¹ (C_i − S_i) = W0_i − (XᵀX + ρI)⁻¹ S_i
+        # W_i = (XᵀX + ρI)⁻¹ (C_i − S_i) = W0_i − (S_i − Xᵀ(XXᵀ + ρI)⁻¹X S_i) / ρ
         for i in range(k):
-            if dual:
-                np.dot(K[i], S[i], out=tmp[i])
-                np.dot(Xt[i], tmp[i], out=T[i])
-            else:
-                np.dot(K[i], S[i], out=T[i])
+            np.dot(L[i], S[i], out=tmp[i])
+            np.dot(Xt[i], tmp[i], out=T[i])
         vmax[:] = 0
         vsq[:] = 0
         dsq[:] = 0
@@ -75,15 +71,9 @@ def _block_kernel(K, Xt, inv_rho, dual, W0, I, J, inc_ptr, inc_edge, deg, c, eps
         for r in range(m):  # innermost loops run over the block's contiguous columns (SIMD)
             for i in range(k):
                 Wr, W0r, Sr, Tr = W[i, r], W0[i, r], S[i, r], T[i, r]
-                ir = inv_rho[i]   # the dual form's 1/ρ_i; the explicit inverse's T is the whole correction
-                if not dual:
-                    for col in range(nb):
-                        Sr_tmp[col] = Tr[col]
-                else:
-                    for col in range(nb):
-                        Sr_tmp[col] = (Sr[col] - Tr[col]) * ir
+                ir = inv_rho[i]
                 for col in range(nb):
-                    w = W0r[col] - Sr_tmp[col]
+                    w = W0r[col] - (Sr[col] - Tr[col]) * ir
                     dw = w - Wr[col]
                     dsq[col] += dw * dw
                     wsq[col] += w * w
@@ -152,14 +142,14 @@ def block_width(k: int, E: int, m: int, n: int, itemsize: int) -> int:
     return int(nb)
 
 
-def ieq_pdmm_blocked(K: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray, dual: bool, W0: np.ndarray,
+def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray, inv_rho: np.ndarray, W0: np.ndarray,
                      edges: np.ndarray, deg: np.ndarray, *, c: float, epsilon: float, theta: float,
                      iterations: int, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All IEQ-PDMM iterations, block by block.
+    """All IEQ-PDMM iterations, block by block, with the node solves in Woodbury form.
 
     Args:
-        K: ``(k, b, m)`` ``(XXᵀ + ρI)⁻¹X`` when ``dual``, else ``(k, m, m)`` ``(XᵀX + ρI)⁻¹``.
-        Xt: ``(k, m, b)`` the padded ``Xᵀ`` (dual only).
+        L: ``(k, b, m)`` ``(XXᵀ + ρI)⁻¹X`` per node (X padded to a common b).
+        Xt: ``(k, m, b)`` the padded ``Xᵀ``.
         inv_rho: ``(k,)`` ``1/ρ_i``. W0: ``(k, m, n)`` per-node ``(XᵀX + ρI)⁻¹XᵀY`` (the dtype of all).
         edges: ``(E, 2)``; deg: ``(k,)`` node degrees.
         threads: blocks processed in parallel.
@@ -177,9 +167,8 @@ def ieq_pdmm_blocked(K: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray, 
     inc_edge = np.asarray([e for x in incident for e in x], dtype=np.int64)
     deg_f = deg.astype(dt)
     inv_rho = inv_rho.astype(dt)
-    K = np.ascontiguousarray(K, dtype=dt)
-    Xt = np.ascontiguousarray(Xt if Xt is not None else np.zeros((k, m, 1)), dtype=dt)
-    bsz = K.shape[1] if dual else m
+    L = np.ascontiguousarray(L, dtype=dt)
+    Xt = np.ascontiguousarray(Xt, dtype=dt)
     nb = block_width(k, len(I), m, n, dt.itemsize)
     starts = list(range(0, n, nb))
     W = np.empty_like(W0)
@@ -197,8 +186,8 @@ def ieq_pdmm_blocked(K: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray, 
         T = np.zeros_like(w0)
         p1 = np.zeros((len(I), m, width), dtype=dt)
         p2 = np.zeros_like(p1)
-        tmp = np.zeros((k, bsz, width), dtype=dt)
-        kernel(K, Xt, inv_rho, dual, w0, I, J, inc_ptr, inc_edge, deg_f, float(c), float(epsilon), float(theta),
+        tmp = np.zeros((k, L.shape[1], width), dtype=dt)
+        kernel(L, Xt, inv_rho, w0, I, J, inc_ptr, inc_edge, deg_f, float(c), float(epsilon), float(theta),
                int(iterations), S, U, p1, p2, Wb, tmp, T, stats[bi])
         W[:, :, lo:hi] = Wb
 

@@ -262,14 +262,12 @@ def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarr
 
 def _ieq_pdmm_blocked(systems: _NodeSystems, C: torch.Tensor, E: np.ndarray, deg: np.ndarray, *, c: float,
                       epsilon: float, theta: float, iterations: int, t0: float) -> tuple[list[np.ndarray], SolverHistory]:
-    """The same iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, fused passes)."""
+    """The same iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, fused passes;
+    Woodbury-form systems only)."""
     W0 = systems.solve(C, out=torch.empty_like(C)).numpy()
-    if systems.dual:
-        K, Xt, inv_rho = systems.L.numpy(), systems.Xt.numpy(), systems.inv_rho.reshape(-1).numpy()
-    else:
-        K, Xt, inv_rho = systems.M.numpy(), None, np.ones(len(W0))
-    W, vmax, sums = lago_kernels.ieq_pdmm_blocked(K, Xt, inv_rho, systems.dual, W0, E, deg, c=c, epsilon=epsilon,
-                                                  theta=theta, iterations=iterations, threads=torch.get_num_threads())
+    W, vmax, sums = lago_kernels.ieq_pdmm_blocked(systems.L.numpy(), systems.Xt.numpy(), systems.inv_rho.reshape(-1).numpy(),
+                                                  W0, E, deg, c=c, epsilon=epsilon, theta=theta, iterations=iterations,
+                                                  threads=torch.get_num_threads())
     hist = SolverHistory()
     hist.violation, hist.primal_residual, hist.change = lago_kernels.history_from_stats(vmax, sums)
     hist.seconds = time.perf_counter() - t0
@@ -303,7 +301,7 @@ def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: n
     # ½‖Y − XW‖² = ½(Σ W ⊙ GW − 2 Σ W ⊙ XᵀY + ‖Y‖²)
     gram = m < 2 * b
     X_t, Y_t = torch.from_numpy(Xp).to(tdt), torch.from_numpy(Yp).to(tdt)
-    Xt_t = X_t.transpose(1, 2).contiguous()
+    Xt_t = None if gram else X_t.transpose(1, 2).contiguous()
     if gram:
         G_t = torch.from_numpy(Xp.transpose(0, 2, 1) @ Xp).to(tdt)
         C_t = torch.from_numpy(Xp.transpose(0, 2, 1) @ Yp).to(tdt)
@@ -311,7 +309,7 @@ def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: n
     I, J = torch.from_numpy(E[:, 0]), torch.from_numpy(E[:, 1])
     pairs = E.tolist()
     W = _stack(Ws0, tdt)
-    resid = torch.empty_like(Y_t)
+    resid = None if gram else torch.empty_like(Y_t)
     D = torch.empty((len(E),) + W.shape[1:], dtype=tdt)
     sgn = torch.empty_like(D)
     tv = torch.empty_like(W)

@@ -46,8 +46,6 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     if not resume and (out / "training_state.pt").exists():
         raise InputError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
     enc = load_encoder(encoder)
-    emb = encode_cached(enc, texts, cache, batch_size=128)
-    valid_emb = encode_cached(enc, valid_texts, cache, batch_size=128)
     if init is not None:
         from vecleak.decoders.pretrained import load_decoder
 
@@ -58,6 +56,8 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     else:
         decoder = InversionDecoder.new(enc.spec(), backbone=backbone, source=source, num_prefix=num_prefix,
                                        max_length=max_length)
+    emb = encode_cached(enc, texts, cache, batch_size=128)
+    valid_emb = encode_cached(enc, valid_texts, cache, batch_size=128)
     training.setdefault("checkpoint_every", training.get("eval_every", 500))
     config = TrainingConfig(**training)  # type: ignore[arg-type]
     return train_decoder(decoder, texts, emb, out, valid_texts=valid_texts, valid_embeddings=valid_emb,
