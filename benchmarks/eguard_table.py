@@ -167,6 +167,7 @@ def main() -> None:
                 print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
                       f"({time.monotonic() - t0:.0f} s)", flush=True)
                 write_json(done_path, rows)
+    write_json(done_path, rows)
     md = ("# Eguard: leakage and utility (MiniLM / use-multilingual)\n\n"
           "ts_*: adaptive token-set attacker on SST-2 test sentences; chance_f1: its text-independent guess; "
           "aux_*: ALGEN fitted on 2,000 (defended vector, text) pairs the attacker made itself (greedy); "
