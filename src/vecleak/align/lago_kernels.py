@@ -49,6 +49,7 @@ def _block_kernel(L, Xt, inv_rho, W0, I, J, inc_ptr, inc_edge, deg, c, eps, thet
     k, m, nb = W0.shape
     E = p1.shape[0]
     one = W0.dtype.type(1.0)
+    zero = W0.dtype.type(0.0)
     c_, eps_, th = one * c, one * eps, one * theta
     two_c, two_c_eps, half = 2 * c_, 2 * c_ * eps_, one * 0.5
     u_keep, u_nbr = one - 2 * th, -4 * c_ * th
@@ -91,7 +92,7 @@ def _block_kernel(L, Xt, inv_rho, W0, I, J, inc_ptr, inc_edge, deg, c, eps, thet
                     P1[col] = n1
                     P2[col] = n2
                     He[col] = n1 - n2
-                    ex = max(abs(d) - eps_, 0)
+                    ex = max(abs(d) - eps_, zero)
                     vsq[col] += ex * ex
                     vmax[col] = max(vmax[col], ex)
             # U_i ← (1−2θ)U_i − 4cθ (d_i W_i + Σ_{j∈N(i)} W_j);  S_i = ½(U_i + Σ_e B_ie (p1_e − p2_e))
