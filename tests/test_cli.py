@@ -130,7 +130,7 @@ def test_train_decoder_init_continues_a_trained_decoder_and_checks_its_encoder(c
                                                                               minilm):
     out = tmp_path / "dec"
     code, _ = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
-                   "--out", out, "--init", tiny_decoder, "--steps", 3, "--eval-every", 3, "--batch-size", 8,
+                   "--out", out, "--init", tiny_decoder, "--steps", 3, "--eval-every", 3, "--batch-size", 8, "--no-bf16",
                    "--cache", tmp_path / "cache")
     assert code in (0, None)
     start, trained = InversionDecoder.load(tiny_decoder), InversionDecoder.load(out)

@@ -267,11 +267,7 @@ def train_decoder_cmd(
     cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
 ) -> None:
     """Train an inversion decoder on a text corpus (checkpoints + --resume)."""
-    from vecleak.decoders.training import bf16_is_fast
     from vecleak.recipes.train import train_from_files
-
-    if bf16 is None:
-        bf16 = bf16_is_fast()
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 

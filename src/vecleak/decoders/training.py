@@ -44,7 +44,7 @@ class TrainingConfig:
         max_minutes: stop (after a checkpoint) once this much wall time has passed in this run.
         stop_at: stop (after a checkpoint) at this step, keeping the schedule of ``steps``:
             train in chunks and ``resume``.
-        bf16: bfloat16 autocast for the forward pass.
+        bf16: bfloat16 autocast for the forward pass; None: on where :func:`bf16_is_fast`.
     """
 
     steps: int = 20000
@@ -60,7 +60,7 @@ class TrainingConfig:
     valid_decode: int = 100
     max_minutes: float | None = None
     stop_at: int | None = None
-    bf16: bool = True
+    bf16: bool | None = None
     seed: int = 0
 
 
@@ -127,6 +127,7 @@ def train_decoder(
                          "lower --batch-size or give more texts")
     torch.manual_seed(config.seed)
     random.seed(config.seed)
+    use_bf16 = bf16_is_fast() if config.bf16 is None else config.bf16
     model = decoder.model
     codec = decoder.codec
     seqs = codec.encode(texts)
@@ -157,7 +158,7 @@ def train_decoder(
 
     def evaluate() -> dict:
         model.eval()
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
             losses = []
             for i in range(0, len(valid_seqs), 128):
                 ids, mask = codec.pad(valid_seqs[i:i + 128])
@@ -199,7 +200,7 @@ def train_decoder(
         e = perturb(emb[idx], config.noise_prob, config.noise_max, gen)
         for g, base in zip(opt.param_groups, base_lrs):
             g["lr"] = base * lr_factor(step, config)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
             loss = model.loss(e, ids, mask)
         opt.zero_grad(set_to_none=True)
         loss.backward()
