@@ -1,8 +1,8 @@
 """Noise on unit vectors: Gaussian with a fixed σ or σ calibrated to (ε, δ)-DP, and uniform ("white") noise.
 
 All three defenses scale each input vector to unit norm first (so σ means the same thing for
-every encoder and the DP sensitivity holds), then add ``N(0, σ² I)``; outputs are not
-renormalized. With per-coordinate σ, the expected ``cos(out, x)`` is about
+every encoder and the DP sensitivity holds), then add noise of per-coordinate standard
+deviation σ (``N(0, σ² I)``, or uniform on ``[−√3σ, √3σ]``); outputs are not renormalized. With per-coordinate σ, the expected ``cos(out, x)`` is about
 ``1 / sqrt(1 + d σ²)``.
 """
 

@@ -117,6 +117,12 @@ class Shuffle(_KeyedMap):
         return np.ascontiguousarray(self._checked(E)[:, self.perm_])
 
 
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InputError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 class PCA(Defense):
     """Project onto the top ``n_components`` principal directions learned by :meth:`fit`.
 
@@ -137,9 +143,7 @@ class PCA(Defense):
     learns_from_data = True
 
     def __init__(self, *, n_components: int) -> None:
-        if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)) or n_components < 1:
-            raise InputError(f"n_components must be a positive integer, got {n_components!r}")
-        self.n_components = int(n_components)
+        self.n_components = _positive_int("n_components", n_components)
 
     def _params(self) -> dict[str, Any]:
         return {"n_components": self.n_components}
@@ -192,9 +196,7 @@ class Truncate(Defense):
     name = "truncate"
 
     def __init__(self, *, n_dims: int) -> None:
-        if isinstance(n_dims, bool) or not isinstance(n_dims, (int, np.integer)) or n_dims < 1:
-            raise InputError(f"n_dims must be a positive integer, got {n_dims!r}")
-        self.n_dims = int(n_dims)
+        self.n_dims = _positive_int("n_dims", n_dims)
 
     def _params(self) -> dict[str, Any]:
         return {"n_dims": self.n_dims}
