@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from vecleak.align import LAGO, Ridge
+from vecleak.align import lago_kernels
 from vecleak.align.lago_solvers import ieq_pdmm, ieq_pdmm_reference, objective, total_variation
 from vecleak.align.ridge import ridge_solve
 from vecleak.errors import InputError
@@ -35,10 +36,13 @@ def test_fast_ieq_pdmm_equals_the_literal_algorithm(theta, m):
         np.testing.assert_allclose(b, a, atol=1e-10, rtol=0)
 
 
-@pytest.mark.parametrize("theta", [1.0, 0.7])
-def test_column_blocked_kernel_equals_the_global_iteration(theta):
-    """The default (dual-form) path runs column blocks through the fused kernel; recording the
-    objective needs the whole W every iteration, so it runs the global torch iteration."""
+@pytest.mark.parametrize("theta,block_bytes", [(1.0, None), (0.7, None), (1.0, 1)])
+def test_column_blocked_kernel_equals_the_global_iteration(theta, block_bytes, monkeypatch):
+    """The default (dual-form) path runs column blocks through the kernel; recording the
+    objective needs the whole W every iteration, so it runs the global torch iteration.
+    ``block_bytes=1`` forces the smallest blocks (8 columns: five blocks whose statistics combine)."""
+    if block_bytes is not None:
+        monkeypatch.setattr(lago_kernels, "BLOCK_BYTES", block_bytes)
     Xs, Ys = problem(m=50, n=37)
     blocked, hb = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=80, dtype="float64")
     whole, hw = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=80, dtype="float64",
@@ -73,6 +77,21 @@ def test_total_variation_equals_the_literal_update(m):
     # the recorded objective is that of the iterate the step started from
     assert hist.objective[0] == pytest.approx(objective(Xs, Ys, [ridge_solve(X, Y, 0.01) for X, Y in zip(Xs, Ys)],
                                                         0.01, EDGES, eta=0.5), rel=1e-9)
+
+
+@pytest.mark.parametrize("m", [12, 50])
+def test_total_variation_kernel_equals_the_torch_iteration(m, monkeypatch):
+    """Column blocks (five of them here) give the torch iteration's maps and history."""
+    Xs, Ys = problem(m=m, n=37)
+    monkeypatch.setattr(lago_kernels, "BLOCK_BYTES", 1)
+    blocked, hb = total_variation(Xs, Ys, EDGES, eta=0.5, step=0.002, iterations=60, dtype="float64")
+    monkeypatch.setattr(lago_kernels, "available", lambda: False)
+    whole, hw = total_variation(Xs, Ys, EDGES, eta=0.5, step=0.002, iterations=60, dtype="float64")
+    for a, b in zip(blocked, whole):
+        np.testing.assert_allclose(a, b, atol=1e-12, rtol=0)
+    for name in ("objective", "violation", "primal_residual", "change"):
+        np.testing.assert_allclose(getattr(hb, name), getattr(hw, name), rtol=1e-9, atol=1e-14)
+        assert len(getattr(hb, name)) == 60
 
 
 def test_ieq_pdmm_converges_to_a_feasible_point_no_worse_than_feasible_alternatives():

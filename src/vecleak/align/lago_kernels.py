@@ -158,20 +158,122 @@ def _block_kernel(L, Xt, inv_rho, W0, I, J, deg, c, eps, theta, iters, S, U, p1,
         stats[t, 3] = wsq
 
 
+def _tv_block_kernel(A, At, B, W, I, J, lam, eta, step, iters, gram, P, Q, TV, stats, chunk):
+    """Run ``iters`` total-variation subgradient steps on one column block.
+
+    Shapes (one block of ``nb`` columns): ``W, Q, TV: (k, m, nb)``. Gram form (``gram``):
+    ``A: (k, m, m)`` is ``XᵀX``, ``B: (k, m, nb)`` is ``XᵀY``, ``P`` unused; residual form:
+    ``A: (k, b, m)`` is X, ``At: (k, m, b)`` is ``Xᵀ``, ``B: (k, b, nb)`` is Y and ``P: (k, b, nb)``
+    holds ``Y − XW``. ``stats[t] = (fit, Σ W², Σ|ΔW_e|, max|ΔW_e|, Σ ΔW_e², Σ grad², Σ W_new²)``,
+    with ``ΔW_e = W_i − W_j`` over edges; in Gram form ``fit`` lacks the constant ``½‖Y‖²``.
+    """
+    k, m, nb = W.shape
+    E = I.shape[0]
+    fl = W.dtype.type
+    zero, one, half = fl(0.0), fl(1.0), fl(0.5)
+    lam_, eta_ = fl(lam), fl(eta)
+    n_all = m * nb
+    Wf = W.reshape(k, n_all); Qf = Q.reshape(k, n_all); TVf = TV.reshape(k, n_all)
+    Bf = B.reshape(B.shape[0], B.shape[1] * B.shape[2])
+    Pf = P.reshape(P.shape[0], P.shape[1] * P.shape[2])
+    for t in range(iters):
+        a = fl(step / math.sqrt(t + 1.0))
+        fit = zero
+        for i in range(k):
+            if gram:
+                np.dot(A[i], W[i], out=Q[i])  # Q = XᵀXW
+            else:
+                np.dot(A[i], W[i], out=P[i])  # P = Y − XW, Q = −Xᵀ(Y − XW)
+                Pr = Pf[i]; Br = Bf[i]
+                for x in range(Pr.shape[0]):
+                    r = Br[x] - Pr[x]
+                    Pr[x] = r
+                    fit += r * r
+                np.dot(At[i], P[i], out=Q[i])
+        fit = half * fit
+        wsq = zero; dabs = zero; dsq = zero; gsq = zero; wsq_new = zero
+        dbits = _bits(zero)
+        for lo in range(0, n_all, chunk):
+            hi = min(n_all, lo + chunk)
+            for i in range(k):
+                TVr = TVf[i, lo:hi]
+                for x in range(hi - lo):
+                    TVr[x] = zero
+            for e in range(E):  # TV_i = Σ_j sign(W_i − W_j)
+                Wa = Wf[I[e], lo:hi]; Wb = Wf[J[e], lo:hi]; Ta = TVf[I[e], lo:hi]; Tb = TVf[J[e], lo:hi]
+                for x in range(hi - lo):
+                    d = Wa[x] - Wb[x]
+                    s = one if d > zero else (-one if d < zero else zero)
+                    Ta[x] += s
+                    Tb[x] -= s
+                    ad = abs(d)
+                    dabs += ad
+                    dsq += d * d
+                    bx = _bits(ad)
+                    dbits = bx if bx > dbits else dbits
+            for i in range(k):  # grad = −Xᵀ(Y − XW) + λW + η TV;  W ← W − a·grad
+                Wr = Wf[i, lo:hi]; Qr = Qf[i, lo:hi]; Tr = TVf[i, lo:hi]
+                if gram:
+                    Br = Bf[i, lo:hi]
+                    for x in range(hi - lo):
+                        w = Wr[x]
+                        fit += half * w * Qr[x] - w * Br[x]
+                        g = lam_ * w + (Qr[x] - Br[x]) + eta_ * Tr[x]
+                        wn = w - a * g
+                        wsq += w * w
+                        gsq += g * g
+                        wsq_new += wn * wn
+                        Wr[x] = wn
+                else:
+                    for x in range(hi - lo):
+                        w = Wr[x]
+                        g = lam_ * w - Qr[x] + eta_ * Tr[x]
+                        wn = w - a * g
+                        wsq += w * w
+                        gsq += g * g
+                        wsq_new += wn * wn
+                        Wr[x] = wn
+        stats[t, 0] = fit
+        stats[t, 1] = wsq
+        stats[t, 2] = dabs
+        stats[t, 3] = _unbits(dbits, zero)
+        stats[t, 4] = dsq
+        stats[t, 5] = gsq
+        stats[t, 6] = wsq_new
+
+
 _compiled = {}
+_FASTMATH = {"reassoc", "nsz", "arcp", "contract"}
 
 
-def _kernel():
-    if "k" not in _compiled:
-        _compiled["k"] = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "arcp", "contract"})(_block_kernel)
-    return _compiled["k"]
+def _kernel(name: str = "ieq"):
+    if name not in _compiled:
+        fn = {"ieq": _block_kernel, "tv": _tv_block_kernel}[name]
+        _compiled[name] = numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)(fn)
+    return _compiled[name]
 
 
-def block_width(k: int, E: int, m: int, n: int, itemsize: int) -> int:
-    """Columns per block so that a block's state (``5k + 2E`` arrays of ``(m, nb)``) is about :data:`BLOCK_BYTES`."""
-    per_column = (5 * k + 2 * E) * m * itemsize
-    nb = max(8, min(n, BLOCK_BYTES // max(per_column, 1)))
-    return int(nb)
+def block_width(per_column_bytes: int, n: int) -> int:
+    """Columns per block so that a block's state is about :data:`BLOCK_BYTES`."""
+    return int(max(8, min(n, BLOCK_BYTES // max(per_column_bytes, 1))))
+
+
+def _spans(n: int, nb: int) -> list[tuple[int, int, int]]:
+    """``(block index, first column, end column)`` of every block of ``nb`` columns."""
+    return [(bi, lo, min(n, lo + nb)) for bi, lo in enumerate(range(0, n, nb))]
+
+
+def _run_blocks(spans: list[tuple[int, int, int]], threads: int, run) -> None:
+    """``run(bi, lo, hi)`` for every block, in ``threads`` threads (one BLAS thread each)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # parallel over blocks, not inside each product
+        if threads > 1 and len(spans) > 1:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(lambda span: run(*span), spans))
+        else:
+            for span in spans:
+                run(*span)
 
 
 def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray, inv_rho: np.ndarray, W0: np.ndarray,
@@ -198,38 +300,66 @@ def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray, inv_rho: np.ndarray, W0: np.
     inv_rho = inv_rho.astype(dt)
     L = np.ascontiguousarray(L, dtype=dt)
     Xt = np.ascontiguousarray(Xt, dtype=dt)
-    nb = block_width(k, len(I), m, n, dt.itemsize)
-    starts = list(range(0, n, nb))
+    nb = block_width((5 * k + 2 * len(I)) * m * dt.itemsize, n)  # W0, S, U, W, T per node; p1, p2 per edge
     W = np.empty_like(W0)
-    stats = np.zeros((len(starts), iterations, 4), dtype=np.float64)
-    kernel = _kernel()
+    spans = _spans(n, nb)
+    stats = np.zeros((len(spans), iterations, 4), dtype=np.float64)
+    kernel = _kernel("ieq")
 
-    def run(bi: int) -> None:
-        lo = starts[bi]
-        hi = min(n, lo + nb)
+    def run(bi: int, lo: int, hi: int) -> None:
         w0 = np.ascontiguousarray(W0[:, :, lo:hi])
-        width = hi - lo
-        S = np.zeros_like(w0)
-        U = np.zeros_like(w0)
-        Wb = np.zeros_like(w0)
-        T = np.zeros_like(w0)
-        p1 = np.zeros((len(I), m, width), dtype=dt)
+        S, U, Wb, T = (np.zeros_like(w0) for _ in range(4))
+        p1 = np.zeros((len(I), m, hi - lo), dtype=dt)
         p2 = np.zeros_like(p1)
-        tmp = np.zeros((k, L.shape[1], width), dtype=dt)
+        tmp = np.zeros((k, L.shape[1], hi - lo), dtype=dt)
         kernel(L, Xt, inv_rho, w0, I, J, deg_f, float(c), float(epsilon), float(theta),
                int(iterations), S, U, p1, p2, Wb, tmp, T, stats[bi], CHUNK)
         W[:, :, lo:hi] = Wb
 
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):  # parallel over blocks, not inside each product
-        if threads > 1 and len(starts) > 1:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(run, range(len(starts))))
-        else:
-            for bi in range(len(starts)):
-                run(bi)
+    _run_blocks(spans, threads, run)
     return W, stats.max(axis=0)[:, 0], stats.sum(axis=0)[:, 1:]
+
+
+def total_variation_blocked(A: np.ndarray, B: np.ndarray, W0: np.ndarray, edges: np.ndarray, *, gram: bool,
+                            lam: float, eta: float, step: float, iterations: int, threads: int
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """All total-variation subgradient steps, block by block.
+
+    Args:
+        A: ``(k, m, m)`` ``XᵀX`` (``gram``) or ``(k, b, m)`` the padded X.
+        B: ``(k, m, n)`` ``XᵀY`` (``gram``) or ``(k, b, n)`` the padded Y.
+        W0: ``(k, m, n)`` the start (the dtype of all). edges: ``(E, 2)``.
+
+    Returns:
+        ``W (k, m, n)`` and ``stats (T, 7)``: per iteration the blocks' combined
+        ``(fit, Σ W², Σ|ΔW_e|, max|ΔW_e|, Σ ΔW_e², Σ grad², Σ W_new²)`` (see :func:`_tv_block_kernel`).
+    """
+    k, m, n = W0.shape
+    dt = W0.dtype
+    I = np.ascontiguousarray(edges[:, 0], dtype=np.int64)
+    J = np.ascontiguousarray(edges[:, 1], dtype=np.int64)
+    A = np.ascontiguousarray(A, dtype=dt)
+    At = np.zeros((k, 1, 1), dtype=dt) if gram else np.ascontiguousarray(A.transpose(0, 2, 1))
+    rows = B.shape[1]
+    nb = block_width((3 * k * m + (1 if gram else 2) * k * rows) * dt.itemsize, n)  # W, Q, TV (+ B, P)
+    W = np.empty_like(W0)
+    spans = _spans(n, nb)
+    stats = np.zeros((len(spans), iterations, 7), dtype=np.float64)
+    kernel = _kernel("tv")
+
+    def run(bi: int, lo: int, hi: int) -> None:
+        Wb = np.ascontiguousarray(W0[:, :, lo:hi])
+        Bb = np.ascontiguousarray(B[:, :, lo:hi], dtype=dt)
+        P = np.zeros((1, 1, 1), dtype=dt) if gram else np.zeros((k, rows, hi - lo), dtype=dt)
+        Q, TV = np.zeros_like(Wb), np.zeros_like(Wb)
+        kernel(A, At, Bb, Wb, I, J, float(lam), float(eta), float(step), int(iterations), bool(gram),
+               P, Q, TV, stats[bi], CHUNK)
+        W[:, :, lo:hi] = Wb
+
+    _run_blocks(spans, threads, run)
+    combined = stats.sum(axis=0)
+    combined[:, 3] = stats[:, :, 3].max(axis=0)
+    return W, combined
 
 
 def history_from_stats(vmax: np.ndarray, sums: np.ndarray) -> tuple[list[float], list[float], list[float]]:

@@ -31,11 +31,13 @@ time. :func:`ieq_pdmm` computes the same iterates faster, by three pieces of alg
 
 4. *Column blocks* (dual form): every step acts on the n columns of the maps separately, so
    :mod:`~vecleak.align.lago_kernels` runs all iterations on one block of columns at a time,
-   its state in cache, in one fused pass per iteration (numba), blocks in parallel threads.
+   its state in cache, in short vectorized passes (numba), blocks in parallel threads.
    The explicit-inverse form (2b ≥ m), early stopping (``tol``) and ``record_objective`` need
    the whole W after every iteration and run the global torch iteration instead.
 
-TV uses the Gram form ``XᵀX W − XᵀY`` for its gradient (and objective) when m < 2b.
+TV uses the Gram form ``XᵀX W − XᵀY`` for its gradient (and objective) when m < 2b. Its
+columns are independent too, so it runs through the same column-block scheme (torch path
+without numba).
 
 Both solvers return per-language ridge exactly when the graph has no edges, when ε = ∞
 (IEQ) or η = 0 (TV, which starts from the per-language ridge solution).
@@ -300,6 +302,9 @@ def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: n
     # Gram form when it is cheaper (2m²n vs 4bmn flops per node): −Xᵀ(Y − XW) = GW − XᵀY, and
     # ½‖Y − XW‖² = ½(Σ W ⊙ GW − 2 Σ W ⊙ XᵀY + ‖Y‖²)
     gram = m < 2 * b
+    if lago_kernels.available():
+        return _total_variation_blocked(Xp, Yp, Ws0, E, gram=gram, lam=lam, eta=eta, step=step,
+                                        iterations=iterations, dtype=tdt, t0=t0)
     X_t, Y_t = torch.from_numpy(Xp).to(tdt), torch.from_numpy(Yp).to(tdt)
     Xt_t = None if gram else X_t.transpose(1, 2).contiguous()
     if gram:
@@ -349,6 +354,34 @@ def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: n
         raise InputError(f"total variation diverged; lower the step (now {step})")
     hist.seconds = time.perf_counter() - t0
     return [w.double().numpy() for w in W], hist
+
+
+def _total_variation_blocked(Xp: np.ndarray, Yp: np.ndarray, Ws0: list[np.ndarray], E: np.ndarray, *, gram: bool,
+                             lam: float, eta: float, step: float, iterations: int, dtype: torch.dtype,
+                             t0: float) -> tuple[list[np.ndarray], SolverHistory]:
+    """The same iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, short passes)."""
+    dt = torch.empty(0, dtype=dtype).numpy().dtype
+    if gram:
+        A, B = Xp.transpose(0, 2, 1) @ Xp, Xp.transpose(0, 2, 1) @ Yp
+    else:
+        A, B = Xp, Yp
+    W, st = lago_kernels.total_variation_blocked(A.astype(dt), B.astype(dt), np.stack(Ws0).astype(dt), E, gram=gram,
+                                                 lam=lam, eta=eta, step=step, iterations=iterations,
+                                                 threads=torch.get_num_threads())
+    fit = st[:, 0] + (0.5 * float(np.sum(Yp ** 2)) if gram else 0.0)
+    objective = fit + 0.5 * lam * st[:, 1] + eta * st[:, 2]
+    bad = np.flatnonzero(~np.isfinite(objective))
+    if len(bad) or not np.isfinite(W).all():
+        at = f" at iteration {bad[0] + 1}" if len(bad) else ""
+        raise InputError(f"total variation diverged{at}; lower the step (now {step})")
+    hist = SolverHistory()
+    hist.objective = [float(f) for f in objective]
+    hist.violation = [float(v) for v in st[:, 3]]
+    hist.primal_residual = [math.sqrt(float(v)) for v in st[:, 4]]
+    steps = step / np.sqrt(np.arange(1, iterations + 1))
+    hist.change = [float(a * math.sqrt(g) / max(math.sqrt(w), 1e-30)) for a, g, w in zip(steps, st[:, 5], st[:, 6])]
+    hist.seconds = time.perf_counter() - t0
+    return [w.astype(np.float64) for w in W], hist
 
 
 def ieq_pdmm_reference(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
