@@ -36,14 +36,15 @@ def test_fast_ieq_pdmm_equals_the_literal_algorithm(theta, m):
         np.testing.assert_allclose(b, a, atol=1e-10, rtol=0)
 
 
-@pytest.mark.parametrize("theta,block_bytes", [(1.0, None), (0.7, None), (1.0, 1)])
-def test_column_blocked_kernel_equals_the_global_iteration(theta, block_bytes, monkeypatch):
-    """The default (dual-form) path runs column blocks through the kernel; recording the
-    objective needs the whole W every iteration, so it runs the global torch iteration.
-    ``block_bytes=1`` forces the smallest blocks (8 columns: five blocks whose statistics combine)."""
+@pytest.mark.parametrize("theta,block_bytes,m", [(1.0, None, 50), (0.7, None, 50), (1.0, 1, 50), (0.7, 1, 12)])
+def test_column_blocked_kernel_equals_the_global_iteration(theta, block_bytes, m, monkeypatch):
+    """The default path runs column blocks through the kernel (m = 50: Woodbury form, 2b < m;
+    m = 12: explicit inverse); recording the objective needs the whole W every iteration, so it
+    runs the global torch iteration. ``block_bytes=1`` forces the smallest blocks (8 columns:
+    five blocks whose statistics combine)."""
     if block_bytes is not None:
         monkeypatch.setattr(lago_kernels, "BLOCK_BYTES", block_bytes)
-    Xs, Ys = problem(m=50, n=37)
+    Xs, Ys = problem(m=m, n=37)
     blocked, hb = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=80, dtype="float64")
     whole, hw = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=80, dtype="float64",
                          record_objective=True)

@@ -1,22 +1,22 @@
-"""Column-blocked, fused IEQ-PDMM iterations (numba): the fast path of :func:`~vecleak.align.lago_solvers.ieq_pdmm`.
+"""Column-blocked IEQ-PDMM and total-variation iterations (numba): the fast paths of
+:func:`~vecleak.align.lago_solvers.ieq_pdmm` and :func:`~vecleak.align.lago_solvers.total_variation`.
 
-Two facts make this fast:
+Two facts make them fast:
 
-1. *Columns are independent.* Every step of IEQ-PDMM acts on the ``n`` columns of the ``(m, n)``
-   maps separately: the node solve ``(XᵀX + ρI)⁻¹R`` mixes rows only, and the dual updates are
-   elementwise. So the ``n`` columns are cut into blocks of ``nb`` and each block runs *all* its
-   iterations while its state (maps, duals: a few MB) stays in the core's cache, instead of
-   streaming tens of MB of duals from memory on every iteration. Blocks run in parallel threads.
-2. *Short vectorized passes.* Within a block, the map update, the edge dual updates, the
-   node aggregate ``U`` and the next ``S`` run chunk by chunk (a few KB of every array, so
-   they stay in L1/L2) as loops that LLVM turns into AVX-512 code (numba), around two small
-   BLAS products per node for the solve.
+1. *Columns are independent.* Every step of both solvers acts on the ``n`` columns of the
+   ``(m, n)`` maps separately: the node solve ``(XᵀX + ρI)⁻¹R`` (or TV's gradient ``XᵀXW``)
+   mixes rows only, and the edge updates are elementwise. So the ``n`` columns are cut into
+   blocks of ``nb`` and each block runs *all* its iterations while its state (maps, duals:
+   about one L2 cache) stays close to its core, instead of streaming tens of MB from memory on
+   every iteration. Blocks run in parallel threads.
+2. *Short vectorized passes.* Within a block, the map update, the edge updates and the node
+   aggregates run chunk by chunk (a few KB of every array) as loops that LLVM turns into
+   AVX-512 code, around one or two small BLAS products per node.
 
-The iterates are those of the torch path in :mod:`vecleak.align.lago_solvers` (same recursions,
-same order); per-iteration statistics are sums and maxima, so the blocks' values combine
-exactly into the global history. Early stopping needs the global state after every iteration,
-so ``tol > 0`` takes the torch path; so does the explicit-inverse form (2b ≥ m), where the
-node solve is a dense ``m × m`` product that the global batched matmul already runs well.
+The iterates are those of the torch paths in :mod:`vecleak.align.lago_solvers` (same
+recursions, same order); per-iteration statistics are sums and maxima, so the blocks' values
+combine exactly into the global history. Early stopping and IEQ-PDMM's ``record_objective``
+need the global state after every iteration and take the torch path.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ CHUNK = 1024
 #: Bytes of per-block state to aim for: about one core's L2 (measured on 2 EPYC cores, 7 languages:
 #: 1.5 MB blocks ran b = 10 / 100 in 0.65 / 2.0 s, 6 MB blocks in 0.74 / 3.1 s).
 BLOCK_BYTES = 1_500_000
+
+#: Blocks this many times wider in the explicit-inverse form (2b ≥ m), whose products are m × m
+#: (b = 1000, 7 languages: 9.6 s at 1×, 7.2 s at 16×; the global torch iteration took 8.1 s).
+EXPLICIT_WIDTH_FACTOR = 16
 
 
 def available() -> bool:
@@ -84,12 +88,13 @@ def _unbits(typingctx, bits, like):
     return sig, codegen
 
 
-def _block_kernel(L, Xt, inv_rho, W0, I, J, deg, c, eps, theta, iters, S, U, p1, p2, W, tmp, T, stats, chunk):
+def _block_kernel(L, Xt, inv_rho, dual, W0, I, J, deg, c, eps, theta, iters, S, U, p1, p2, W, tmp, T, stats, chunk):
     """Run ``iters`` IEQ-PDMM iterations on one column block.
 
     Shapes (one block of ``nb`` columns): ``W0, S, U, W, T: (k, m, nb)``, ``p1, p2: (E, m, nb)``,
-    ``tmp: (k, b, nb)``; ``L: (k, b, m)`` is ``(XXᵀ + ρI)⁻¹X`` and ``Xt: (k, m, b)`` is ``Xᵀ`` (the
-    Woodbury form). ``stats[t] = (max excess, Σ excess², Σ (ΔW)², Σ W²)`` of this block.
+    ``tmp: (k, b, nb)``. Woodbury form (``dual``): ``L: (k, b, m)`` is ``(XXᵀ + ρI)⁻¹X`` and
+    ``Xt: (k, m, b)`` is ``Xᵀ``; explicit form: ``L: (k, m, m)`` is ``(XᵀX + ρI)⁻¹`` (``Xt``, ``tmp``
+    unused). ``stats[t] = (max excess, Σ excess², Σ (ΔW)², Σ W²)`` of this block.
 
     The elementwise work runs over ``chunk`` contiguous entries of the flattened ``(m, nb)``
     block at a time, every loop storing to at most two arrays and reducing into scalars: more
@@ -108,18 +113,22 @@ def _block_kernel(L, Xt, inv_rho, W0, I, J, deg, c, eps, theta, iters, S, U, p1,
     p1f = p1.reshape(E, n_all); p2f = p2.reshape(E, n_all)
     for t in range(iters):
         for i in range(k):
-            np.dot(L[i], S[i], out=tmp[i])
-            np.dot(Xt[i], tmp[i], out=T[i])
+            if dual:  # T = Xᵀ(XXᵀ + ρI)⁻¹X S: W = W0 − (S − T)/ρ
+                np.dot(L[i], S[i], out=tmp[i])
+                np.dot(Xt[i], tmp[i], out=T[i])
+            else:     # T = (XᵀX + ρI)⁻¹S:       W = W0 − T
+                np.dot(L[i], S[i], out=T[i])
         vsq = zero; dsq = zero; wsq = zero
         vbits = _bits(zero)
         for lo in range(0, n_all, chunk):
             hi = min(n_all, lo + chunk)
-            for i in range(k):  # W_i = W0_i − (S_i − T_i)/ρ_i;  U_i ← (1−2θ)U_i − 4cθ d_i W_i
+            for i in range(k):  # W_i = W0_i − a_s S_i + a_t T_i;  U_i ← (1−2θ)U_i − 4cθ d_i W_i
                 Wr = Wf[i, lo:hi]; W0r = W0f[i, lo:hi]; Sr = Sf[i, lo:hi]; Tr = Tf[i, lo:hi]; Ur = Uf[i, lo:hi]
-                ir = fl(inv_rho[i])
+                a_s = fl(inv_rho[i]) if dual else zero
+                a_t = fl(inv_rho[i]) if dual else fl(-1.0)
                 ud = fl(u_nbr * deg[i])
                 for x in range(hi - lo):
-                    w = W0r[x] - (Sr[x] - Tr[x]) * ir
+                    w = W0r[x] - a_s * Sr[x] + a_t * Tr[x]
                     dw = w - Wr[x]
                     dsq += dw * dw
                     wsq += w * w
@@ -276,15 +285,17 @@ def _run_blocks(spans: list[tuple[int, int, int]], threads: int, run) -> None:
                 run(*span)
 
 
-def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray, inv_rho: np.ndarray, W0: np.ndarray,
+def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray | None, W0: np.ndarray,
                      edges: np.ndarray, deg: np.ndarray, *, c: float, epsilon: float, theta: float,
                      iterations: int, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All IEQ-PDMM iterations, block by block, with the node solves in Woodbury form.
+    """All IEQ-PDMM iterations, block by block.
 
     Args:
-        L: ``(k, b, m)`` ``(XXᵀ + ρI)⁻¹X`` per node (X padded to a common b).
-        Xt: ``(k, m, b)`` the padded ``Xᵀ``.
-        inv_rho: ``(k,)`` ``1/ρ_i``. W0: ``(k, m, n)`` per-node ``(XᵀX + ρI)⁻¹XᵀY`` (the dtype of all).
+        L: Woodbury form: ``(k, b, m)`` ``(XXᵀ + ρI)⁻¹X`` per node (X padded to a common b);
+            explicit form (``Xt`` None): ``(k, m, m)`` ``(XᵀX + ρI)⁻¹``.
+        Xt: ``(k, m, b)`` the padded ``Xᵀ``, or None for the explicit form.
+        inv_rho: ``(k,)`` ``1/ρ_i`` (Woodbury form). W0: ``(k, m, n)`` per-node ``(XᵀX + ρI)⁻¹XᵀY``
+            (the dtype of all).
         edges: ``(E, 2)``; deg: ``(k,)`` node degrees.
         threads: blocks processed in parallel.
 
@@ -296,11 +307,14 @@ def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray, inv_rho: np.ndarray, W0: np.
     dt = W0.dtype
     I = np.ascontiguousarray(edges[:, 0], dtype=np.int64)
     J = np.ascontiguousarray(edges[:, 1], dtype=np.int64)
+    dual = Xt is not None
     deg_f = deg.astype(dt)
-    inv_rho = inv_rho.astype(dt)
+    inv_rho = np.ones(k, dt) if inv_rho is None else inv_rho.astype(dt)
     L = np.ascontiguousarray(L, dtype=dt)
-    Xt = np.ascontiguousarray(Xt, dtype=dt)
+    Xt = np.ascontiguousarray(Xt, dtype=dt) if dual else np.zeros((k, 1, 1), dt)
     nb = block_width((5 * k + 2 * len(I)) * m * dt.itemsize, n)  # W0, S, U, W, T per node; p1, p2 per edge
+    if not dual:  # each m × m product reads a whole (XᵀX + ρI)⁻¹: wider blocks amortize it
+        nb = block_width((5 * k + 2 * len(I)) * m * dt.itemsize // EXPLICIT_WIDTH_FACTOR, n)
     W = np.empty_like(W0)
     spans = _spans(n, nb)
     stats = np.zeros((len(spans), iterations, 4), dtype=np.float64)
@@ -311,8 +325,8 @@ def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray, inv_rho: np.ndarray, W0: np.
         S, U, Wb, T = (np.zeros_like(w0) for _ in range(4))
         p1 = np.zeros((len(I), m, hi - lo), dtype=dt)
         p2 = np.zeros_like(p1)
-        tmp = np.zeros((k, L.shape[1], hi - lo), dtype=dt)
-        kernel(L, Xt, inv_rho, w0, I, J, deg_f, float(c), float(epsilon), float(theta),
+        tmp = np.zeros((k, L.shape[1] if dual else 1, hi - lo), dtype=dt)
+        kernel(L, Xt, inv_rho, dual, w0, I, J, deg_f, float(c), float(epsilon), float(theta),
                int(iterations), S, U, p1, p2, Wb, tmp, T, stats[bi], CHUNK)
         W[:, :, lo:hi] = Wb
 

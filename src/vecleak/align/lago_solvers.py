@@ -29,11 +29,11 @@ time. :func:`ieq_pdmm` computes the same iterates faster, by three pieces of alg
    an explicit ``m × m`` inverse from its eigendecomposition; nodes are padded to a common b
    (zero rows change nothing) and updated with one batched matmul.
 
-4. *Column blocks* (dual form): every step acts on the n columns of the maps separately, so
+4. *Column blocks*: every step acts on the n columns of the maps separately, so
    :mod:`~vecleak.align.lago_kernels` runs all iterations on one block of columns at a time,
    its state in cache, in short vectorized passes (numba), blocks in parallel threads.
-   The explicit-inverse form (2b ≥ m), early stopping (``tol``) and ``record_objective`` need
-   the whole W after every iteration and run the global torch iteration instead.
+   Early stopping (``tol``) and ``record_objective`` need the whole W after every iteration
+   and run the global torch iteration instead.
 
 TV uses the Gram form ``XᵀX W − XᵀY`` for its gradient (and objective) when m < 2b. Its
 columns are independent too, so it runs through the same column-block scheme (torch path
@@ -209,7 +209,7 @@ def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarr
     C = _stack([np.asarray(X, np.float64).T @ np.asarray(Y, np.float64) for X, Y in zip(Xs, Ys)], tdt)   # (k, m, n)
     I, J = torch.from_numpy(E[:, 0]), torch.from_numpy(E[:, 1])
     pairs = E.tolist()
-    if systems.dual and tol == 0 and not record_objective and lago_kernels.available():
+    if tol == 0 and not record_objective and lago_kernels.available():
         return _ieq_pdmm_blocked(systems, C, E, deg, c=c, epsilon=epsilon, theta=theta, iterations=iterations, t0=t0)
     # (diag(d) + A): U's recursion needs d_i W_i + Σ_{j∈N(i)} W_j for every node in one matmul
     DA = np.diag(deg).astype(np.float64)
@@ -264,12 +264,14 @@ def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarr
 
 def _ieq_pdmm_blocked(systems: _NodeSystems, C: torch.Tensor, E: np.ndarray, deg: np.ndarray, *, c: float,
                       epsilon: float, theta: float, iterations: int, t0: float) -> tuple[list[np.ndarray], SolverHistory]:
-    """The same iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, fused passes;
-    Woodbury-form systems only)."""
+    """The same iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, short passes)."""
     W0 = systems.solve(C, out=torch.empty_like(C)).numpy()
-    W, vmax, sums = lago_kernels.ieq_pdmm_blocked(systems.L.numpy(), systems.Xt.numpy(), systems.inv_rho.reshape(-1).numpy(),
-                                                  W0, E, deg, c=c, epsilon=epsilon, theta=theta, iterations=iterations,
-                                                  threads=torch.get_num_threads())
+    if systems.dual:
+        L, Xt, inv_rho = systems.L.numpy(), systems.Xt.numpy(), systems.inv_rho.reshape(-1).numpy()
+    else:
+        L, Xt, inv_rho = systems.M.numpy(), None, None
+    W, vmax, sums = lago_kernels.ieq_pdmm_blocked(L, Xt, inv_rho, W0, E, deg, c=c, epsilon=epsilon, theta=theta,
+                                                  iterations=iterations, threads=torch.get_num_threads())
     hist = SolverHistory()
     hist.violation, hist.primal_residual, hist.change = lago_kernels.history_from_stats(vmax, sums)
     hist.seconds = time.perf_counter() - t0
