@@ -41,7 +41,8 @@ except ImportError:  # pragma: no cover - numba is a dependency; the torch path 
 CHUNK = 1024
 
 #: Bytes of per-block state to aim for: about one core's L2 (measured on 2 EPYC cores, 7 languages:
-#: 1.5 MB blocks ran b = 10 / 100 in 0.65 / 2.0 s, 6 MB blocks in 0.74 / 3.1 s).
+#: IEQ-PDMM with 1.5 MB blocks ran b = 10 / 100 in 0.62 / 2.0 s, with 3 MB in 0.58 / 2.9 s; TV,
+#: whose state per column is smaller, runs best with twice this: 0.39 / 2.1 s against 0.45 / 2.6 s).
 BLOCK_BYTES = 1_500_000
 
 #: Blocks this many times wider in the explicit-inverse form (2b ≥ m), whose products are m × m
@@ -262,14 +263,19 @@ def _kernel(name: str = "ieq"):
     return _compiled[name]
 
 
-def block_width(per_column_bytes: int, n: int) -> int:
-    """Columns per block so that a block's state is about :data:`BLOCK_BYTES`."""
-    return int(max(8, min(n, BLOCK_BYTES // max(per_column_bytes, 1))))
+def block_width(per_column_bytes: int, n: int, budget: int | None = None) -> int:
+    """Columns per block so that a block's state is about ``budget`` bytes (:data:`BLOCK_BYTES`)."""
+    budget = BLOCK_BYTES if budget is None else budget
+    return int(max(8, min(n, budget // max(per_column_bytes, 1))))
 
 
-def _spans(n: int, nb: int) -> list[tuple[int, int, int]]:
-    """``(block index, first column, end column)`` of every block of ``nb`` columns."""
-    return [(bi, lo, min(n, lo + nb)) for bi, lo in enumerate(range(0, n, nb))]
+def _spans(n: int, nb: int, threads: int) -> list[tuple[int, int, int]]:
+    """``(block index, first column, end column)`` of blocks of at most ``nb`` columns, as many
+    as a multiple of ``threads`` and of near-equal width, so that no thread idles at the end."""
+    count = -(-n // nb)
+    count = min(n, -(-count // threads) * threads)
+    edges = [round(i * n / count) for i in range(count + 1)]
+    return [(bi, lo, hi) for bi, (lo, hi) in enumerate(zip(edges[:-1], edges[1:]))]
 
 
 def _run_blocks(spans: list[tuple[int, int, int]], threads: int, run) -> None:
@@ -316,7 +322,7 @@ def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray |
     if not dual:  # each m × m product reads a whole (XᵀX + ρI)⁻¹: wider blocks amortize it
         nb = block_width((5 * k + 2 * len(I)) * m * dt.itemsize // EXPLICIT_WIDTH_FACTOR, n)
     W = np.empty_like(W0)
-    spans = _spans(n, nb)
+    spans = _spans(n, nb, threads)
     stats = np.zeros((len(spans), iterations, 4), dtype=np.float64)
     kernel = _kernel("ieq")
 
@@ -355,9 +361,9 @@ def total_variation_blocked(A: np.ndarray, B: np.ndarray, W0: np.ndarray, edges:
     A = np.ascontiguousarray(A, dtype=dt)
     At = np.zeros((k, 1, 1), dtype=dt) if gram else np.ascontiguousarray(A.transpose(0, 2, 1))
     rows = B.shape[1]
-    nb = block_width((3 * k * m + (1 if gram else 2) * k * rows) * dt.itemsize, n)  # W, Q, TV (+ B, P)
+    nb = block_width((3 * k * m + (1 if gram else 2) * k * rows) * dt.itemsize, n, 2 * BLOCK_BYTES)  # W, Q, TV (+ B, P)
     W = np.empty_like(W0)
-    spans = _spans(n, nb)
+    spans = _spans(n, nb, threads)
     stats = np.zeros((len(spans), iterations, 7), dtype=np.float64)
     kernel = _kernel("tv")
 
