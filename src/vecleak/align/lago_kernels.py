@@ -318,9 +318,10 @@ def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray |
     inv_rho = np.ones(k, dt) if inv_rho is None else inv_rho.astype(dt)
     L = np.ascontiguousarray(L, dtype=dt)
     Xt = np.ascontiguousarray(Xt, dtype=dt) if dual else np.zeros((k, 1, 1), dt)
-    nb = block_width((5 * k + 2 * len(I)) * m * dt.itemsize, n)  # W0, S, U, W, T per node; p1, p2 per edge
+    per_column = (5 * k + 2 * len(I)) * m * dt.itemsize  # W0, S, U, W, T per node; p1, p2 per edge
     if not dual:  # each m × m product reads a whole (XᵀX + ρI)⁻¹: wider blocks amortize it
-        nb = block_width((5 * k + 2 * len(I)) * m * dt.itemsize // EXPLICIT_WIDTH_FACTOR, n)
+        per_column //= EXPLICIT_WIDTH_FACTOR
+    nb = block_width(per_column, n)
     W = np.empty_like(W0)
     spans = _spans(n, nb, threads)
     stats = np.zeros((len(spans), iterations, 4), dtype=np.float64)
