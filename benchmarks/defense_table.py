@@ -22,7 +22,7 @@ from vecleak.data.records import read_texts
 from vecleak.decoders import load_decoder
 from vecleak.defenses import DEFAULT_EPSILONS, load_defense
 from vecleak.encoders import encode_cached, load_encoder
-from vecleak.recipes.defense_eval import AUX_CORPUS, DEFENDER_CORPUS, attack_defended, chance_level
+from vecleak.recipes.defense_eval import AUX_CORPUS, DEFENDER_CORPUS, attack_defended, guess_level
 from vecleak.utility import evaluate_utility
 
 GRID = ([("none", None, {})]
@@ -90,7 +90,7 @@ def main() -> None:
                     X_leak=X_leak, leaked_texts=leaked, X_test=X_test, kind=kind, aux_texts=aux,
                     adapt_steps=args.adapt_steps, beams=args.beams, Y_leak=Y_leak, X_aux=X_aux, X_defender=X_def)
                 m = attack.evaluate(inv, test, Y_test)
-                m["chance_rouge_l"] = chance_level(attack, Y_leak, test)["rouge_l"]
+                m["chance_rouge_l"] = guess_level(attack, Y_leak, test)["rouge_l"]
                 rows.append({"victim": victim_name, "defense": tag, "attacker": kind, **m, **utility})
                 print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in rows[-1].items()},
                       f"({time.monotonic() - t0:.0f} s)", flush=True)

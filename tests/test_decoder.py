@@ -34,10 +34,87 @@ def test_cached_generation_matches_full_recompute():
     for _ in range(ids.shape[1]):
         x = torch.cat([model.prefix_embeds(e), model.backbone.embed_tokens(seq)], 1)
         hidden, _ = model.backbone(x)
-        seq = torch.cat([seq, model.backbone.logits(hidden[:, -1]).argmax(-1, keepdim=True)], 1)
+        seq = torch.cat([seq, model.next_logp(hidden[:, -1]).argmax(-1, keepdim=True)], 1)
     for row, full in zip(ids.tolist(), seq[:, 1:].tolist()):
         upto = full.index(model.eos_id) if model.eos_id in full else len(full)
         assert row[:upto] == full[:upto]
+
+
+def _reference_beam_search(model, e, beams, length_penalty):
+    """Beam search as specified in PrefixDecoder.generate_ids, recomputing every sequence in full
+    at every step (no cache, no batching): each input keeps `beams` open hypotheses; EOS within the
+    top `beams` candidates finishes one; stop on Hugging Face's rule or at max_length."""
+    L, results = model.config.max_length, []
+    for i in range(e.shape[0]):
+        open_ = [(0.0, [])]
+        finished = []
+        for step in range(L):
+            cands = []
+            for score, toks in open_:
+                seq = torch.tensor([[model.bos_id, *toks]])
+                x = torch.cat([model.prefix_embeds(e[i:i + 1]), model.backbone.embed_tokens(seq)], 1)
+                hidden, _ = model.backbone(x)
+                logp = model.next_logp(hidden[:, -1])[0]
+                best = logp.topk(2 * beams)   # the global top 2·beams lie within each hypothesis' own
+                cands += [(score + lp, toks, t) for lp, t in zip(best.values.tolist(), best.indices.tolist())]
+            cands.sort(key=lambda c: -c[0])
+            cands = cands[:2 * beams]
+            n = step + 1
+            new_open = []
+            for rank, (sc, toks, t) in enumerate(cands):
+                if t == model.eos_id:
+                    if rank < beams:
+                        finished.append((sc / n ** length_penalty, toks))
+                    continue
+                new_open.append((sc, toks + [t]))
+                if len(new_open) == beams:
+                    break
+            if step == L - 1:
+                finished += [(sc / n ** length_penalty, toks) for sc, toks in new_open]
+                break
+            top = sorted(f[0] for f in finished)
+            if len(finished) >= beams and max(sc for sc, _ in new_open) / n ** length_penalty <= top[-beams]:
+                break
+            open_ = new_open
+        results.append(sorted(finished, key=lambda f: -f[0]))
+    return results
+
+
+@pytest.mark.parametrize("length_penalty", [1.0, 0.0, 2.0])
+def test_beam_search_matches_an_uncached_recompute(length_penalty):
+    torch.manual_seed(4)
+    dec = InversionDecoder.new(SPEC, shape=TINY, num_prefix=2, max_length=6)
+    model = dec.model.eval()
+    with torch.no_grad():   # flatten the untrained head and favour EOS: hypotheses end at several lengths
+        model.backbone.embeddings.word_embeddings.weight.mul_(0.1)
+        model.backbone.lm_bias[model.eos_id] = 2.7
+    e = torch.from_numpy(_embeddings(3, seed=5))
+    ids, scores = model.generate_ids(e, num_beams=3, num_return=3, length_penalty=length_penalty)
+    reference = _reference_beam_search(model, e, 3, length_penalty)
+    lengths = set()
+    for i, ref in enumerate(reference):
+        for r in range(3):
+            toks = [t for t in ids[i, r].tolist() if t != model.pad_id]
+            assert toks == ref[r][1]
+            assert float(scores[i, r]) == pytest.approx(ref[r][0], abs=1e-4)
+            lengths.add(len(toks))
+    if length_penalty <= 1:   # (a strong penalty ranks only full-length ones first)
+        assert len(lengths) > 1   # the test exercised hypotheses of several lengths
+
+
+def test_generation_never_emits_special_tokens_but_eos():
+    dec = _tiny()
+    model = dec.model.eval()
+    with torch.no_grad():   # an undertrained decoder that loves padding and [UNK]
+        model.backbone.lm_bias[dec.codec.pad_id] = 50.0
+        model.backbone.lm_bias[dec.codec.tokenizer.unk_token_id] = 50.0
+    banned = set(dec.codec.never_generated)
+    assert {dec.codec.pad_id, dec.codec.bos_id, dec.codec.tokenizer.unk_token_id} <= banned
+    assert dec.codec.eos_id not in banned
+    for beams in (1, 3):
+        ids, _ = model.generate_ids(torch.from_numpy(_embeddings(2)), num_beams=beams)
+        emitted = set(ids.flatten().tolist()) - {model.pad_id}
+        assert not emitted & banned
 
 
 def test_beam_search_returns_sorted_distinct_hypotheses():

@@ -56,3 +56,67 @@ def test_cosine_rows():
 def test_length_mismatch_is_an_error():
     with pytest.raises(ValueError):
         rouge_l(["a"], ["a", "b"])
+
+
+def test_unicode_tokenizer_keeps_accented_words_whole():
+    assert tokenize("Die Größe der Straße") == ["die", "größe", "der", "straße"]
+    assert tokenize("El niño está aquí, ¿no?") == ["el", "niño", "está", "aquí", "no"]
+    # rouge-score's ASCII tokenizer splits them, which is why it is not the default
+    assert tokenize("Größe", "rouge-score") == ["gr", "e"]
+
+
+def test_unicode_tokenizer_splits_scripts_without_spaces_into_characters():
+    assert tokenize("我喜欢猫") == ["我", "喜", "欢", "猫"]
+    assert tokenize("ภาษาไทย ok") == ["ภ", "า", "ษ", "า", "ไ", "ท", "ย", "ok"]
+
+
+def test_unicode_tokenizer_normalizes_composed_and_decomposed_accents():
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    assert tokenize(composed) == tokenize(decomposed) == ["café"]
+    assert rouge_l([decomposed], [composed]) == 1.0
+
+
+def test_accented_rouge_differs_between_tokenizers():
+    # one wrong letter in an accented word: Unicode tokens see one mismatch out of two words,
+    # the ASCII tokenizer sees 'gr' and 'e' shared and counts the word as two-thirds right
+    assert rouge_l(["Größe Haus"], ["Grüße Haus"]) == pytest.approx(0.5)
+    assert rouge_l(["Größe Haus"], ["Grüße Haus"], "rouge-score") > 0.5
+
+
+def test_rouge_l_matches_rouge_score_with_its_tokenizer():
+    from rouge_score import rouge_scorer
+
+    pairs = [("a man is playing a guitar", "a man plays the guitar loudly"),
+             ("the cat the cat sat", "the cat sat on the mat"), ("Größe", "Grüße"), ("", "x"),
+             ("two dogs run, through snow!", "Dogs run through the deep snow.")]
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+    for hyp, ref in pairs:
+        assert rouge_l([hyp], [ref], "rouge-score") == pytest.approx(scorer.score(ref, hyp)["rougeL"].fmeasure)
+
+
+def test_unknown_tokenizer_is_refused():
+    with pytest.raises(ValueError, match="unicode, rouge-score"):
+        rouge_l(["a"], ["a"], "spacy")
+
+
+def test_chance_uses_a_seeded_derangement_of_the_references():
+    from vecleak.metrics import chance_metrics, shuffled_references
+
+    refs = [f"sentence number {w}" for w in "abcdefghij"]
+    shuffled = shuffled_references(refs, seed=3)
+    assert sorted(shuffled) == sorted(refs) and all(a != b for a, b in zip(shuffled, refs))
+    assert shuffled == shuffled_references(refs, seed=3) != shuffled_references(refs, seed=4)
+    # a perfect reconstruction scores 1 against the truth but only the shared words by chance:
+    # 'sentence number' is 2 of 3 tokens in every pair
+    chance = chance_metrics(refs, refs, seed=3)
+    assert chance["token_f1"] == pytest.approx(2 / 3)
+    # one sentence for every vector scores the same against shuffled and true references
+    same = ["sentence number a"] * 10
+    assert chance_metrics(same, refs)["rouge_l"] == pytest.approx(text_metrics(same, refs)["rouge_l"])
+
+
+def test_distinct_rate():
+    from vecleak.metrics import distinct_rate
+
+    assert distinct_rate(["a b", "A  b", "c"]) == pytest.approx(2 / 3)
+    assert distinct_rate(["x"] * 4) == pytest.approx(0.25)

@@ -66,10 +66,11 @@ def attack(
     out: Annotated[Path, typer.Option(help="Output folder for results.json and reconstructions.jsonl.")],
     victim: Annotated[str, typer.Option(help="Victim encoder (minilm, use-multilingual, st:PATH, hf:PATH, file:PATH).")] = "use-multilingual",
     shots: Annotated[int, typer.Option(help="How many leaked pairs to use (the first N of --train, per language).")] = 100,
-    decoder: Annotated[str, typer.Option(help="Decoder folder, or 'default' for the shipped one.")] = "default",
+    decoder: Annotated[str, typer.Option(help="'default' (shipped, English, MiniLM attacker), 'multilingual' "
+                                              "(shipped, 7 languages, use-multilingual attacker) or a folder.")] = "default",
     align: Annotated[str, typer.Option(help="algen (ridge per language), lago-ieq or lago-tv (joint over a language graph).")] = "algen",
-    alpha: Annotated[str, typer.Option(help="ALGEN ridge strength: a number >= 0 or 'auto' (leave-one-out). "
-                                            "Cross-lingual ALGEN defaults to 0, the paper's pseudo-inverse.")] = "auto",
+    alpha: Annotated[str, typer.Option(help="ALGEN ridge strength: a number >= 0 (0 is the paper's "
+                                            "pseudo-inverse) or 'auto' (leave-one-out).")] = "auto",
     graph: Annotated[str, typer.Option(help="LAGO language graph: syntax (URIEL) or asjp (lexical LDND).")] = "syntax",
     threshold: Annotated[Optional[float], typer.Option(help="Edge where distance < r (default: 0.45 syntax, 0.9 asjp).")] = None,
     epsilon: Annotated[float, typer.Option(help="lago-ieq: max |W_i - W_j| on an edge.")] = 0.01,
@@ -77,8 +78,12 @@ def attack(
     lam: Annotated[float, typer.Option("--lambda", help="LAGO ridge lambda of every language.")] = 0.01,
     iterations: Annotated[int, typer.Option(min=1, help="LAGO solver iterations.")] = 500,
     backend: Annotated[str, typer.Option(help="LAGO solver: local, or ray (one actor per language).")] = "local",
-    attacker_lang: Annotated[str, typer.Option(help="Language the attack model (decoder) was trained on "
-                                                    "(recorded in the results).")] = "eng",
+    attack_language: Annotated[Optional[str], typer.Option("--attack-language", "--attacker-lang",
+                                                           help="Language a multilingual decoder writes (ISO 639-3); "
+                                                                "default: each input's own language ('lang' or "
+                                                                "LANG=FILE). --attacker-lang is its old name.")] = None,
+    tokenizer: Annotated[str, typer.Option(help="Metric tokenizer: unicode (default) or rouge-score (ASCII, "
+                                                "as in papers).")] = "unicode",
     plot: Annotated[bool, typer.Option(help="LAGO: also write convergence.png and graph.png into --out.")] = False,
     defense: Annotated[str, typer.Option(help="Cross-lingual runs: store every victim vector defended "
                                               "(see evaluate-defense for names).")] = "none",
@@ -105,16 +110,18 @@ def attack(
         from vecleak.recipes.run import attack_files
 
         results, rows = attack_files(victim=victim, train=train[0], test=test[0], shots=shots, decoder=decoder,
-                                     out=out, alpha=_alpha(alpha), beams=beams, rerank=rerank, column=column)
+                                     out=out, alpha=_alpha(alpha), beams=beams, rerank=rerank, column=column,
+                                     language=attack_language, tokenizer=tokenizer)
         show_attack(_console(), results, rows, str(out), limit=5)
         return
     from vecleak.recipes.lago import LagoConfig, cross_lingual_attack_files, parse_lang_files
 
     config = LagoConfig(align=align, metric=graph, threshold=threshold, epsilon=epsilon, eta=eta, lam=lam,
-                        iterations=iterations, backend=backend, alpha=0.0 if alpha == "auto" else _alpha(alpha))
+                        iterations=iterations, backend=backend, alpha=_alpha(alpha))
     results, rows = cross_lingual_attack_files(
         victim=victim, train=parse_lang_files(train, "--train"), test=parse_lang_files(test, "--test"), shots=shots,
-        out=out, config=config, decoder=decoder, beams=beams, attacker_language=attacker_lang, column=column,
+        out=out, config=config, decoder=decoder, beams=beams, attack_language=attack_language, column=column,
+        tokenizer=tokenizer,
         plot=plot, defense=None if defense == "none" else _load_defense(defense, epsilon_dp, seed))
     show_cross_lingual(_console(), results, str(out))
 
@@ -168,8 +175,10 @@ def evaluate_defense_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the defense's randomness and of fine-tuning.")] = 0,
     param: Annotated[Optional[list[str]], typer.Option(help="Other defense parameters, KEY=VALUE (sigma=0.1, "
                                                             "n_components=64, mode=binary).")] = None,
-    decoder: Annotated[str, typer.Option(help="Decoder folder, or 'default'.")] = "default",
+    decoder: Annotated[str, typer.Option(help="'default' (English), 'multilingual', or a decoder folder.")] = "default",
     beams: Annotated[int, typer.Option(min=1, help="Beam width (1 = greedy).")] = 4,
+    attack_language: Annotated[Optional[str], typer.Option(help="Language a multilingual decoder writes "
+                                                                "(default: the test rows' 'lang', else eng).")] = None,
 ) -> None:
     """Attack defended vectors: how much text still leaks through a defense."""
     from vecleak.cli.render import show_attack
@@ -178,7 +187,7 @@ def evaluate_defense_cmd(
     results, rows = evaluate_defense(victim=victim, defense=defense, epsilon=epsilon, shots=shots, train=train,
                                      test=test, out=out, attacker=attacker, aux=aux, aux_size=aux_size,
                                      adapt_steps=adapt_steps, seed=seed, decoder=decoder, beams=beams,
-                                     defense_params=_params(param))
+                                     defense_params=_params(param), language=attack_language)
     show_attack(_console(), results, rows, str(out), limit=5)
 
 
@@ -366,13 +375,14 @@ def eval_cmd(
     reconstructions: Annotated[Path, typer.Argument(help="A reconstructions.jsonl (fields 'reference', 'reconstruction').")],
     out: Annotated[Optional[Path], typer.Option(help="Write results.json here.")] = None,
     encoder: Annotated[Optional[str], typer.Option(help="Also report re-embedded cosine with this encoder.")] = None,
+    tokenizer: Annotated[str, typer.Option(help="Metric tokenizer: unicode (default) or rouge-score.")] = "unicode",
 ) -> None:
-    """Score reconstructions against their references."""
+    """Score reconstructions against their references (per language where lines have 'lang')."""
     from vecleak.cli.render import metrics_table
     from vecleak.recipes.io import write_results
     from vecleak.recipes.run import evaluate_file
 
-    results = evaluate_file(reconstructions, encoder=encoder)
+    results = evaluate_file(reconstructions, encoder=encoder, tokenizer=tokenizer)
     _console().print(metrics_table(results, title=f"{results['n_test']} reconstructions"))
     if out is not None:
         write_results(out, results)

@@ -7,15 +7,26 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-METRICS = ("rouge_l", "bleu", "token_f1", "token_recall", "cosine", "aligned_cosine")
+METRICS = ("rouge_l", "bleu", "token_f1", "token_recall", "cosine", "aligned_cosine", "distinct_rate")
+
+
+def _cell(results: dict[str, Any], key: str) -> str:
+    """``0.215 (chance 0.081)`` where the result has a chance level for ``key``."""
+    value = f"{results[key]:.3f}"
+    chance = (results.get("chance") or {}).get(key)
+    return f"{value} (chance {chance:.3f})" if isinstance(chance, (int, float)) else value
+
+
+def _fraction(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def metrics_table(results: dict[str, Any], title: str = "attack metrics") -> Table:
     table = Table(title=title)
-    for key in METRICS:
-        if key in results:
-            table.add_column(key)
-    table.add_row(*(f"{results[k]:.3f}" for k in METRICS if k in results))
+    keys = [k for k in METRICS if isinstance(results.get(k), (int, float))]
+    for key in keys:
+        table.add_column(key)
+    table.add_row(*(_cell(results, k) for k in keys))
     return table
 
 
@@ -45,12 +56,17 @@ def show_cross_lingual(console: Console, results: dict[str, Any], out: str) -> N
         for key in keys:
             table.add_column(key)
         for lang, m in per.items():
-            table.add_row(lang, *(f"{m[k]:.3f}" for k in keys))
-        table.add_row("macro", *(f"{results[k]:.3f}" for k in keys), style="bold")
+            table.add_row(lang, *(_cell(m, k) for k in keys))
+        table.add_row("macro", *(_cell(results, k) for k in keys), style="bold")
         console.print(table)
     if results.get("graph"):
-        edges = ", ".join("-".join(e) for e in results["graph"]["edges"]) or "none"
-        console.print(f"graph {results['graph']['metric']} r={results['graph']['threshold']:g}: {edges}")
+        g = results["graph"]
+        edges = ", ".join("-".join(e) for e in g["edges"]) or "none"
+        console.print(f"graph {g['metric']} r={g['threshold']:g}: {edges}")
+        isolated = g.get("isolated", [])
+        if isolated:
+            console.print(f"[yellow]warning:[/yellow] no neighbour within r for {', '.join(isolated)}: "
+                          "LAGO is plain ridge regression for them (raise --threshold to link them)")
     c = results.get("convergence")
     if c and c.get("iterations"):
         what = "max |W_i - W_j| - epsilon" if results["settings"]["alignment"]["align"] == "lago-ieq" \
@@ -81,6 +97,6 @@ def show_utility(console: Console, results: dict[str, Any], out: str) -> None:
     defense = results.get("defense") or "none"
     name = ", ".join(f"{k}={v}" for k, v in defense.items() if v is not None) if isinstance(defense, dict) else defense
     table.add_row(name, f"{results['score']:.3f}", f"{results['undefended_score']:.3f}",
-                  f"{results['relative_utility']:.1%}")
+                  _fraction(results.get("relative_utility")))
     console.print(table)
     console.print(f"wrote {out}/results.json")

@@ -13,8 +13,40 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-#: One layer's cached keys and values, each ``(batch, heads, length, head_dim)``.
-LayerCache = tuple[torch.Tensor, torch.Tensor]
+class KVCache:
+    """Keys and values of every layer in buffers preallocated to ``capacity`` positions.
+
+    ``keys[i]`` / ``values[i]``: ``(batch, heads, capacity, head_dim)``; positions
+    ``[0, length)`` are filled. A step writes its keys in place (no concatenation) and
+    :meth:`select` keeps or reorders batch rows with one copy.
+    """
+
+    def __init__(self, num_layers: int, batch: int, heads: int, capacity: int, head_dim: int,
+                 dtype: torch.dtype, device: torch.device) -> None:
+        shape = (batch, heads, capacity, head_dim)
+        self.keys = [torch.empty(shape, dtype=dtype, device=device) for _ in range(num_layers)]
+        self.values = [torch.empty(shape, dtype=dtype, device=device) for _ in range(num_layers)]
+        self.length = 0
+        self.capacity = capacity
+
+    def write(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Store ``k, v (b, heads, n, hd)`` after the cached positions; return all keys and values so far."""
+        end = self.length + k.shape[2]
+        if end > self.capacity:
+            raise ValueError(f"the key/value cache holds {self.capacity} positions, asked for {end}")
+        self.keys[layer][:, :, self.length:end] = k
+        self.values[layer][:, :, self.length:end] = v
+        return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
+
+    def select(self, index: torch.Tensor) -> KVCache:
+        """Keep batch rows ``index`` (in that order), in place; returns ``self``."""
+        n = self.length
+        for store in (self.keys, self.values):
+            for i, buf in enumerate(store):
+                picked = buf.new_empty((len(index), *buf.shape[1:]))
+                picked[:, :, :n] = buf[:, :, :n].index_select(0, index)
+                store[i] = picked
+        return self
 
 
 @dataclass(frozen=True)
@@ -71,18 +103,17 @@ class _Attention(nn.Module):
         setattr(self, "self", _SelfAttention(s))
         self.output = _AttentionOutput(s)
 
-    def forward(self, x: torch.Tensor, cache: LayerCache | None) -> tuple[torch.Tensor, LayerCache]:
+    def forward(self, x: torch.Tensor, cache: KVCache | None, layer: int) -> torch.Tensor:
         sa: _SelfAttention = getattr(self, "self")
         b, n, h = x.shape
         split = lambda t: t.view(b, n, sa.heads, h // sa.heads).transpose(1, 2)  # noqa: E731
         q, k, v = split(sa.query(x)), split(sa.key(x)), split(sa.value(x))
+        past = 0 if cache is None else cache.length
         if cache is not None:
-            k = torch.cat([cache[0], k], dim=2)
-            v = torch.cat([cache[1], v], dim=2)
+            k, v = cache.write(layer, k, v)
         # A fresh block is causal; one new token after a cache may see all of it.
-        causal = cache is None and n > 1
-        if cache is not None and n > 1:
-            past = k.shape[2] - n
+        causal = past == 0 and n > 1
+        if past > 0 and n > 1:
             mask = torch.ones(n, past + n, dtype=torch.bool, device=x.device).tril(diagonal=past)
             ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
                                                  dropout_p=sa.dropout_p if self.training else 0.0)
@@ -91,7 +122,7 @@ class _Attention(nn.Module):
                                                  dropout_p=sa.dropout_p if self.training else 0.0)
         ctx = ctx.transpose(1, 2).reshape(b, n, h)
         out = self.output
-        return out.LayerNorm(x + out.dropout(out.dense(ctx))), (k, v)
+        return out.LayerNorm(x + out.dropout(out.dense(ctx)))
 
 
 class _Intermediate(nn.Module):
@@ -115,10 +146,10 @@ class _Layer(nn.Module):
         self.intermediate = _Intermediate(s)
         self.output = _Output(s)
 
-    def forward(self, x: torch.Tensor, cache: LayerCache | None) -> tuple[torch.Tensor, LayerCache]:
-        x, new_cache = self.attention(x, cache)
+    def forward(self, x: torch.Tensor, cache: KVCache | None, layer: int) -> torch.Tensor:
+        x = self.attention(x, cache, layer)
         y = self.output.dense(F.gelu(self.intermediate.dense(x)))
-        return self.output.LayerNorm(x + self.output.dropout(y)), new_cache
+        return self.output.LayerNorm(x + self.output.dropout(y))
 
 
 class _Encoder(nn.Module):
@@ -131,7 +162,8 @@ class BertCausalBackbone(nn.Module):
     """A BERT stack used left-to-right.
 
     ``forward(inputs_embeds (b, n, h), cache) -> hidden (b, n, h), cache``;
-    ``logits(hidden (..., h)) -> (..., vocab)``.
+    ``logits(hidden (..., h)) -> (..., vocab)``. ``new_cache(b, capacity)`` preallocates a
+    :class:`KVCache`; without one, ``forward`` attends within the block only and returns None.
     """
 
     def __init__(self, shape: BertShape = BertShape()) -> None:
@@ -153,24 +185,31 @@ class BertCausalBackbone(nn.Module):
         """Token ids ``(b, n)`` -> raw word vectors ``(b, n, h)``."""
         return self.embeddings.word_embeddings(ids)
 
-    def forward(self, inputs_embeds: torch.Tensor, cache: list[LayerCache] | None = None
-                ) -> tuple[torch.Tensor, list[LayerCache]]:
-        start = 0 if cache is None else cache[0][0].shape[2]
+    def new_cache(self, batch: int, capacity: int, dtype: torch.dtype = torch.float32,
+                  device: torch.device | str = "cpu") -> KVCache:
+        """An empty cache for ``batch`` rows of up to ``capacity`` positions."""
+        s = self.shape
+        return KVCache(s.num_layers, batch, s.num_heads, capacity, s.hidden_size // s.num_heads, dtype,
+                       torch.device(device))
+
+    def forward(self, inputs_embeds: torch.Tensor, cache: KVCache | None = None
+                ) -> tuple[torch.Tensor, KVCache | None]:
+        start = 0 if cache is None else cache.length
         x = self.embeddings(inputs_embeds, start)
-        new_cache: list[LayerCache] = []
         for i, layer in enumerate(self.encoder.layer):
-            x, c = layer(x, None if cache is None else cache[i])
-            new_cache.append(c)
-        return x, new_cache
+            x = layer(x, cache, i)
+        if cache is not None:
+            cache.length += inputs_embeds.shape[1]
+        return x, cache
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         h = self.head_transform(hidden)
         return F.linear(h, self.embeddings.word_embeddings.weight.to(h.dtype), self.lm_bias.to(h.dtype))
 
     @staticmethod
-    def reorder_cache(cache: list[LayerCache], index: torch.Tensor) -> list[LayerCache]:
-        """Select cache rows ``index`` (beam search)."""
-        return [(k.index_select(0, index), v.index_select(0, index)) for k, v in cache]
+    def reorder_cache(cache: KVCache, index: torch.Tensor) -> KVCache:
+        """Select cache rows ``index`` (beam search, finished rows dropped)."""
+        return cache.select(index)
 
     def load_pretrained(self, state: dict[str, torch.Tensor]) -> list[str]:
         """Copy BERT weights (Hugging Face names) in; return the names this model kept fresh."""

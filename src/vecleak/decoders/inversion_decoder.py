@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,10 +17,11 @@ from vecleak.decoders.causal_lm import build_causal_lm_decoder
 from vecleak.decoders.prefix_decoder import DecoderConfig, PrefixDecoder, build_bert_causal
 from vecleak.decoders.sources import load_bert_state, load_tokenizer, tensor_digest
 from vecleak.decoders.tokenization import TextCodec
-from vecleak.errors import CheckpointError
+from vecleak.errors import CheckpointError, InputError
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
+TOKENIZER_NAME = "tokenizer.json"
 _FROZEN = ("backbone.embeddings.word_embeddings.weight",)
 
 
@@ -42,27 +44,52 @@ class InversionDecoder:
     def encoder_spec(self) -> dict[str, Any]:
         return dict(self.model.config.encoder)
 
+    @property
+    def languages(self) -> list[str]:
+        """ISO 639-3 codes this decoder writes (empty: not language-conditioned)."""
+        return list(self.model.config.languages)
+
     @classmethod
     def new(cls, encoder_spec: dict[str, Any], *, backbone: str = "bert-causal", source: str = "minilm",
-            num_prefix: int = 6, max_length: int = 32, shape: dict[str, Any] | None = None) -> InversionDecoder:
+            num_prefix: int = 6, max_length: int = 32, shape: dict[str, Any] | None = None,
+            tokenizer=None) -> InversionDecoder:
         """An untrained decoder warm-started from ``source``'s pretrained weights.
 
         ``shape`` (``bert-causal`` only) builds a randomly initialised backbone of other sizes
         (see :class:`BertShape`) that keeps only ``source``'s tokenizer: for tests and ablations.
+        ``tokenizer`` (``bert-causal`` only): a vocabulary of the decoder's own (see
+        :func:`vecleak.decoders.vocabulary.train_tokenizer`); its ``<xxx>`` language tokens make
+        the decoder language-conditioned, and its word embeddings start from ``source``'s by
+        :func:`~vecleak.decoders.vocabulary.transfer_embeddings` and are trained and saved.
         """
         if backbone == "hf-causal-lm":
             return cls(*build_causal_lm_decoder(encoder_spec, source=source, num_prefix=num_prefix,
                                                 max_length=max_length))
         if backbone != "bert-causal":
             raise CheckpointError(f"unknown decoder backbone '{backbone}'; use 'bert-causal' or 'hf-causal-lm'")
+        from vecleak.decoders.vocabulary import tokenizer_languages, transfer_embeddings
+
         config = DecoderConfig(encoder=dict(encoder_spec), backbone=backbone, backbone_source=source,
-                               num_prefix=num_prefix, max_length=max_length, shape=shape)
-        codec = TextCodec(load_tokenizer(source), max_length=max_length)
+                               num_prefix=num_prefix, max_length=max_length, shape=shape,
+                               tokenizer="source" if tokenizer is None else "own",
+                               languages=[] if tokenizer is None else tokenizer_languages(tokenizer))
+        codec = TextCodec(load_tokenizer(source) if tokenizer is None else tokenizer, max_length=max_length,
+                          languages=config.languages)
         model = build_bert_causal(config, codec.vocab_size, bos_id=codec.bos_id, eos_id=codec.eos_id,
-                                  pad_id=codec.pad_id)
+                                  pad_id=codec.pad_id, num_start=codec.num_start,
+                                  never_generated=codec.never_generated)
         if shape is not None:
             return cls(model, codec)
-        model.backbone.load_pretrained(load_bert_state(source))
+        state = load_bert_state(source)
+        if tokenizer is not None:
+            name = next(k for k in state if k.endswith("word_embeddings.weight"))
+            old = state.pop(name)
+            with torch.no_grad():
+                model.backbone.embeddings.word_embeddings.weight.copy_(
+                    transfer_embeddings(tokenizer, load_tokenizer(source), old.float()))
+            model.backbone.load_pretrained(state)
+            return cls(model, codec)
+        model.backbone.load_pretrained(state)
         for name, p in model.named_parameters():
             if name in _FROZEN:
                 p.requires_grad_(False)
@@ -78,6 +105,8 @@ class InversionDecoder:
         state = {k: v.detach().to(dtype).contiguous() for k, v in self.model.state_dict().items()
                  if k not in self.config.frozen}
         atomic_write_bytes(path / WEIGHTS_NAME, save(state, metadata={"format": "pt"}))
+        if self.config.tokenizer == "own":
+            atomic_write_text(path / TOKENIZER_NAME, self.codec.tokenizer.backend_tokenizer.to_str())
         atomic_write_text(path / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=2) + "\n")
         return path
 
@@ -100,8 +129,12 @@ class InversionDecoder:
             state = load_file(str(w_path))
         except (SafetensorError, OSError, ValueError) as err:
             raise CheckpointError(f"{w_path}: corrupt or unreadable weights ({err}); re-train or re-download") from None
+        tokenizer = None
+        if config.tokenizer == "own":
+            tokenizer = _load_own_tokenizer(path / TOKENIZER_NAME, config.languages)
         decoder = cls.new(config.encoder, backbone=config.backbone, source=config.backbone_source,
-                          num_prefix=config.num_prefix, max_length=config.max_length, shape=config.shape)
+                          num_prefix=config.num_prefix, max_length=config.max_length, shape=config.shape,
+                          tokenizer=tokenizer)
         for name, digest in config.frozen.items():
             if decoder.config.frozen.get(name) != digest:
                 raise CheckpointError(
@@ -124,17 +157,67 @@ class InversionDecoder:
         return decoder
 
     # ------------------------------------------------------------------ generation
+    def check_languages(self, languages: str | Sequence[str] | None, n: int) -> list[str] | None:
+        """One ISO 639-3 code per row for a language-conditioned decoder (None for one that is not).
+
+        A single code applies to every row; raises :class:`InputError` for a language this
+        decoder was not trained on, or a missing one.
+        """
+        from vecleak.languages import normalize_language
+
+        if not self.languages:
+            return None
+        if languages is None:
+            raise InputError(f"this decoder writes {', '.join(self.languages)}: say which language to decode into "
+                             "(--attack-language LANG, or a 'lang' field / LANG=FILE input)")
+        codes = [languages] * n if isinstance(languages, str) else list(languages)
+        if len(codes) != n:
+            raise InputError(f"{len(codes)} languages for {n} vectors; give one language per vector")
+        codes = [normalize_language(c) for c in codes]
+        unknown = sorted(set(codes) - set(self.languages))
+        if unknown:
+            raise InputError(f"this decoder was not trained on {', '.join(unknown)}; it writes "
+                             f"{', '.join(self.languages)} (train one with 'vecleak train-decoder' for others)")
+        return codes
+
     @torch.no_grad()
     def generate(self, embeddings: np.ndarray, *, num_beams: int = 1, num_candidates: int = 1,
-                 batch_size: int = 32, length_penalty: float = 1.0) -> list[list[str]]:
-        """Decode ``embeddings (n, d)``; returns ``n`` lists of ``num_candidates`` texts, best first."""
+                 batch_size: int = 64, length_penalty: float = 1.0,
+                 languages: str | Sequence[str] | None = None) -> list[list[str]]:
+        """Decode ``embeddings (n, d)``; returns ``n`` lists of ``num_candidates`` texts, best first.
+
+        ``batch_size``: hypotheses per forward pass (inputs × beams), so a wide beam decodes
+        fewer inputs at a time.
+
+        ``languages``: for a language-conditioned decoder, the ISO 639-3 code to write (one for
+        all rows, or one per row); ignored by a decoder that writes one language.
+        """
         e = check_vectors(embeddings, name="embeddings to decode", dim=self.model.embedding_dim)
+        codes = self.check_languages(languages, len(e))
         self.model.eval()
         out: list[list[str]] = []
-        for start in range(0, len(e), batch_size):
-            batch = torch.from_numpy(e[start:start + batch_size])
+        step = max(1, batch_size // num_beams)
+        for start in range(0, len(e), step):
+            batch = torch.from_numpy(e[start:start + step])
+            start_ids = self.codec.start_ids(len(batch), None if codes is None else codes[start:start + step])
             ids, _ = self.model.generate_ids(batch, num_beams=num_beams, num_return=num_candidates,
-                                             length_penalty=length_penalty)
+                                             length_penalty=length_penalty, start_ids=start_ids)
             texts = self.codec.decode(ids.reshape(-1, ids.shape[-1]))
             out.extend(texts[i:i + num_candidates] for i in range(0, len(texts), num_candidates))
         return out
+
+
+def _load_own_tokenizer(path: Path, languages: Sequence[str]):
+    """A decoder's own ``tokenizer.json`` with its special and language tokens."""
+    from transformers import PreTrainedTokenizerFast
+
+    from vecleak.decoders.vocabulary import BOS, EOS, PAD, UNK, language_token
+
+    if not path.is_file():
+        raise CheckpointError(f"{path.parent}: the decoder's own tokenizer ({path.name}) is missing; "
+                              "copy the whole decoder folder")
+    try:
+        return PreTrainedTokenizerFast(tokenizer_file=str(path), bos_token=BOS, eos_token=EOS, pad_token=PAD,
+                                       unk_token=UNK, extra_special_tokens=[language_token(x) for x in languages])
+    except Exception as err:  # tokenizers raises a bare Exception for a corrupt file
+        raise CheckpointError(f"{path}: corrupt tokenizer ({str(err).splitlines()[0]}); re-save the decoder") from None

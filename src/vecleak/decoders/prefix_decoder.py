@@ -32,6 +32,10 @@ class DecoderConfig:
             mapped to a SHA-256 of their bytes, checked on load.
         input_normalization: always ``"l2"``: inputs are normalized before the prefix MLP.
         shape: sizes of a ``bert-causal`` backbone (None: MiniLM-L6's, warm-started).
+        tokenizer: ``"source"`` (the backbone source's own) or ``"own"`` (a vocabulary trained
+            for this decoder, saved beside it as ``tokenizer.json``).
+        languages: ISO 639-3 codes the decoder writes, each with a ``<xxx>`` start token;
+            empty for a decoder that is not language-conditioned.
     """
 
     encoder: dict[str, Any]
@@ -42,6 +46,8 @@ class DecoderConfig:
     frozen: dict[str, str] = field(default_factory=dict)
     input_normalization: str = "l2"
     shape: dict[str, Any] | None = None
+    tokenizer: str = "source"
+    languages: list[str] = field(default_factory=list)
     format_version: int = 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,10 +67,13 @@ class PrefixDecoder(nn.Module):
         backbone: a module with ``embed_tokens``, ``forward(inputs_embeds, cache)``,
             ``logits`` and ``reorder_cache`` (see :class:`BertCausalBackbone`).
         bos_id / eos_id / pad_id: the tokenizer's special ids.
+        num_start: tokens every sequence starts with (BOS, then the language token when
+            ``config.languages`` is set); they are given, never predicted.
+        never_generated: token ids beam search may not emit (special tokens but EOS).
     """
 
     def __init__(self, config: DecoderConfig, backbone: nn.Module, *, bos_id: int, eos_id: int,
-                 pad_id: int) -> None:
+                 pad_id: int, num_start: int = 1, never_generated: list[int] | None = None) -> None:
         super().__init__()
         self.config = config
         self.backbone = backbone
@@ -73,6 +82,8 @@ class PrefixDecoder(nn.Module):
         self.prefix = nn.Sequential(nn.Linear(d, h * 2), nn.GELU(), nn.Linear(h * 2, h * config.num_prefix))
         init_fresh_weights(self.prefix)
         self.bos_id, self.eos_id, self.pad_id = bos_id, eos_id, pad_id
+        self.num_start = num_start
+        self.never_generated = list(never_generated or [])
 
     @property
     def embedding_dim(self) -> int:
@@ -88,27 +99,59 @@ class PrefixDecoder(nn.Module):
 
         Args:
             e: ``(b, d)`` attacker embeddings.
-            ids: ``(b, n)`` token ids ``[BOS] w_1 .. w_m [EOS] [PAD]...``.
+            ids: ``(b, n)`` token ids ``[BOS] (<lang>) w_1 .. w_m [EOS] [PAD]...``.
             mask: ``(b, n)`` 1 on real tokens, 0 on padding.
         """
-        k = self.config.num_prefix
+        k, s = self.config.num_prefix, self.num_start
         tokens = self.backbone.embed_tokens(ids)
         x = torch.cat([self.prefix_embeds(e).to(tokens.dtype), tokens], dim=1)
         hidden, _ = self.backbone(x)
-        hidden = hidden[:, k:-1]                     # state after BOS..w_m predicts w_1..EOS
-        targets, keep = ids[:, 1:], mask[:, 1:].bool()
+        hidden = hidden[:, k + s - 1:-1]             # state after the start..w_m predicts w_1..EOS
+        targets, keep = ids[:, s:], mask[:, s:].bool()
         logits = self.backbone.logits(hidden[keep])  # only real positions reach the vocabulary
         return F.cross_entropy(logits.float(), targets[keep])
 
+    def _start(self, e: torch.Tensor, start_ids: torch.Tensor | None, capacity: int):
+        """Run prefix + start tokens; returns (log-probs of the first token ``(b, V)``, cache)."""
+        b = e.shape[0]
+        if start_ids is None:
+            if self.num_start != 1:
+                raise ValueError("this decoder is language-conditioned: pass start_ids with the language token")
+            start_ids = torch.full((b, 1), self.bos_id, device=e.device)
+        x = torch.cat([self.prefix_embeds(e), self.backbone.embed_tokens(start_ids.to(e.device))], dim=1)
+        new_cache = getattr(self.backbone, "new_cache", None)
+        cache = new_cache(b, x.shape[1] + capacity, device=e.device) if new_cache else None
+        hidden, cache = self.backbone(x, cache)
+        return self.next_logp(hidden[:, -1]), cache
+
+    def next_logp(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Next-token log-probabilities ``(b, V)`` from last hidden states ``(b, h)``; tokens in
+        ``never_generated`` get -inf."""
+        logits = self.backbone.logits(hidden).float()
+        if self.never_generated:
+            logits[:, self.never_generated] = float("-inf")
+        return F.log_softmax(logits, dim=-1)
+
+    def _step(self, tok: torch.Tensor, cache):
+        hidden, cache = self.backbone(self.backbone.embed_tokens(tok[:, None]), cache)
+        return self.next_logp(hidden[:, -1]), cache
+
     @torch.no_grad()
     def generate_ids(self, e: torch.Tensor, *, num_beams: int = 1, length_penalty: float = 1.0,
-                     num_return: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
-        """Beam search (greedy when ``num_beams == 1``).
+                     num_return: int = 1, start_ids: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Beam search (greedy when ``num_beams == 1``); special tokens other than EOS are never emitted.
+
+        Every step keeps ``num_beams`` open hypotheses per input: one that emits EOS moves to that
+        input's finished list, so the width never shrinks. A hypothesis' score is
+        ``sum log p / length ** length_penalty`` (length: tokens generated, EOS included). An
+        input is done when it has ``num_beams`` finished hypotheses and none of its open ones
+        can rank above them at the current length (Hugging Face's default stopping rule), or
+        at ``max_length`` tokens, where open hypotheses are cut and ranked as they are. Done
+        inputs leave the batch.
 
         Args:
             e: ``(b, d)`` embeddings.
-            num_beams: beams per input.
-            length_penalty: hypotheses are ranked by ``sum log p / length ** length_penalty``.
+            start_ids: ``(b, num_start)`` ids generation starts from (default: BOS alone).
             num_return: best hypotheses returned per input (``<= num_beams``).
 
         Returns:
@@ -117,55 +160,103 @@ class PrefixDecoder(nn.Module):
         """
         if not 1 <= num_return <= num_beams:
             raise ValueError("num_return must be between 1 and num_beams")
-        b, beams, vocab = e.shape[0], num_beams, None
-        device = e.device
-        start = torch.cat([
-            self.prefix_embeds(e),
-            self.backbone.embed_tokens(torch.full((b, 1), self.bos_id, device=device)),
-        ], dim=1)
-        hidden, cache = self.backbone(start)
-        logp = F.log_softmax(self.backbone.logits(hidden[:, -1]).float(), dim=-1)  # (b, V)
+        if num_beams == 1:
+            return self._greedy(e, start_ids)
+        b, beams, L, device = e.shape[0], num_beams, self.config.max_length, e.device
+        logp, cache = self._start(e, start_ids, L)
         vocab = logp.shape[-1]
-        # Expand every input to `beams` rows; only the first row is live at step 0.
         rows = torch.arange(b, device=device).repeat_interleave(beams)
         cache = self.backbone.reorder_cache(cache, rows)
         logp = logp[rows]
         scores = torch.zeros(b, beams, device=device)
-        scores[:, 1:] = float("-inf")
-        lengths = torch.zeros(b * beams, dtype=torch.long, device=device)
-        finished = torch.zeros(b * beams, dtype=torch.bool, device=device)
-        out = torch.full((b * beams, self.config.max_length), self.pad_id, dtype=torch.long, device=device)
-        for step in range(self.config.max_length):
-            # Finished rows may only continue with padding, at no cost.
-            logp = logp.masked_fill(finished[:, None], float("-inf"))
-            logp[finished, self.pad_id] = 0.0
-            total = scores.view(-1, 1) + logp                                  # (b*beams, V)
-            new_len = (lengths + (~finished).long()).clamp(min=1).float()
-            ranked = total / new_len[:, None] ** length_penalty
-            top = ranked.view(b, beams * vocab).topk(beams, dim=-1).indices     # (b, beams)
-            src = (top // vocab) + torch.arange(b, device=device)[:, None] * beams
-            tok = top % vocab
-            src, tok = src.view(-1), tok.view(-1)
-            scores = total.view(-1)[src * vocab + tok].view(b, beams)
-            was_finished = finished[src]
-            lengths = lengths[src] + (~was_finished).long()
-            finished = was_finished | (tok == self.eos_id)
-            out = out[src]
-            write = ~was_finished & (tok != self.eos_id)
-            out[write, step] = tok[write]
-            if bool(finished.all()) or step == self.config.max_length - 1:
-                break  # hypotheses still open at max_length are cut there
-            cache = self.backbone.reorder_cache(cache, src)
-            hidden, cache = self.backbone(self.backbone.embed_tokens(tok[:, None]), cache)
-            logp = F.log_softmax(self.backbone.logits(hidden[:, -1]).float(), dim=-1)
-        final = scores / lengths.clamp(min=1).view(b, beams).float() ** length_penalty
-        order = final.argsort(dim=-1, descending=True)[:, :num_return]
-        gather = (order + torch.arange(b, device=device)[:, None] * beams).view(-1)
-        return out[gather].view(b, num_return, -1), final.gather(1, order)
+        scores[:, 1:] = float("-inf")                          # only one copy of each input is live at step 0
+        seqs = torch.zeros(b * beams, 0, dtype=torch.long, device=device)
+        finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(b)]
+        alive = list(range(b))                                 # input index of each live block of `beams` rows
+        for step in range(L):
+            n = len(alive)
+            total = (scores.view(-1, 1) + logp).view(n, beams * vocab)
+            top_scores, top = total.topk(2 * beams, dim=-1)    # enough to fill `beams` open slots past EOS
+            src, tok = (top // vocab).tolist(), (top % vocab).tolist()
+            top_scores = top_scores.tolist()
+            length = step + 1
+            next_src, next_tok, next_scores, keep = [], [], [], []
+            for j in range(n):
+                i = alive[j]
+                open_src, open_tok, open_sc = [], [], []
+                for rank in range(2 * beams):
+                    s, t, sc = src[j][rank], tok[j][rank], top_scores[j][rank]
+                    if sc == float("-inf"):
+                        break
+                    if t == self.eos_id:
+                        if rank < beams:
+                            finished[i].append((sc / length ** length_penalty, seqs[j * beams + s].tolist()))
+                        continue
+                    open_src.append(j * beams + s)
+                    open_tok.append(t)
+                    open_sc.append(sc)
+                    if len(open_src) == beams:
+                        break
+                if step == L - 1:                              # cut at max_length: rank open ones as they are
+                    for r, t, sc in zip(open_src, open_tok, open_sc):
+                        finished[i].append((sc / length ** length_penalty, seqs[r].tolist() + [t]))
+                    continue
+                done = len(finished[i]) >= beams and (not open_sc or max(open_sc) / length ** length_penalty
+                                                     <= sorted(x[0] for x in finished[i])[-beams])
+                if done or not open_src:
+                    continue
+                while len(open_src) < beams:                   # pad a short block with dead copies
+                    open_src.append(open_src[0])
+                    open_tok.append(open_tok[0])
+                    open_sc.append(float("-inf"))
+                keep.append(i)
+                next_src += open_src
+                next_tok += open_tok
+                next_scores.append(open_sc)
+            if not keep:
+                break
+            alive = keep
+            src_t = torch.tensor(next_src, device=device)
+            tok_t = torch.tensor(next_tok, device=device)
+            seqs = torch.cat([seqs[src_t], tok_t[:, None]], dim=1)
+            scores = torch.tensor(next_scores, device=device)
+            cache = self.backbone.reorder_cache(cache, src_t)
+            logp, cache = self._step(tok_t, cache)
+        out = torch.full((b, num_return, L), self.pad_id, dtype=torch.long, device=device)
+        out_scores = torch.full((b, num_return), float("-inf"), device=device)
+        for i in range(b):
+            ranked = sorted(finished[i], key=lambda x: -x[0])[:num_return]
+            for r, (sc, ids) in enumerate(ranked):
+                out[i, r, :len(ids)] = torch.tensor(ids, dtype=torch.long)
+                out_scores[i, r] = sc
+        return out, out_scores
+
+    def _greedy(self, e: torch.Tensor, start_ids: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Greedy decoding; rows that emitted EOS leave the batch."""
+        b, L, device = e.shape[0], self.config.max_length, e.device
+        logp, cache = self._start(e, start_ids, L)
+        out = torch.full((b, L), self.pad_id, dtype=torch.long, device=device)
+        total = torch.zeros(b, device=device)
+        length = torch.zeros(b, device=device)
+        active = torch.arange(b, device=device)
+        for step in range(L):
+            best, tok = logp.max(dim=-1)
+            total[active] += best
+            length[active] += 1
+            going = tok != self.eos_id
+            out[active[going], step] = tok[going]
+            if step == L - 1 or not bool(going.any()):
+                break
+            if not bool(going.all()):
+                keep = going.nonzero().squeeze(1)
+                active, tok = active[keep], tok[keep]
+                cache = self.backbone.reorder_cache(cache, keep)
+            logp, cache = self._step(tok, cache)
+        return out[:, None], (total / length)[:, None]
 
 
 def build_bert_causal(config: DecoderConfig, vocab_size: int, *, bos_id: int, eos_id: int,
-                      pad_id: int) -> PrefixDecoder:
+                      pad_id: int, num_start: int = 1, never_generated: list[int] | None = None) -> PrefixDecoder:
     """An untrained :class:`PrefixDecoder` on a MiniLM-shaped BERT backbone."""
     from vecleak.decoders.bert_causal import BertShape
 
@@ -174,4 +265,5 @@ def build_bert_causal(config: DecoderConfig, vocab_size: int, *, bos_id: int, eo
     if config.shape is not None:
         init_fresh_weights(backbone)
     init_fresh_weights(backbone.head_transform)
-    return PrefixDecoder(config, backbone, bos_id=bos_id, eos_id=eos_id, pad_id=pad_id)
+    return PrefixDecoder(config, backbone, bos_id=bos_id, eos_id=eos_id, pad_id=pad_id, num_start=num_start,
+                         never_generated=never_generated)

@@ -1,4 +1,4 @@
-"""The decoder that ships in the package (trained by ``vecleak train-decoder``; see README)."""
+"""The decoders that ship in the package, by name (trained by the scripts the README lists)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,23 @@ from pathlib import Path
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.errors import CheckpointError
 
-DEFAULT_DECODER_DIR = Path(__file__).resolve().parent / "pretrained" / "minilm-bert-causal"
+_PRETRAINED = Path(__file__).resolve().parent / "pretrained"
+DEFAULT_DECODER_DIR = _PRETRAINED / "minilm-bert-causal"
+MULTILINGUAL_DECODER_DIR = _PRETRAINED / "use-multilingual-bert-causal"
+
+#: Shipped decoders: name -> (folder, what it is).
+SHIPPED_DECODERS = {
+    "default": (DEFAULT_DECODER_DIR, "English, for the MiniLM attacker space"),
+    "multilingual": (MULTILINGUAL_DECODER_DIR, "eng deu fra nld spa ita por, for the use-multilingual attacker space"),
+}
 
 
 def load_decoder(spec: str) -> InversionDecoder:
-    """``"default"`` -> the shipped decoder; anything else is a decoder folder."""
-    if spec == "default":
-        if not (DEFAULT_DECODER_DIR / "model.safetensors").is_file():
-            raise CheckpointError("the shipped default decoder is missing from this install; reinstall vecleak "
+    """``"default"`` (English) or ``"multilingual"`` -> a shipped decoder; anything else is a decoder folder."""
+    if spec in SHIPPED_DECODERS:
+        folder, _ = SHIPPED_DECODERS[spec]
+        if not (folder / "model.safetensors").is_file():
+            raise CheckpointError(f"the shipped '{spec}' decoder is missing from this install; reinstall vecleak "
                                   "or pass --decoder DIR")
-        return InversionDecoder.load(DEFAULT_DECODER_DIR)
+        return InversionDecoder.load(folder)
     return InversionDecoder.load(spec)

@@ -104,7 +104,9 @@ def train_decoder(
     *,
     valid_texts: Sequence[str],
     valid_embeddings: np.ndarray,
-    config: TrainingConfig = TrainingConfig(),
+    config: TrainingConfig | None = None,
+    languages: Sequence[str] | None = None,
+    valid_languages: Sequence[str] | None = None,
     resume: bool = False,
     on_log: Callable[[dict], None] | None = None,
     on_step: Callable[[int, float], None] | None = None,
@@ -113,12 +115,16 @@ def train_decoder(
 
     Args:
         valid_texts / valid_embeddings: held-out pairs for validation loss and ROUGE-L.
+        config: optimisation settings (default: ``TrainingConfig()``).
+        languages / valid_languages: ISO 639-3 code of every text, for a language-conditioned
+            decoder (one with ``decoder.languages``).
         resume: continue from ``out_dir``'s last checkpoint (same data, same config).
         on_log: called with each log record (step, elapsed_s, losses, ROUGE-L).
         on_step: called after every optimizer step with (step, training loss).
     """
     from vecleak.metrics.text import rouge_l
 
+    config = TrainingConfig() if config is None else config
     out = Path(out_dir)
     if len(texts) != len(embeddings):
         raise InputError(f"{len(texts)} texts but {len(embeddings)} embeddings; give one embedding per text")
@@ -130,8 +136,10 @@ def train_decoder(
     use_bf16 = bf16_is_fast() if config.bf16 is None else config.bf16
     model = decoder.model
     codec = decoder.codec
-    seqs = codec.encode(texts)
-    valid_seqs = codec.encode(valid_texts)
+    languages = decoder.check_languages(languages, len(texts))
+    valid_languages = decoder.check_languages(valid_languages, len(valid_texts))
+    seqs = codec.encode(texts, languages)
+    valid_seqs = codec.encode(valid_texts, valid_languages)
     emb = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32))
     valid_emb = torch.from_numpy(np.ascontiguousarray(valid_embeddings, dtype=np.float32))
 
@@ -164,7 +172,8 @@ def train_decoder(
                 ids, mask = codec.pad(valid_seqs[i:i + 128])
                 losses.append(float(model.loss(valid_emb[i:i + 128], ids, mask)) * len(ids))
             k = min(config.valid_decode, len(valid_texts))
-            hyps = [c[0] for c in decoder.generate(valid_emb[:k].numpy(), num_beams=1, batch_size=64)]
+            hyps = [c[0] for c in decoder.generate(valid_emb[:k].numpy(), num_beams=1, batch_size=64,
+                                                   languages=None if valid_languages is None else valid_languages[:k])]
         model.train()
         return {"valid_loss": sum(losses) / len(valid_seqs),
                 "valid_rouge_l": rouge_l(hyps, list(valid_texts[:k])),

@@ -48,7 +48,13 @@ class LanguageGraph:
     def to_dict(self) -> dict:
         return {"metric": self.metric, "definition": self.definition, "threshold": self.threshold,
                 "languages": list(self.languages), "distances": np.round(self.distances, 4).tolist(),
-                "edges": [list(e) for e in self.edges]}
+                "edges": [list(e) for e in self.edges], "isolated": self.isolated}
+
+    @property
+    def isolated(self) -> list[str]:
+        """Languages with no edge: LAGO leaves their map plain ridge regression."""
+        linked = {x for e in self.edges for x in e}
+        return [x for x in self.languages if x not in linked]
 
     def plot(self, path: str | Path) -> Path:
         """Save :meth:`plot_png`'s drawing (PNG/SVG/PDF by suffix), atomically."""

@@ -39,7 +39,7 @@ from vecleak.defenses import Defense, load_defense
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
-from vecleak.metrics import cosine_rows, text_metrics
+from vecleak.metrics import chance_metrics, cosine_rows, distinct_rate, text_metrics
 from vecleak.recipes.algen import ALGENAttack, Inversion
 from vecleak.recipes.io import attacker_for, load_leaked_pairs, load_victim_set, write_results
 
@@ -54,8 +54,12 @@ MIN_AUX = 2 * ADAPT_BATCH
 
 
 def adapt_decoder(decoder: InversionDecoder, aligned: np.ndarray, texts: list[str], *, steps: int,
-                  batch_size: int = ADAPT_BATCH, lr: float = 1e-4, seed: int = 0) -> InversionDecoder:
-    """Fine-tune ``decoder`` in place on aligned defended vectors ``(n, d)`` of ``texts``, and return it."""
+                  batch_size: int = ADAPT_BATCH, lr: float = 1e-4, seed: int = 0,
+                  language: str | None = None) -> InversionDecoder:
+    """Fine-tune ``decoder`` in place on aligned defended vectors ``(n, d)`` of ``texts``, and return it.
+
+    ``language``: the texts' language, for a language-conditioned decoder.
+    """
     if steps < 1:
         return decoder
     n_valid = max(1, min(20, len(texts) // 10))
@@ -64,33 +68,40 @@ def adapt_decoder(decoder: InversionDecoder, aligned: np.ndarray, texts: list[st
                             noise_prob=0.0, eval_every=steps, checkpoint_every=steps, valid_decode=n_valid,
                             bf16=False, seed=seed)
     with tempfile.TemporaryDirectory(prefix="vecleak-adapt-") as tmp:
+        langs = None if not decoder.languages else [language or "eng"] * len(texts)
         return train_decoder(decoder, texts[n_valid:], aligned[n_valid:], tmp, valid_texts=texts[:n_valid],
-                             valid_embeddings=aligned[:n_valid], config=config)
+                             valid_embeddings=aligned[:n_valid], config=config,
+                             languages=None if langs is None else langs[n_valid:],
+                             valid_languages=None if langs is None else langs[:n_valid])
 
 
-def chance_level(attack: ALGENAttack, known_vectors: np.ndarray, references: list[str]) -> dict[str, Any]:
+def guess_level(attack: ALGENAttack, known_vectors: np.ndarray, references: list[str]) -> dict[str, Any]:
     """Scores of one text-independent guess: the decoding of the mean of attacker vectors the
     attacker already holds (``known_vectors (b, d)``, e.g. of its leaked texts).
 
     An attacker who learned nothing about the targets still scores this much (common words,
-    typical length), so leakage is what an attack scores *above* it.
+    typical length), so leakage is what an attack scores *above* it. (``chance`` in results is
+    the other baseline: the attack's own outputs against shuffled references.)
     """
     centre = np.asarray(known_vectors, np.float32).mean(0, keepdims=True)
-    guess = attack.decoder.generate(centre, num_beams=attack.num_beams)[0][0]
-    return {"guess": guess, **text_metrics([guess] * len(references), references)}
+    language = attack.language if isinstance(attack.language, str) or attack.language is None else attack.language[0]
+    guess = attack.decoder.generate(centre, num_beams=attack.num_beams, languages=language)[0][0]
+    return {"guess": guess, **text_metrics([guess] * len(references), references, tokenizer=attack.tokenizer)}
 
 
 def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Encoder, attacker: Encoder,
                     X_leak: np.ndarray, leaked_texts: list[str], X_test: np.ndarray, kind: str = "fewshot",
                     aux_texts: list[str] = (), adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4,
                     seed: int = 0, Y_leak: np.ndarray | None = None, X_aux: np.ndarray | None = None,
-                    X_defender: np.ndarray | None = None) -> tuple[ALGENAttack, Inversion, np.ndarray]:
+                    X_defender: np.ndarray | None = None, language: str | None = None,
+                    aux_language: str = "eng") -> tuple[ALGENAttack, Inversion, np.ndarray]:
     """The attack on defended vectors, in memory: ``(fitted attack, inversion of X_test, Y_leak)``.
 
     ``X_leak (b, m)`` / ``X_test (n, m)``: undefended victim vectors; the defense is fitted (on
     ``X_defender``, default: the victim's embeddings of ``DEFENDER_CORPUS``, when it learns from
     data) and applied here. ``Y_leak``, ``X_aux``, ``X_defender``: precomputed embeddings, to
-    skip encoding. The adaptive attacker fine-tunes ``decoder`` in place.
+    skip encoding. The adaptive attacker fine-tunes ``decoder`` in place. ``language``: what a
+    language-conditioned decoder writes for the targets; ``aux_language``: the aux texts' language.
     """
     if defense.learns_from_data:
         defense.fit(X_defender if X_defender is not None else victim.encode(read_texts(DEFENDER_CORPUS)))
@@ -99,12 +110,13 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
     D_leak, D_test = defense.transform(X_leak), defense.transform(X_test)
     if Y_leak is None:
         Y_leak = X_leak if attacker is victim else attacker.encode(leaked_texts)
-    attack = ALGENAttack(decoder, attacker, aligner=Ridge(alpha="auto"), num_beams=beams)
+    attack = ALGENAttack(decoder, attacker, aligner=Ridge(alpha="auto"), num_beams=beams,
+                         language=language if decoder.languages else None)
     attack.fit(D_leak, leaked_texts, attacker_vectors=Y_leak)
     if kind == "adaptive":
         X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
         aligned_aux = attack.aligner.transform(defense.transform(X_aux))
-        adapt_decoder(decoder, aligned_aux, list(aux_texts), steps=adapt_steps, seed=seed)
+        adapt_decoder(decoder, aligned_aux, list(aux_texts), steps=adapt_steps, seed=seed, language=aux_language)
     return attack, attack.invert(D_test), Y_leak
 
 
@@ -113,12 +125,15 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
                      attacker: str = "fewshot", aux: str | os.PathLike[str] | None = None,
                      aux_size: int = DEFAULT_AUX_SIZE, adapt_steps: int = DEFAULT_ADAPT_STEPS, seed: int = 0,
                      decoder: str = "default", beams: int = 4, column: str = "text",
-                     defense_params: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[dict]]:
+                     defense_params: dict[str, Any] | None = None,
+                     language: str | None = None) -> tuple[dict[str, Any], list[dict]]:
     """Attack defended vectors from files; write ``out/results.json`` + ``out/reconstructions.jsonl``.
 
     ``results.json`` has the attack metrics at its top level (``rouge_l``, ``bleu``,
-    ``token_f1``, ``token_recall``, ``cosine``), ``chance`` (the scores of one text-independent
-    guess, see :func:`chance_level`) and the settings, the defense's spec included.
+    ``token_f1``, ``token_recall``, ``cosine``), ``chance`` (the same outputs against shuffled
+    references), ``chance_guess`` (the scores of one text-independent guess, see
+    :func:`guess_level`) and the settings, the defense's spec included. ``language``: what a
+    language-conditioned decoder writes (default: the test rows' ``lang``, else eng).
     """
     if attacker not in ATTACKERS:
         raise InputError(f"unknown --attacker '{attacker}'; use one of {', '.join(ATTACKERS)}")
@@ -142,17 +157,21 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
     targets = load_victim_set(test, victim_enc, column=column)
     atk_enc = attacker_for(dec, victim_enc)
+    langs = targets.langs or leaked.langs or []
+    language = language or (langs[0] if langs and len(set(langs)) == 1 else "eng")
+    dec.check_languages(language, 1)
 
     attack, inversion, Y_leak = attack_defended(
         mech, decoder=dec, victim=victim_enc, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
-        X_test=targets.vectors, kind=attacker, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed)
+        X_test=targets.vectors, kind=attacker, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed,
+        language=language)
     adapt_info = {"aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts), "adapt_steps": adapt_steps} \
         if attacker == "adaptive" else {}
     results: dict[str, Any] = {}
     rows = [{"reconstruction": r} for r in inversion.reconstructions]
     if targets.texts is not None:
         results.update(attack.evaluate(inversion, targets.texts))
-        results["chance"] = chance_level(attack, Y_leak, targets.texts)
+        results["chance_guess"] = guess_level(attack, Y_leak, targets.texts)
         for row, ref in zip(rows, targets.texts):
             row["reference"] = ref
     results["n_test"] = len(rows)
@@ -176,7 +195,9 @@ def _evaluate_token_set(defense: Defense, victim: Encoder, test: str | os.PathLi
     chance = model.predict(defense.transform(X_aux).mean(0, keepdims=True))[0]   # knowing nothing of the text
     cosine = float(np.mean(cosine_rows(victim.encode(guesses), targets.vectors)))
     results: dict[str, Any] = {**text_metrics(guesses, targets.texts), "cosine": cosine,
-                               "chance": {"guess": chance, **text_metrics([chance] * len(guesses), targets.texts)}}
+                               "chance": chance_metrics(guesses, targets.texts),
+                               "distinct_rate": distinct_rate(guesses),
+                               "chance_guess": {"guess": chance, **text_metrics([chance] * len(guesses), targets.texts)}}
     results["n_test"] = len(guesses)
     results["settings"] = {"victim_encoder": victim.spec(), "defense": defense.spec(), "attacker": "token-set",
                            "aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts),

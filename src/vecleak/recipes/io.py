@@ -24,6 +24,7 @@ class VictimSet:
 
     vectors: np.ndarray
     texts: list[str] | None
+    langs: list[str | None] | None = None     # each row's ``lang`` where the file gives one
 
 
 def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, column: str = "text",
@@ -38,12 +39,13 @@ def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, col
         return VictimSet(check_vectors(read_vectors(path)[:limit], name=str(path), dim=dim), None)
     records = read_records(path, column=column)[:limit]
     texts = [r.text for r in records]
+    langs = [r.lang for r in records] if any(r.lang for r in records) else None
     vectors = record_embeddings(records, path)
     if vectors is None:
         if victim is None:
             raise InputError(f"{path}: holds texts but no embeddings; name a --victim encoder to embed them")
         vectors = victim.encode(texts)
-    return VictimSet(check_vectors(vectors, name=str(path), dim=dim), texts)
+    return VictimSet(check_vectors(vectors, name=str(path), dim=dim), texts, langs)
 
 
 def load_leaked_pairs(path: str | os.PathLike[str], victim: Encoder, shots: int, *, column: str = "text") -> VictimSet:
@@ -57,6 +59,23 @@ def load_leaked_pairs(path: str | os.PathLike[str], victim: Encoder, shots: int,
     if leaked.texts is None:
         raise InputError(f"{path}: leaked pairs need texts; give .txt/.csv/.tsv or .jsonl with 'text'")
     return leaked
+
+
+def decoding_languages(decoder: InversionDecoder, language: str | None, targets: VictimSet,
+                       leaked: VictimSet | None = None) -> str | list[str] | None:
+    """The language(s) to decode into: ``language`` if given, else each target row's ``lang``,
+    else the leaked pairs' one language; ``None`` for a decoder that writes one language."""
+    if not decoder.languages:
+        return None
+    if language is not None:
+        return language
+    if targets.langs is not None and all(targets.langs):
+        return [str(x) for x in targets.langs]
+    leaked_langs = {x for x in (leaked.langs or []) if x} if leaked is not None else set()
+    if len(leaked_langs) == 1:
+        return leaked_langs.pop()
+    raise InputError(f"the decoder writes {', '.join(decoder.languages)}: say which language to decode into with "
+                     "--attack-language LANG, or give 'lang' in the .jsonl rows")
 
 
 def attacker_for(decoder: InversionDecoder, victim: Encoder) -> Encoder:

@@ -32,11 +32,13 @@ from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.graphs.graph import LanguageGraph, build_graph
+from vecleak.metrics import CORE_METRICS
 from vecleak.recipes.algen import ALGENAttack
 from vecleak.recipes.io import VictimSet, attacker_for, load_leaked_pairs, load_victim_set, write_results
 
 ALIGNS = ("algen", "lago-ieq", "lago-tv")
-METRIC_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "cosine", "aligned_cosine")
+MACRO_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "cosine", "aligned_cosine",
+              "distinct_rate")
 
 
 @dataclass
@@ -68,9 +70,14 @@ class CrossLingualAttack:
     graph: LanguageGraph | None
     history: dict[str, Any] | None
     num_beams: int = 4
+    tokenizer: str = "unicode"
 
-    def attack(self, lang: str) -> ALGENAttack:
-        return ALGENAttack(self.decoder, self.attacker, aligner=self.aligners[lang], num_beams=self.num_beams)
+    def attack(self, lang: str, language: str | None = None) -> ALGENAttack:
+        """Language ``lang``'s attack: its own map, decoding into ``language`` (default: ``lang``
+        itself) when the decoder is language-conditioned."""
+        language = (language or lang) if self.decoder.languages else None
+        return ALGENAttack(self.decoder, self.attacker, aligner=self.aligners[lang], num_beams=self.num_beams,
+                           language=language, tokenizer=self.tokenizer)
 
 
 def make_lago(config: LagoConfig, graph: LanguageGraph) -> LAGO:
@@ -151,9 +158,10 @@ def parse_lang_files(values: list[str], option: str) -> dict[str, Path]:
 def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.PathLike[str]],
                                test: Mapping[str, str | os.PathLike[str]], shots: int, out: str | os.PathLike[str],
                                config: LagoConfig, decoder: str = "default", beams: int = 4,
-                               attacker_language: str = "eng", column: str = "text",
+                               attack_language: str | None = None, column: str = "text",
                                max_test: int | None = None, plot: bool = False,
-                               defense: Defense | None = None) -> tuple[dict[str, Any], list[dict]]:
+                               defense: Defense | None = None, tokenizer: str = "unicode"
+                               ) -> tuple[dict[str, Any], list[dict]]:
     """Run ALGEN / LAGO over several languages from files; write results.json + reconstructions.jsonl.
 
     ``train``: leaked pairs per language (every language is a graph node); ``test``: vectors
@@ -161,7 +169,12 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     ``convergence.png`` (the solver's curves) and ``graph.png``. ``defense``: every victim vector
     (leaked and target, every language) is stored defended; the attacker sees only those. Everything is read and checked
     before any model runs; nothing is written unless the whole attack succeeds.
+    ``attack_language``: what a language-conditioned decoder writes for every language
+    (default: each language its own).
     """
+    from vecleak.metrics import check_tokenizer
+
+    check_tokenizer(tokenizer)
     if shots < 1:
         raise InputError(f"--shots must be at least 1, got {shots}")
     if not train or not test:
@@ -173,6 +186,8 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     t0 = time.monotonic()
     graph = prepare(config, list(train))          # unknown language or setting: fail before any model loads
     dec = load_decoder(decoder)
+    for lang in test:
+        dec.check_languages(attack_language or lang, 1)
     victim_enc = load_encoder(victim)
     attacker = attacker_for(dec, victim_enc)
     leaked = {lang: load_leaked_pairs(path, victim_enc, shots, column=column) for lang, path in train.items()}
@@ -183,10 +198,11 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     Y = {lang: attacker.encode(vs.texts) if defense is not None or attacker is not victim_enc else vs.vectors
          for lang, vs in leaked.items()}
     fitted = fit_cross_lingual(X, Y, decoder=dec, attacker=attacker, config=config, graph=graph, num_beams=beams)
+    fitted.tokenizer = tokenizer
     per_language: dict[str, dict[str, float]] = {}
     rows: list[dict] = []
     for lang, target in targets.items():
-        attack = fitted.attack(lang)
+        attack = fitted.attack(lang, attack_language)
         inversion = attack.invert(target.vectors)
         lang_rows = [{"lang": lang, "reconstruction": r} for r in inversion.reconstructions]
         if target.texts is not None:
@@ -197,8 +213,9 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
         rows.extend(lang_rows)
     results: dict[str, Any] = {}
     if per_language:
-        results.update({k: float(np.mean([m[k] for m in per_language.values()])) for k in METRIC_KEYS})
-        results["macro"] = {k: results[k] for k in METRIC_KEYS}
+        results.update({k: float(np.mean([m[k] for m in per_language.values()])) for k in MACRO_KEYS})
+        results["chance"] = {k: float(np.mean([m["chance"][k] for m in per_language.values()])) for k in CORE_METRICS}
+        results["macro"] = {k: results[k] for k in (*MACRO_KEYS, "chance")}
         results["per_language"] = per_language
     results["n_test"] = len(rows)
     results["graph"] = fitted.graph.to_dict() if fitted.graph is not None else None
@@ -206,11 +223,12 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
         results["convergence"] = {k: v for k, v in fitted.history.items() if k not in ("trace", "solver")}
     settings = dict(vars(config))
     results["settings"] = {
-        "victim_encoder": victim_enc.spec(), "shots": shots, "attacker_language": attacker_language,
+        "victim_encoder": victim_enc.spec(), "shots": shots, "attack_language": attack_language,
+        "decoder_languages": dec.languages or ["eng"],
         "defense": defense.spec() if defense is not None else None,
         "train": {k: str(v) for k, v in train.items()}, "test": {k: str(v) for k, v in test.items()},
         "alignment": settings, **{k: v for k, v in fitted.attack(next(iter(targets))).settings().items()
-                                  if k != "aligner"},
+                                  if k not in ("aligner", "language")},
         "seconds": round(time.monotonic() - t0, 1),
     }
     extra: dict[str, str | bytes] = {}

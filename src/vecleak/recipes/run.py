@@ -12,32 +12,44 @@ from vecleak.align.ridge import Ridge
 from vecleak.decoders.pretrained import load_decoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
-from vecleak.metrics import TEXT_METRICS_NOTE, cosine_rows, text_metrics
+from vecleak.metrics import (
+    CORE_METRICS, DEFAULT_TOKENIZER, chance_metrics, check_tokenizer, cosine_rows, distinct_rate, text_metrics,
+    tokenizer_note,
+)
 from vecleak.recipes.algen import ALGENAttack
-from vecleak.recipes.io import attacker_for, load_leaked_pairs, load_victim_set, write_results
-
-METRIC_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "cosine")
+from vecleak.recipes.io import attacker_for, decoding_languages, load_leaked_pairs, load_victim_set, write_results
 
 
 def attack_files(*, victim: str, train: str | os.PathLike[str], test: str | os.PathLike[str], shots: int,
                  out: str | os.PathLike[str], decoder: str = "default", alpha: float | str = "auto",
-                 beams: int = 4, rerank: bool = False, column: str = "text") -> tuple[dict[str, Any], list[dict]]:
+                 beams: int = 4, rerank: bool = False, column: str = "text", language: str | None = None,
+                 tokenizer: str = DEFAULT_TOKENIZER) -> tuple[dict[str, Any], list[dict]]:
     """Run ALGEN from files and write ``out/results.json`` + ``out/reconstructions.jsonl``.
+
+    ``language``: what a language-conditioned decoder writes (default: each test row's
+    ``lang``, else the leaked pairs' language).
 
     Returns the results and the per-item rows. Every input is read and checked before
     any model runs, and nothing is written unless the whole attack succeeds.
     """
     t0 = time.monotonic()
+    check_tokenizer(tokenizer)
     dec = load_decoder(decoder)
     victim_enc = load_encoder(victim)
     leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
     targets = load_victim_set(test, victim_enc, column=column)
     attacker = attacker_for(dec, victim_enc)
-    attack = ALGENAttack(dec, attacker, aligner=Ridge(alpha=alpha), num_beams=beams, rerank=rerank)
+    langs = decoding_languages(dec, language, targets, leaked)
+    dec.check_languages(langs, len(targets.vectors))
+    attack = ALGENAttack(dec, attacker, aligner=Ridge(alpha=alpha), num_beams=beams, rerank=rerank,
+                         language=langs if isinstance(langs, str) else None, tokenizer=tokenizer)
     attack.fit(leaked.vectors, leaked.texts)
-    inversion = attack.invert(targets.vectors)
+    inversion = attack.invert(targets.vectors, languages=langs)
     results: dict[str, Any] = {}
     rows = [{"reconstruction": r} for r in inversion.reconstructions]
+    if isinstance(langs, list):
+        for row, lang in zip(rows, langs):
+            row["lang"] = lang
     if targets.texts is not None:
         results.update(attack.evaluate(inversion, targets.texts))
         for row, ref in zip(rows, targets.texts):
@@ -51,12 +63,18 @@ def attack_files(*, victim: str, train: str | os.PathLike[str], test: str | os.P
     return results, rows
 
 
-def evaluate_file(path: str | os.PathLike[str], *, encoder: str | None = None) -> dict[str, Any]:
-    """Metrics of a ``reconstructions.jsonl`` (``reference`` and ``reconstruction`` per line)."""
+def evaluate_file(path: str | os.PathLike[str], *, encoder: str | None = None,
+                  tokenizer: str = DEFAULT_TOKENIZER) -> dict[str, Any]:
+    """Metrics of a ``reconstructions.jsonl`` (``reference`` and ``reconstruction`` per line).
+
+    Lines with a ``lang`` are also scored per language (``per_language``, and the macro mean
+    over languages in ``macro``); the top-level metrics pool every line.
+    """
     path = Path(path)
+    check_tokenizer(tokenizer)
     if not path.is_file():
         raise InputError(f"{path}: no such file; give a reconstructions.jsonl")
-    hyps, refs = [], []
+    hyps, refs, langs = [], [], []
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
@@ -65,15 +83,27 @@ def evaluate_file(path: str | os.PathLike[str], *, encoder: str | None = None) -
                 obj = json.loads(line)
                 hyps.append(str(obj["reconstruction"]))
                 refs.append(str(obj["reference"]))
+                langs.append(obj.get("lang"))
             except (json.JSONDecodeError, KeyError, TypeError):
                 raise InputError(f"{path}:{lineno}: need a JSON object with 'reference' and 'reconstruction'") from None
     if not refs:
         raise InputError(f"{path}: no lines to score")
-    results: dict[str, Any] = text_metrics(hyps, refs)
+    results: dict[str, Any] = text_metrics(hyps, refs, tokenizer=tokenizer)
+    results["chance"] = chance_metrics(hyps, refs, tokenizer=tokenizer)
+    results["distinct_rate"] = distinct_rate(hyps)
+    if any(langs):
+        per: dict[str, dict[str, Any]] = {}
+        for lang in sorted({str(x) for x in langs if x}):
+            idx = [i for i, x in enumerate(langs) if x == lang]
+            h, r = [hyps[i] for i in idx], [refs[i] for i in idx]
+            per[lang] = {**text_metrics(h, r, tokenizer=tokenizer), "chance": chance_metrics(h, r, tokenizer=tokenizer),
+                         "distinct_rate": distinct_rate(h), "n_test": len(idx)}
+        results["per_language"] = per
+        results["macro"] = {k: sum(m[k] for m in per.values()) / len(per) for k in (*CORE_METRICS, "distinct_rate")}
     if encoder is not None:
         enc = load_encoder(encoder)
         results["cosine"] = float(cosine_rows(enc.encode([h or "." for h in hyps]), enc.encode(refs)).mean())
     results["n_test"] = len(refs)
-    results["settings"] = {"input": str(path), "metrics_note": TEXT_METRICS_NOTE,
+    results["settings"] = {"input": str(path), "tokenizer": tokenizer, "metrics_note": tokenizer_note(tokenizer),
                            "cosine_encoder": encoder}
     return results

@@ -1,0 +1,132 @@
+"""Train the shipped multilingual, language-conditioned decoder (attacker encoder: use-multilingual).
+
+    python scripts/build_multilingual_corpus.py --data ../shared/data --out corpus-ml
+    python scripts/train_multilingual_decoder.py --corpus corpus-ml --out runs/ml-decoder --steps 6000
+    python scripts/export_decoder.py runs/ml-decoder src/vecleak/decoders/pretrained/use-multilingual-bert-causal
+
+What it does:
+1. learns a cased BPE vocabulary (``--vocab-size``) with one ``<xxx>`` token per language from
+   the training texts (:func:`vecleak.decoders.vocabulary.train_tokenizer`);
+2. builds a bert-causal decoder for the attacker space of ``--encoder`` over that vocabulary
+   and warm-starts it from the shipped English decoder: its six causal layers, LM head
+   transform and position embeddings are copied; token embeddings and output biases are
+   transferred through MiniLM's vocabulary (:func:`~vecleak.decoders.vocabulary.transfer_embeddings`);
+   the prefix MLP is new (the attacker space differs);
+3. embeds the corpus once (cached as ``OUT/embeddings-*.npy``) and trains with checkpoints;
+   ``--resume`` continues from the last one.
+
+``--languages eng`` (or ``spa``) keeps only that language's rows: the seed's single-language
+attack models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def read_rows(path: Path, languages: set[str] | None) -> list[dict]:
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [r for r in rows if languages is None or r["lang"] in languages]
+
+
+def interleave(rows: list[dict]) -> list[dict]:
+    """Round-robin over languages, so the first k validation rows cover every language."""
+    by_lang: dict[str, list[dict]] = {}
+    for r in rows:
+        by_lang.setdefault(r["lang"], []).append(r)
+    out, i = [], 0
+    while len(out) < len(rows):
+        for lang_rows in by_lang.values():
+            if i < len(lang_rows):
+                out.append(lang_rows[i])
+        i += 1
+    return out
+
+
+def cached_embeddings(encoder, texts: list[str], path: Path) -> np.ndarray:
+    if path.is_file():
+        e = np.load(path)
+        if e.shape == (len(texts), encoder.dim):
+            return e
+    e = encoder.encode(texts, batch_size=128, show_progress=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, e)
+    tmp.rename(path)
+    return e
+
+
+def warm_start_from(decoder, source) -> None:
+    """Copy ``source``'s backbone (same shape but vocabulary) into ``decoder``; transfer the biases."""
+    from vecleak.decoders.vocabulary import transfer_embeddings
+
+    own = decoder.model.backbone.state_dict()
+    theirs = source.model.backbone.state_dict()
+    skip = {"embeddings.word_embeddings.weight", "lm_bias"}
+    decoder.model.backbone.load_state_dict({k: v for k, v in theirs.items() if k not in skip and k in own},
+                                           strict=False)
+    with torch.no_grad():
+        bias = transfer_embeddings(decoder.codec.tokenizer, source.codec.tokenizer,
+                                   source.model.backbone.lm_bias.detach().float()[:, None])[:, 0]
+        decoder.model.backbone.lm_bias.copy_(bias)
+
+
+def main() -> None:
+    from vecleak.decoders import InversionDecoder, TrainingConfig, load_decoder, train_decoder
+    from vecleak.decoders.vocabulary import train_tokenizer
+    from vecleak.encoders import load_encoder
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default="corpus-ml")
+    ap.add_argument("--out", default="runs/ml-decoder")
+    ap.add_argument("--encoder", default="use-multilingual")
+    ap.add_argument("--languages", default=None, help="comma-separated subset (default: every language of the corpus)")
+    ap.add_argument("--vocab-size", type=int, default=16000)
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--max-minutes", type=float, default=None)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    corpus, out = Path(args.corpus), Path(args.out)
+    langs = set(args.languages.split(",")) if args.languages else None
+    train = read_rows(corpus / "train.jsonl", langs)
+    valid = interleave(read_rows(corpus / "valid.jsonl", langs))
+    out.mkdir(parents=True, exist_ok=True)
+    encoder = load_encoder(args.encoder)
+    t0 = time.monotonic()
+    emb = cached_embeddings(encoder, [r["text"] for r in train], out / "embeddings-train.npy")
+    valid_emb = cached_embeddings(encoder, [r["text"] for r in valid], out / "embeddings-valid.npy")
+    print(f"embedded {len(train)} + {len(valid)} texts in {time.monotonic() - t0:.0f} s", flush=True)
+    if args.resume:
+        decoder = InversionDecoder.load(out)
+    else:
+        languages = sorted({r["lang"] for r in train})
+        tokenizer = train_tokenizer((r["text"] for r in train), languages=languages, vocab_size=args.vocab_size)
+        decoder = InversionDecoder.new(encoder.spec(), tokenizer=tokenizer)
+        warm_start_from(decoder, load_decoder("default"))
+    config = TrainingConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup=args.warmup,
+                            eval_every=args.eval_every, checkpoint_every=args.eval_every,
+                            valid_decode=min(len(valid), 20 * len({r["lang"] for r in valid})),
+                            max_minutes=args.max_minutes)
+
+    def show(record: dict) -> None:
+        print(json.dumps({k: record[k] for k in ("step", "elapsed_s", "valid_loss", "valid_rouge_l") if k in record}
+                         | {"sample": record.get("sample")}, ensure_ascii=False), flush=True)
+
+    train_decoder(decoder, [r["text"] for r in train], emb, out, valid_texts=[r["text"] for r in valid],
+                  valid_embeddings=valid_emb, config=config, languages=[r["lang"] for r in train],
+                  valid_languages=[r["lang"] for r in valid], resume=args.resume, on_log=show)
+
+
+if __name__ == "__main__":
+    main()
