@@ -37,3 +37,29 @@ def tiny_decoder(tmp_path_factory, minilm):
     path = tmp_path_factory.mktemp("tiny-decoder")
     InversionDecoder.new(minilm.spec(), shape=TINY_SHAPE, num_prefix=2, max_length=8).save(path)
     return path
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    """Run ``vecleak ARGS`` in-process: (exit code, stdout, stderr)."""
+    from vecleak.cli.main import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+def run_cli_err(capsys, *args) -> tuple[int, str]:
+    """:func:`run_cli` without stdout: (exit code, stderr)."""
+    code, _, err = run_cli(capsys, *args)
+    return code, err
+
+
+def assert_clean_failure(code: int, err: str, out: Path | None, needle: str) -> None:
+    """Exit code 2, one line on stderr containing ``needle``, no traceback, ``out`` not written."""
+    assert code == 2, err
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert needle in lines[0], lines[0]
+    if out is not None:
+        assert not out.exists()

@@ -6,21 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import TINY_SHAPE
+from conftest import TINY_SHAPE, assert_clean_failure, run_cli_err as _run
 from vecleak.cli.main import main
 from vecleak.decoders import InversionDecoder
+
 
 @pytest.fixture()
 def files(tmp_path, sentences):
     (tmp_path / "train.txt").write_text("\n".join(sentences[:30]) + "\n", encoding="utf-8")
     (tmp_path / "test.txt").write_text("\n".join(sentences[30:36]) + "\n", encoding="utf-8")
     return tmp_path
-
-
-def _run(capsys, *args) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main([str(a) for a in args])
-    return exit_info.value.code, capsys.readouterr().err
 
 
 def test_attack_writes_results_with_contract_names(capsys, files, tiny_decoder):
@@ -38,26 +33,18 @@ def test_attack_writes_results_with_contract_names(capsys, files, tiny_decoder):
     assert len(rows) == 6 and {"reference", "reconstruction"} <= set(rows[0])
 
 
-def _assert_clean_failure(code, err, out, needle):
-    assert code == 2
-    lines = [line for line in err.strip().splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert needle in lines[0]
-    assert not out.exists()
-
-
 def test_unknown_encoder(capsys, files, tiny_decoder):
     out = files / "out"
-    code, err = _run(capsys, "attack", "--victim", "minlm", "--decoder", tiny_decoder, "--train",
+    code, err = _run(capsys, "attack", "--victim", "minlm", "--decoder", tiny_decoder, "--shots", 20, "--train",
                      files / "train.txt", "--test", files / "test.txt", "--out", out)
-    _assert_clean_failure(code, err, out, "did you mean minilm")
+    assert_clean_failure(code, err, out, "did you mean minilm")
 
 
 def test_fewer_pairs_than_shots(capsys, files, tiny_decoder):
     out = files / "out"
     code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
                      files / "train.txt", "--test", files / "test.txt", "--shots", 100, "--out", out)
-    _assert_clean_failure(code, err, out, "--shots")
+    assert_clean_failure(code, err, out, "--shots")
 
 
 def test_non_finite_and_wrong_dimension_vectors(capsys, files, tiny_decoder):
@@ -66,25 +53,25 @@ def test_non_finite_and_wrong_dimension_vectors(capsys, files, tiny_decoder):
     bad.write_text(json.dumps({"text": "a dog", "embedding": [float("nan")] + [0.0] * 383}) + "\n")
     code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
                      files / "train.txt", "--test", bad, "--shots", 10, "--out", out)
-    _assert_clean_failure(code, err, out, "NaN")
+    assert_clean_failure(code, err, out, "NaN")
     bad.write_text(json.dumps({"text": "a dog", "embedding": [0.5] * 5}) + "\n")
     code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
                      files / "train.txt", "--test", bad, "--shots", 10, "--out", out)
-    _assert_clean_failure(code, err, out, "dimension 5")
+    assert_clean_failure(code, err, out, "dimension 5")
 
 
 def test_missing_file_and_corrupt_decoder(capsys, files, tiny_decoder, tmp_path):
     out = files / "out"
     code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
                      files / "nope.txt", "--test", files / "test.txt", "--out", out)
-    _assert_clean_failure(code, err, out, "no such file")
+    assert_clean_failure(code, err, out, "no such file")
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "config.json").write_text("{not json")
     (broken / "model.safetensors").write_bytes(b"\0" * 10)
     code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", broken, "--train",
                      files / "train.txt", "--test", files / "test.txt", "--out", out)
-    _assert_clean_failure(code, err, out, "corrupt")
+    assert_clean_failure(code, err, out, "corrupt")
 
 
 def test_decoder_for_other_preprocessing_is_refused(minilm, tmp_path):
@@ -151,3 +138,77 @@ def test_train_decoder_init_continues_a_trained_decoder_and_checks_its_encoder(c
     code, err = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
                      "--out", tmp_path / "dec3", "--cache", tmp_path / "cache")     # 30 texts, batch 64
     assert code == 2 and "fewer than the batch size 64" in err and not (tmp_path / "dec3").exists()
+
+
+def _attack_args(files, out, *extra):
+    return ["attack", "--victim", "minilm", "--decoder", "no-such-decoder-folder", "--train", files / "train.txt",
+            "--test", files / "test.txt", "--out", out, *extra]
+
+
+@pytest.mark.parametrize("make, needle", [
+    (lambda p: p.write_text("x"), "is a file; give a folder"),
+    (lambda p: (p.mkdir(), (p / "notes.txt").write_text("mine")), "files vecleak did not write"),
+])
+def test_bad_output_folders_are_refused_before_any_model_loads(capsys, files, make, needle):
+    out = files / "taken"
+    make(out)
+    before = sorted(x.name for x in out.iterdir()) if out.is_dir() else out.read_text()
+    # the decoder folder does not exist: a refusal that names --out came before any loading
+    code, err = _run(capsys, *_attack_args(files, out))
+    assert_clean_failure(code, err, None, needle)
+    assert (sorted(x.name for x in out.iterdir()) if out.is_dir() else out.read_text()) == before
+
+
+def test_output_folder_under_a_file_is_refused(capsys, files):
+    code, err = _run(capsys, *_attack_args(files, files / "train.txt" / "sub"))
+    assert_clean_failure(code, err, None, "cannot write in")
+
+
+@pytest.mark.parametrize("extra, needle", [
+    (["--shots", 0], "--shots must be at least 1"),
+    (["--shots", 99], "--shots is 99"),
+    (["--alpha", "-1"], "alpha must be"),
+])
+def test_bad_inputs_are_refused_before_any_model_loads(capsys, files, extra, needle):
+    code, err = _run(capsys, *_attack_args(files, files / "out", *extra))
+    assert_clean_failure(code, err, files / "out", needle)
+
+
+def test_a_folder_given_as_input_is_named_a_folder(capsys, files):
+    args = _attack_args(files, files / "out")
+    args[args.index(files / "train.txt")] = files
+    code, err = _run(capsys, *args)
+    assert_clean_failure(code, err, files / "out", "is a folder")
+
+
+def test_a_trailing_blank_line_is_fine_but_one_in_the_middle_is_not(tmp_path):
+    from vecleak.data.records import read_texts
+    from vecleak.errors import InputError
+
+    (tmp_path / "a.txt").write_text("one\ntwo\n\n", encoding="utf-8")
+    assert read_texts(tmp_path / "a.txt") == ["one", "two"]
+    (tmp_path / "b.txt").write_text("one\n\ntwo\n", encoding="utf-8")
+    with pytest.raises(InputError, match=":2: empty line"):
+        read_texts(tmp_path / "b.txt")
+
+
+def test_a_rerun_replaces_its_own_output_folder_whole(capsys, files, tiny_decoder):
+    out = files / "out"
+    for extra in ([], ["--beams", 1]):
+        code, err = _run(capsys, "attack", "--victim", "minilm", "--decoder", tiny_decoder, "--train",
+                         files / "train.txt", "--test", files / "test.txt", "--shots", 20, "--out", out, *extra)
+        assert code == 0, err
+        (out / "stale.txt").write_text("from an earlier run") if not extra else None
+    assert not (out / "stale.txt").exists()
+    assert json.loads((out / "results.json").read_text())["settings"]["num_beams"] == 1
+
+
+def test_version_and_short_help(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"vecleak {version('vecleak')}"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["attack", "-h"])
+    assert exit_info.value.code == 0 and "Few-shot inversion" in capsys.readouterr().out

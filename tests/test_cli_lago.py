@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from vecleak.cli.main import main
+from conftest import assert_clean_failure, run_cli as _run
 
 MULTI = Path(__file__).parent / "fixtures" / "stsb_multi"
+
+
 @pytest.fixture()
 def lang_files(tmp_path):
     """30 leaked pairs and 5 test sentences per language (disjoint rows)."""
@@ -20,13 +22,6 @@ def lang_files(tmp_path):
         (tmp_path / f"{lang}-test.txt").write_text("\n".join(lines[35:40]) + "\n", encoding="utf-8")
         out[lang] = (tmp_path / f"{lang}-train.txt", tmp_path / f"{lang}-test.txt")
     return out
-
-
-def _run(capsys, *args) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
 
 
 def _lang_args(lang_files, test_langs=("deu", "fra")):
@@ -89,27 +84,19 @@ def test_graph_without_edges_is_per_language_ridge(capsys, tmp_path, lang_files,
     assert results["graph"]["edges"] == [] and results["convergence"]["iterations"] == 0
 
 
-def _clean_failure(code, err, out, needle):
-    assert code == 2
-    lines = [line for line in err.strip().splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert needle in lines[0]
-    assert not out.exists()
-
-
 def test_cross_lingual_bad_input(capsys, tmp_path, lang_files, tiny_decoder):
     out = tmp_path / "out"
     deu_train, deu_test = lang_files["deu"]
     base = ["attack", "--align", "lago-ieq", "--victim", "minilm", "--decoder", tiny_decoder, "--out", out]
     code, _, err = _run(capsys, *base, "--train", f"dxu={deu_train}", "--test", f"dxu={deu_test}", "--shots", 5)
-    _clean_failure(code, err, out, "unknown language 'dxu'")
+    assert_clean_failure(code, err, out, "unknown language 'dxu'")
     code, _, err = _run(capsys, *base, "--train", f"deu={deu_train}", "--test", f"fra={deu_test}", "--shots", 5)
-    _clean_failure(code, err, out, "fra have no --train pairs")
+    assert_clean_failure(code, err, out, "fra have no --train pairs")
     code, _, err = _run(capsys, *base, "--train", f"deu={deu_train}", "--test", f"deu={deu_test}", "--shots", 99)
-    _clean_failure(code, err, out, "--shots is 99")
+    assert_clean_failure(code, err, out, "--shots is 99")
     code, _, err = _run(capsys, *base, "--graph", "asjp", "--train", f"deu={deu_train}", "--train",
                         f"tur={deu_train}", "--test", f"deu={deu_test}", "--shots", 5)
-    _clean_failure(code, err, out, "use the syntax distance")
+    assert_clean_failure(code, err, out, "use the syntax distance")
 
 
 def test_graph_command_prints_edges_and_saves_plot(capsys, tmp_path):

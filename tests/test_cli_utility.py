@@ -6,13 +6,7 @@ import json
 
 import pytest
 
-from vecleak.cli.main import main
-
-
-def _run(capsys, *args) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main([str(a) for a in args])
-    return exit_info.value.code, capsys.readouterr().err
+from conftest import run_cli_err as _run
 
 
 def test_utility_rotation_keeps_stsb_exactly_and_quantization_nearly(capsys, tmp_path, minilm):

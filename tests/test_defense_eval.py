@@ -6,19 +6,14 @@ import json
 
 import pytest
 
-from vecleak.cli.main import main
+from conftest import run_cli_err as _run
+
 
 @pytest.fixture()
 def files(tmp_path, sentences):
     (tmp_path / "train.txt").write_text("\n".join(sentences[:30]) + "\n", encoding="utf-8")
     (tmp_path / "test.txt").write_text("\n".join(sentences[30:40]) + "\n", encoding="utf-8")
     return tmp_path
-
-
-def _run(capsys, *args) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main([str(a) for a in args])
-    return exit_info.value.code, capsys.readouterr().err
 
 
 def _evaluate(capsys, files, decoder, name, *extra):

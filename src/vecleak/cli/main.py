@@ -16,10 +16,27 @@ import typer
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 80}
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Measure how much text leaks out of text embeddings.")
+                  context_settings=_CONTEXT, help="Measure how much text leaks out of text embeddings.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"vecleak {version('vecleak')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """Measure how much text leaks out of text embeddings."""
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
+
+from vecleak.data.atomic import check_output_dir, check_output_file  # noqa: E402  (light: no models)
 
 
 def _alpha(value: str) -> float | str:
@@ -141,11 +158,14 @@ def graph(
     from vecleak.data.atomic import atomic_write_text
     from vecleak.graphs.graph import build_graph
 
-    g = build_graph([x for x in langs.split(",") if x.strip()], metric=metric, threshold=threshold)
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         from vecleak.errors import InputError
 
         raise InputError(f"--plot {plot}: use a .png, .svg or .pdf file name")
+    for path, option in ((out, "--out"), (plot, "--plot")):
+        if path is not None:
+            check_output_file(path, option=option)
+    g = build_graph([x for x in langs.split(",") if x.strip()], metric=metric, threshold=threshold)
     show_graph(_console(), g)
     if out is not None:
         atomic_write_text(out, json.dumps(g.to_dict(), indent=2) + "\n")
@@ -240,6 +260,7 @@ def utility(
     from vecleak.recipes.io import write_results
     from vecleak.utility import evaluate_utility
 
+    check_output_dir(out, kind="results")
     mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))   # refuses --epsilon for 'none'
     mech = None if defense == "none" else mech
     results = evaluate_utility(load_encoder(encoder), task, defense=mech, cache_dir=cache, seed=seed, limit=limit,
@@ -278,6 +299,10 @@ def train_decoder_cmd(
     """Train an inversion decoder on a text corpus (checkpoints + --resume)."""
     from vecleak.recipes.train import train_from_files
 
+    if out.exists() and not out.is_dir():
+        from vecleak.errors import InputError
+
+        raise InputError(f"--out {out}: is a file; give a folder for the decoder and its checkpoints")
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     console = _console()
@@ -303,6 +328,7 @@ def train_decoder_cmd(
 
 
 defend = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                     context_settings=_CONTEXT,
                      help="Train a learned defense (Eguard) and apply it to stored vectors.")
 app.add_typer(defend, name="defend")
 
@@ -329,6 +355,7 @@ def defend_train(
 
     if method != "eguard":
         raise InputError(f"unknown --method '{method}'; the trainable defense is eguard")
+    check_output_dir(out, kind="model")
     config = EguardConfig(task=task, architecture=architecture, privacy=privacy, alpha=alpha, beta=beta, steps=steps,
                           n_train=n_train, seed=seed)
     config.check()
@@ -361,6 +388,7 @@ def defend_apply(
 
     if out.suffix != ".npy":
         raise InputError(f"--out must end in .npy, got {out.name}")
+    check_output_file(out)
     mech = load_defense(defense, epsilon=epsilon, seed=seed)
     E = read_vectors(in_)
     protected = mech.fit(E).transform(E)  # a defense that learns (pca) learns from these vectors
@@ -382,6 +410,8 @@ def eval_cmd(
     from vecleak.recipes.io import write_results
     from vecleak.recipes.run import evaluate_file
 
+    if out is not None:
+        check_output_dir(out, kind="results")
     results = evaluate_file(reconstructions, encoder=encoder, tokenizer=tokenizer)
     _console().print(metrics_table(results, title=f"{results['n_test']} reconstructions"))
     if out is not None:

@@ -1,6 +1,7 @@
 """Atomic file output: write to a temporary sibling, then rename over the target.
 
-A crash or a bad input half-way never leaves a half-written file behind.
+A crash or a bad input half-way never leaves a half-written file or folder behind, and an
+output folder is replaced whole, so files of an earlier run never mix with a new one.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -41,27 +40,89 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-@contextlib.contextmanager
-def atomic_output_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary folder; on success its files are moved into ``path``.
+#: Marker file in every output folder vecleak writes: JSON ``{"kind": ...}``.
+MARKER = ".vecleak-output.json"
 
-    Each file is renamed into place, so readers never see a partial file, and on an
-    error nothing of this run reaches ``path``.
+
+def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") -> Path:
+    """Refuse, before any work, an output file path that is a folder or cannot be written."""
+    from vecleak.errors import InputError
+
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{option} {path}: is a folder; give a file name")
+    _check_writable_parent(path, option)
+    return path
+
+
+def check_output_dir(path: str | os.PathLike[str], *, kind: str, option: str = "--out") -> Path:
+    """Refuse, before any work, an output folder that :func:`atomic_output_dir` could not replace:
+    a file, a folder with files that are not an earlier vecleak output of the same ``kind``, or a
+    place this process cannot write."""
+    from vecleak.errors import InputError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{option} {path}: is a file; give a folder name (it is created)")
+    if path.is_dir() and any(path.iterdir()):
+        marker = path / MARKER
+        try:
+            found = json.loads(marker.read_text(encoding="utf-8")).get("kind") if marker.is_file() else None
+        except (OSError, ValueError, AttributeError):
+            found = None
+        if found != kind:
+            what = f"an output of another kind ({found})" if found else "files vecleak did not write"
+            raise InputError(f"{option} {path}: the folder holds {what}; give a new or empty folder "
+                             f"(an earlier {kind} output is replaced whole)")
+    _check_writable_parent(path, option)
+    return path
+
+
+def _check_writable_parent(path: Path, option: str) -> None:
+    from vecleak.errors import InputError
+
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{option} {path}: cannot write in {parent}; choose a folder you can write to")
+
+
+@contextlib.contextmanager
+def atomic_output_dir(path: str | os.PathLike[str], *, kind: str = "results") -> Iterator[Path]:
+    """Yield a temporary sibling folder; on success it replaces ``path`` whole.
+
+    Readers see the old folder or the complete new one, never a mix; on an error nothing of
+    this run reaches ``path``. An existing ``path`` must be empty or an earlier output of the
+    same ``kind`` (see :func:`check_output_dir`); the folder gets a marker naming ``kind``.
     """
     path = Path(path)
+    check_output_dir(path, kind=kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    old = None
     try:
         yield tmp
-        path.mkdir(parents=True, exist_ok=True)
-        for item in sorted(tmp.rglob("*")):
-            target = path / item.relative_to(tmp)
-            if item.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-            else:
-                os.replace(item, target)
+        (tmp / MARKER).write_text(json.dumps({"kind": kind}) + "\n", encoding="utf-8")
+        os.chmod(tmp, 0o777 & ~_umask())     # mkdtemp creates 0700: give the usual folder mode
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            os.replace(path, old / "previous")
+        os.replace(tmp, path)
+    except BaseException:
+        if old is not None and (old / "previous").exists() and not path.exists():
+            os.replace(old / "previous", path)
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def write_model_folder(path: str | os.PathLike[str], *, json_files: dict[str, Any],
@@ -70,7 +131,7 @@ def write_model_folder(path: str | os.PathLike[str], *, json_files: dict[str, An
     ``name -> {key: torch.Tensor}`` of ``tensor_files`` as safetensors (never pickle)."""
     from safetensors.torch import save_file
 
-    with atomic_output_dir(path) as tmp:
+    with atomic_output_dir(path, kind="model") as tmp:
         for name, tensors in tensor_files.items():
             save_file({k: v.detach().contiguous() for k, v in tensors.items()}, str(tmp / name))
         for name, obj in json_files.items():

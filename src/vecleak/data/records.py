@@ -50,6 +50,8 @@ def _kind(path: Path) -> str:
 def read_records(path: str | os.PathLike[str], *, column: str = "text") -> list[Record]:
     """Read text records from ``path``; raise :class:`InputError` on any malformed line."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a file of texts")
     if not path.is_file():
         raise InputError(f"{path}: no such file; check the path")
     kind = _kind(path)
@@ -76,11 +78,14 @@ def read_texts(path: str | os.PathLike[str], *, column: str = "text") -> list[st
 
 
 def _read_txt(fh, path: Path) -> list[Record]:
-    records = []
+    records, blank = [], None
     for lineno, line in enumerate(fh, 1):
         text = line.rstrip("\r\n")
         if not text.strip():
-            raise InputError(f"{path}:{lineno}: empty line; remove blank lines (one text per line)")
+            blank = blank or lineno      # blank lines at the end of the file are fine
+            continue
+        if blank is not None:
+            raise InputError(f"{path}:{blank}: empty line; remove blank lines (one text per line)")
         records.append(Record(text=text.strip()))
     return records
 

@@ -129,7 +129,7 @@ def build_graph(langs: Sequence[str], *, metric: str = "syntax", threshold: floa
         if metric not in DEFAULT_THRESHOLDS:
             raise InputError(f"unknown graph metric '{metric}'; use one of {', '.join(METRICS)}")
         threshold = DEFAULT_THRESHOLDS[metric]
-    if not np.isfinite(threshold):
-        raise InputError(f"threshold must be a finite number, got {threshold}")
+    if not np.isfinite(threshold) or not 0 < threshold <= 1:
+        raise InputError(f"--threshold must be in (0, 1] (distances are fractions), got {threshold}")
     D, definition = distance_matrix(langs, metric)
     return LanguageGraph(langs, D, float(threshold), metric, definition)

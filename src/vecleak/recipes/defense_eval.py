@@ -41,7 +41,8 @@ from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.metrics import chance_metrics, cosine_rows, distinct_rate, text_metrics
 from vecleak.recipes.algen import ALGENAttack, Inversion
-from vecleak.recipes.io import attacker_for, load_leaked_pairs, load_victim_set, write_results
+from vecleak.data.atomic import check_output_dir
+from vecleak.recipes.io import attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set, write_results
 
 ATTACKERS = ("fewshot", "adaptive", "token-set")
 AUX_CORPUS = Path(__file__).resolve().parent.parent / "data" / "aux" / "tatoeba_en.txt"
@@ -142,6 +143,9 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     if aux_size < 1 or adapt_steps < 0:
         raise InputError("--aux-size must be >= 1 and --adapt-steps >= 0")
     t0 = time.monotonic()
+    check_output_dir(out, kind="results")
+    check_attack_inputs(train=None if attacker == "token-set" else train, test=test,
+                        shots=None if attacker == "token-set" else shots, column=column)
     mech = defense if isinstance(defense, Defense) else load_defense(defense, epsilon=epsilon, seed=seed,
                                                                      **(defense_params or {}))
     aux_texts: list[str] = []

@@ -48,6 +48,29 @@ def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, col
     return VictimSet(check_vectors(vectors, name=str(path), dim=dim), texts, langs)
 
 
+def check_attack_inputs(*, train: str | os.PathLike[str] | None, test: str | os.PathLike[str] | None,
+                        shots: int | None = None, alpha: float | str | None = None, column: str = "text") -> None:
+    """Everything about an attack's inputs that can be checked before a model loads: the files
+    exist and parse, there are ``shots`` leaked pairs, ``alpha`` is valid."""
+    from vecleak.align.ridge import Ridge
+
+    if shots is not None and shots < 1:
+        raise InputError(f"--shots must be at least 1, got {shots}")
+    if alpha is not None:
+        Ridge(alpha=alpha)._check_alpha()
+    if train is not None:
+        n = len(read_records(train, column=column))
+        if shots is not None and n < shots:
+            raise InputError(f"{train}: holds {n} pairs but --shots is {shots}; lower --shots or add pairs")
+    if test is not None:
+        path = Path(test)
+        if path.suffix in (".npy", ".parquet"):
+            if path.is_dir() or not path.is_file():
+                raise InputError(f"{path}: no such file; check the path")
+        else:
+            read_records(path, column=column)
+
+
 def load_leaked_pairs(path: str | os.PathLike[str], victim: Encoder, shots: int, *, column: str = "text") -> VictimSet:
     """The first ``shots`` leaked (text, victim vector) pairs of ``path``, checked: texts present, enough pairs."""
     if shots < 1:
@@ -98,7 +121,7 @@ def write_results(out_dir: str | os.PathLike[str], results: dict[str, Any],
                   rows: list[dict[str, Any]] | None = None, extra_files: dict[str, str | bytes] | None = None) -> Path:
     """Write ``results.json`` (and ``reconstructions.jsonl``, and ``extra_files`` {name: text}) into
     ``out_dir``, atomically: the folder appears complete or not at all."""
-    with atomic_output_dir(out_dir) as tmp:
+    with atomic_output_dir(out_dir, kind="results") as tmp:
         for name, content in (extra_files or {}).items():
             if isinstance(content, bytes):
                 (tmp / name).write_bytes(content)

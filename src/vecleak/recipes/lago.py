@@ -34,7 +34,10 @@ from vecleak.errors import InputError
 from vecleak.graphs.graph import LanguageGraph, build_graph
 from vecleak.metrics import CORE_METRICS
 from vecleak.recipes.algen import ALGENAttack
-from vecleak.recipes.io import VictimSet, attacker_for, load_leaked_pairs, load_victim_set, write_results
+from vecleak.data.atomic import check_output_dir
+from vecleak.recipes.io import (
+    VictimSet, attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set, write_results,
+)
 
 ALIGNS = ("algen", "lago-ieq", "lago-tv")
 MACRO_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "cosine", "aligned_cosine",
@@ -184,6 +187,9 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
         raise InputError(f"--test language(s) {', '.join(missing)} have no --train pairs; every attacked "
                          "language needs leaked pairs")
     t0 = time.monotonic()
+    check_output_dir(out, kind="results")
+    for lang in train:
+        check_attack_inputs(train=train[lang], test=test.get(lang), shots=shots, alpha=config.alpha, column=column)
     graph = prepare(config, list(train))          # unknown language or setting: fail before any model loads
     dec = load_decoder(decoder)
     for lang in test:

@@ -17,7 +17,10 @@ from vecleak.metrics import (
     tokenizer_note,
 )
 from vecleak.recipes.algen import ALGENAttack
-from vecleak.recipes.io import attacker_for, decoding_languages, load_leaked_pairs, load_victim_set, write_results
+from vecleak.data.atomic import check_output_dir
+from vecleak.recipes.io import (
+    attacker_for, check_attack_inputs, decoding_languages, load_leaked_pairs, load_victim_set, write_results,
+)
 
 
 def attack_files(*, victim: str, train: str | os.PathLike[str], test: str | os.PathLike[str], shots: int,
@@ -34,6 +37,8 @@ def attack_files(*, victim: str, train: str | os.PathLike[str], test: str | os.P
     """
     t0 = time.monotonic()
     check_tokenizer(tokenizer)
+    check_output_dir(out, kind="results")
+    check_attack_inputs(train=train, test=test, shots=shots, alpha=alpha, column=column)
     dec = load_decoder(decoder)
     victim_enc = load_encoder(victim)
     leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
