@@ -32,20 +32,47 @@ def test_alpha_zero_is_pseudo_inverse_when_underdetermined():
     assert np.allclose(Ridge(alpha=0).fit(X, Y).W_, np.linalg.pinv(X) @ Y, atol=1e-4)
 
 
-def test_closed_form_loo_matches_brute_force():
-    X, _, Y = _problem(25, 10, 3, noise=0.5, seed=3)
-    alphas = np.array([0.01, 0.1, 1.0, 10.0])
-    model = Ridge(alpha="auto", alphas=alphas).fit(X, Y)
-    brute = []
+def _brute_force_loo(X, Y, alphas, intercept):
+    out = []
     for a in alphas:
         errs = []
         for i in range(len(X)):
             keep = np.arange(len(X)) != i
-            W = ridge_solve(X[keep], Y[keep], a)
-            errs.append(np.sum((Y[i] - X[i] @ W) ** 2))
-        brute.append(np.mean(errs))
-    assert np.allclose(model.loo_errors_, brute, rtol=1e-6)
+            model = Ridge(alpha=a, fit_intercept=intercept).fit(X[keep], Y[keep])
+            errs.append(np.sum((Y[i] - model.transform(X[i:i + 1])[0]) ** 2))
+        out.append(np.mean(errs))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("b, m, intercept", [(25, 10, False), (8, 20, False), (25, 10, True), (8, 20, True)])
+def test_closed_form_loo_matches_brute_force(b, m, intercept):
+    """Both regimes (b >= m and b < m), with and without an intercept: the held-out row also
+    leaves the means, exactly as a refit would."""
+    X, _, Y = _problem(b, m, 3, noise=0.5, seed=3)
+    Y = Y + 4.0
+    alphas = np.array([0.01, 0.1, 1.0, 10.0])
+    model = Ridge(alpha="auto", alphas=alphas, fit_intercept=intercept).fit(X, Y)
+    brute = _brute_force_loo(X, Y, alphas, intercept)
+    assert np.allclose(model.loo_errors_, brute, rtol=1e-4)
     assert model.alpha_ == alphas[int(np.argmin(brute))]
+
+
+def test_float64_input_is_solved_in_float64():
+    """An alpha = 0 pseudo-inverse of an ill-conditioned X needs float64: the input is not cast down."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 6)) @ np.diag([1, 1, 1, 1, 1, 1e-5])
+    W = rng.normal(size=(6, 2))
+    model = Ridge(alpha=0).fit(X, X @ W)
+    assert np.allclose(model.W_, W, atol=1e-3)   # cast to float32 first: off by 4e-3
+
+
+def test_ridge_is_a_scikit_learn_estimator():
+    from sklearn.base import clone
+
+    model = Ridge(alpha="auto", alphas=np.array([0.1, 1.0]), fit_intercept=True)
+    twin = clone(model)
+    assert twin.get_params()["fit_intercept"] is True and list(twin.get_params()["alphas"]) == [0.1, 1.0]
+    assert twin.set_params(alpha=0.5).alpha == 0.5 and not hasattr(twin, "W_")
 
 
 def test_auto_alpha_grows_with_noise():

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sklearn.base import BaseEstimator
+
 from vecleak.data.vectors import check_vectors
 from vecleak.errors import DimensionMismatchError, InputError
 
@@ -17,7 +19,7 @@ from vecleak.errors import DimensionMismatchError, InputError
 AUTO_GRID = np.logspace(-6, 1, 36)
 
 
-class Ridge:
+class Ridge(BaseEstimator):
     """Linear map ``X (n, m) -> X W (n, d)`` fitted on b leaked (victim, attacker) pairs.
 
     Args:
@@ -57,8 +59,8 @@ class Ridge:
     def fit(self, X: np.ndarray, Y: np.ndarray) -> Ridge:
         """Fit on victim vectors ``X (b, m)`` and attacker vectors ``Y (b, d)`` of the same texts."""
         self._check_alpha()
-        X = check_vectors(X, name="victim vectors (X)").astype(np.float64)
-        Y = check_vectors(Y, name="attacker vectors (Y)").astype(np.float64)
+        X = check_vectors(X, name="victim vectors (X)", dtype=None).astype(np.float64, copy=False)
+        Y = check_vectors(Y, name="attacker vectors (Y)", dtype=None).astype(np.float64, copy=False)
         if X.shape[0] != Y.shape[0]:
             raise DimensionMismatchError(
                 f"{X.shape[0]} victim vectors but {Y.shape[0]} attacker vectors; "
@@ -68,7 +70,7 @@ class Ridge:
             x_mean, y_mean = X.mean(0), Y.mean(0)
             X, Y = X - x_mean, Y - y_mean
         if self.alpha == "auto":
-            self.alpha_, self.loo_errors_ = _loo_alpha(X, Y, self.alphas)
+            self.alpha_, self.loo_errors_ = _loo_alpha(X, Y, self.alphas, intercept=self.fit_intercept)
         else:
             self.alpha_ = float(self.alpha)
         self.W_ = ridge_solve(X, Y, self.alpha_).astype(np.float32)
@@ -87,8 +89,6 @@ class Ridge:
     def fit_transform(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         return self.fit(X, Y).transform(X)
 
-    def get_params(self) -> dict:
-        return {"alpha": self.alpha, "fit_intercept": self.fit_intercept}
 
 
 def ridge_solve(X: np.ndarray, Y: np.ndarray, alpha: float) -> np.ndarray:
@@ -117,11 +117,14 @@ def _spd_solve(A: np.ndarray, B: np.ndarray) -> np.ndarray:
         return np.linalg.solve(A, B)
 
 
-def _loo_alpha(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray | None) -> tuple[float, np.ndarray]:
+def _loo_alpha(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray | None, *,
+               intercept: bool = False) -> tuple[float, np.ndarray]:
     """Exact leave-one-out ridge error for each α, from the thin SVD ``X = U S Vᵀ``.
 
     Hat matrix ``H = U diag(s²/(s²+α)) Uᵀ``; the LOO residual of pair i is
-    ``(y_i − ŷ_i) / (1 − H_ii)``.
+    ``(y_i − ŷ_i) / (1 − H_ii)``. With an (unpenalized) intercept, ``X`` and ``Y`` come
+    centred and the hat matrix gains ``11ᵀ/b``: the held-out row is then also left out of the
+    means, as a brute-force refit would (tested against one).
     """
     if X.shape[0] < 2:
         raise InputError("alpha='auto' needs at least 2 leaked pairs; give more pairs or a fixed --alpha")
@@ -135,6 +138,6 @@ def _loo_alpha(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray | None) -> tuple
     for i, a in enumerate(grid):
         f = s ** 2 / (s ** 2 + a)
         resid = Y - U @ (f[:, None] * UtY)
-        h = U2 @ f
+        h = U2 @ f + (1.0 / X.shape[0] if intercept else 0.0)
         errors[i] = np.mean(np.sum(resid ** 2, axis=1) / np.maximum(1 - h, 1e-12) ** 2)
     return float(grid[int(np.argmin(errors))]), errors

@@ -13,13 +13,16 @@ from vecleak.errors import DimensionMismatchError, InputError, NonFiniteError, V
 VECTOR_SUFFIXES = (".npy", ".jsonl", ".parquet")
 
 
-def check_vectors(x: np.ndarray, *, name: str = "vectors", dim: int | None = None) -> np.ndarray:
-    """Return ``x`` as a C-contiguous float32 ``(n, d)`` array, or raise a one-line error.
+def check_vectors(x: np.ndarray, *, name: str = "vectors", dim: int | None = None,
+                  dtype: np.dtype | type | None = np.float32) -> np.ndarray:
+    """Return ``x`` as a C-contiguous ``(n, d)`` array of ``dtype``, or raise a one-line error.
 
     Args:
         x: array-like of shape ``(n, d)``.
         name: what the vectors are, for the message.
         dim: the expected ``d``, when known.
+        dtype: the dtype returned (float32 for models); ``None`` keeps a floating dtype as it is
+            (float64 stays float64 for exact solves; integers become float64).
     """
     x = np.asarray(x)
     if x.dtype == object or not np.issubdtype(x.dtype, np.number):
@@ -33,7 +36,9 @@ def check_vectors(x: np.ndarray, *, name: str = "vectors", dim: int | None = Non
             f"{name}: vectors have dimension {x.shape[1]} but {dim} is expected; "
             "use vectors from the matching encoder"
         )
-    x = np.ascontiguousarray(x, dtype=np.float32)
+    if dtype is None:
+        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+    x = np.ascontiguousarray(x, dtype=dtype)
     bad = ~np.isfinite(x).all(axis=1)
     if bad.any():
         raise NonFiniteError(

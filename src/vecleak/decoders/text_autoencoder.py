@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from vecleak.decoders.token_set import TokenVocabulary, fit_multilabel
+from vecleak.seeding import preserves_global_rng
 
 
 class BagOfWordsAutoencoder(nn.Module):
@@ -50,6 +51,7 @@ class BagOfWordsAutoencoder(nn.Module):
         return torch.cat(parts).numpy().astype(np.float32) if parts else np.zeros((0, self.latent_dim), np.float32)
 
     @classmethod
+    @preserves_global_rng
     def train_on(cls, texts: Sequence[str], *, latent_dim: int = 128, max_vocab: int = 8000, epochs: int = 20,
                  batch_size: int = 128, lr: float = 3e-3, seed: int = 0) -> BagOfWordsAutoencoder:
         """Build a vocabulary from ``texts`` and train the autoencoder to rebuild each text's word set."""

@@ -19,6 +19,7 @@ from torch import nn
 
 from vecleak.errors import InputError
 from vecleak.metrics import token_prf, tokenize
+from vecleak.seeding import preserves_global_rng
 
 
 class TokenVocabulary:
@@ -99,6 +100,7 @@ class TokenSetDecoder(nn.Module):
         return out
 
 
+@preserves_global_rng
 def fit_multilabel(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, epochs: int, batch_size: int,
                    lr: float, weight_decay: float = 0.0, seed: int = 0) -> list[float]:
     """Adam on ``BCEWithLogits(model(inputs[b]), targets[b])`` over shuffled mini-batches; returns per-epoch losses.

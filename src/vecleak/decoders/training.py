@@ -23,6 +23,7 @@ import torch
 from vecleak.data.atomic import atomic_write_bytes
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.errors import CheckpointError, InputError
+from vecleak.seeding import preserves_global_rng
 
 STATE_NAME = "training_state.pt"
 LOG_NAME = "log.jsonl"
@@ -96,6 +97,7 @@ def _epoch_order(n: int, epoch: int, seed: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
+@preserves_global_rng
 def train_decoder(
     decoder: InversionDecoder,
     texts: Sequence[str],

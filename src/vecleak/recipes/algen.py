@@ -112,7 +112,8 @@ class ALGENAttack:
         """What produced the numbers (recorded in results.json)."""
         aligner = {"type": type(self.aligner).__name__}
         if hasattr(self.aligner, "get_params"):
-            aligner.update(self.aligner.get_params())
+            aligner.update({k: (v.tolist() if isinstance(v, np.ndarray) else v)
+                            for k, v in self.aligner.get_params(deep=False).items()})
         if hasattr(self.aligner, "alpha_"):
             aligner["alpha_used"] = float(self.aligner.alpha_)
         return {

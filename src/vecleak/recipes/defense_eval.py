@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from vecleak.align.ridge import Ridge
+from vecleak.data.atomic import check_output_dir
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.decoders.pretrained import load_decoder
@@ -41,8 +42,14 @@ from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.metrics import chance_metrics, cosine_rows, distinct_rate, text_metrics
 from vecleak.recipes.algen import ALGENAttack, Inversion
-from vecleak.data.atomic import check_output_dir
-from vecleak.recipes.io import attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set, write_results
+from vecleak.recipes.io import (
+    attacker_for,
+    check_attack_inputs,
+    load_leaked_pairs,
+    load_victim_set,
+    write_results,
+)
+from vecleak.seeding import preserves_global_rng
 
 ATTACKERS = ("fewshot", "adaptive", "token-set")
 AUX_CORPUS = Path(__file__).resolve().parent.parent / "data" / "aux" / "tatoeba_en.txt"
@@ -214,6 +221,7 @@ def _evaluate_token_set(defense: Defense, victim: Encoder, test: str | os.PathLi
     return results, rows
 
 
+@preserves_global_rng
 def token_set_attack(defense: Defense, *, X_aux: np.ndarray, aux_texts: list[str], X_test: np.ndarray,
                      epochs: int = 30, seed: int = 0) -> tuple[list[str], TokenSetDecoder]:
     """The adaptive multi-label attacker: trains a token-set decoder on ``(defense(X_aux), aux_texts)``

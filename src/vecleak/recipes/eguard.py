@@ -46,11 +46,16 @@ from vecleak.data.records import read_texts
 from vecleak.decoders.text_autoencoder import BagOfWordsAutoencoder
 from vecleak.decoders.token_set import TokenSetDecoder, TokenVocabulary
 from vecleak.defenses.mutual_information import CLUB, MINE
-from vecleak.defenses.projection import ARCHITECTURES, ProjectionDefense, build_projector
+from vecleak.defenses.projection import (
+    ARCHITECTURES,
+    ProjectionDefense,
+    build_projector,
+)
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.cache import encode_cached
 from vecleak.errors import InputError
 from vecleak.recipes.defense_eval import DEFENDER_CORPUS
+from vecleak.seeding import preserves_global_rng
 from vecleak.utility.tasks import SNLI_CLASSES, load_task
 
 TASKS = ("sst2", "snli", "retrieval")
@@ -169,6 +174,7 @@ class _TaskHead(nn.Module):
         return F.cross_entropy(scores, torch.arange(len(u)))
 
 
+@preserves_global_rng
 def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *, data: TrainingData | None = None,
                  cache_dir: str | None = None, progress=None) -> ProjectionDefense:
     """Train ``g_p`` for ``encoder`` on ``config.task``; returns the defense with its training log in ``info``.
