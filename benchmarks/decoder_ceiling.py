@@ -2,10 +2,14 @@
 
 No alignment: every test sentence x is embedded with the decoder's encoder A and A(x) is
 decoded, with plain beam search and with the embedding-guided rerank over all beam
-hypotheses, for a range of beam widths. Test: the same 200 held-out STSb English test
-sentences as ``algen_shots.py``. Prints ROUGE-L, BLEU, token F1, cosine and sentences/s.
+hypotheses, for a range of beam widths. Test: 200 held-out STSb test sentences per language
+(the same English ones as ``algen_shots.py``; the same rows in every language). Prints
+ROUGE-L, BLEU, token F1 (Unicode tokens) with their chance level (the outputs against shuffled
+references), the distinct-output rate, cosine and sentences/s.
 
     python benchmarks/decoder_ceiling.py --beams 4 8 16 32 64 [--decoder DIR] [--out benchmarks/results/decoder_ceiling]
+    python benchmarks/decoder_ceiling.py --decoder multilingual --langs eng deu fra nld spa ita por --beams 1 4 \
+        --out benchmarks/results/decoder_ceiling_multilingual
 """
 
 from __future__ import annotations
@@ -21,13 +25,17 @@ from vecleak.decoders import load_decoder, rerank
 from vecleak.encoders import encode_cached, load_encoder
 from vecleak.recipes.algen import ALGENAttack, Inversion
 
-COLUMNS = ["beams", "rerank", "rouge_l", "bleu", "token_f1", "token_recall", "cosine", "sentences_per_s"]
+COLUMNS = ["lang", "beams", "rerank", "rouge_l", "chance_rouge_l", "token_f1", "chance_token_f1", "bleu",
+           "distinct_rate", "cosine", "sentences_per_s"]
+#: ISO 639-3 -> STSb file code.
+STSB_CODES = {"eng": "en", "deu": "de", "fra": "fr", "nld": "nl", "spa": "es", "ita": "it", "por": "pt"}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--decoder", default="default")
     ap.add_argument("--beams", nargs="+", type=int, default=[4, 8, 16, 32, 64])
+    ap.add_argument("--langs", nargs="+", default=["eng"], choices=list(STSB_CODES))
     ap.add_argument("--n-test", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=".vecleak-cache")
@@ -35,28 +43,39 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
-    test = sample(stsb_sentences("en", "test"), args.n_test, seed=0)
+    english = stsb_sentences("en", "test")
+    picked = [english.index(t) for t in sample(english, args.n_test, seed=0)]   # the same rows in every language
     decoder = load_decoder(args.decoder)
     attacker = load_encoder(decoder.encoder_spec["name"])
-    y = encode_cached(attacker, test, args.cache)
-    scorer = ALGENAttack(decoder, attacker, aligner=Ridge(alpha=0))
     rows = []
-    for beams in args.beams:
-        t0 = time.monotonic()
-        candidates = decoder.generate(y, num_beams=beams, num_candidates=beams, batch_size=max(1, 256 // beams))
-        beam_secs = time.monotonic() - t0
-        reranked, _ = rerank(candidates, y, attacker)
-        rerank_secs = time.monotonic() - t0
-        for use_rerank, texts, secs in ((False, [c[0] for c in candidates], beam_secs), (True, reranked, rerank_secs)):
-            metrics = scorer.evaluate(Inversion(texts, y), test, y)
-            rows.append({"beams": beams, "rerank": use_rerank, **metrics, "sentences_per_s": len(test) / secs})
-            print(rows[-1], flush=True)
-    write_json(f"{args.out}.json", {"decoder": args.decoder, "n_test": len(test), "threads": args.threads,
-                                    "rows": rows})
+    for lang in args.langs:
+        sentences = stsb_sentences(STSB_CODES[lang], "test")
+        test = [sentences[i] for i in picked if i < len(sentences)]
+        y = encode_cached(attacker, test, args.cache)
+        language = lang if decoder.languages else None
+        scorer = ALGENAttack(decoder, attacker, aligner=Ridge(alpha=0), language=language)
+        for beams in args.beams:
+            t0 = time.monotonic()
+            candidates = decoder.generate(y, num_beams=beams, num_candidates=beams, batch_size=256,
+                                          languages=language)
+            beam_secs = time.monotonic() - t0
+            variants = [(False, [c[0] for c in candidates], beam_secs)]
+            if beams > 1:
+                reranked, _ = rerank(candidates, y, attacker)
+                variants.append((True, reranked, time.monotonic() - t0))
+            for use_rerank, texts, secs in variants:
+                m = scorer.evaluate(Inversion(texts, y), test, y)
+                rows.append({"lang": lang, "beams": beams, "rerank": use_rerank, **m,
+                             "chance_rouge_l": m["chance"]["rouge_l"], "chance_token_f1": m["chance"]["token_f1"],
+                             "sentences_per_s": len(test) / secs, "example": [test[0], texts[0]]})
+                print({k: v for k, v in rows[-1].items() if k != "chance"}, flush=True)
+    write_json(f"{args.out}.json", {"decoder": args.decoder, "n_test": args.n_test, "threads": args.threads,
+                                    "tokenizer": "unicode", "rows": rows})
     table = markdown_table(rows, COLUMNS)
     with open(f"{args.out}.md", "w", encoding="utf-8") as fh:
-        fh.write(f"# Own-space ceiling of decoder '{args.decoder}' ({len(test)} STSb test sentences, "
-                 f"{args.threads} CPU threads)\n\n" + table)
+        fh.write(f"# Own-space ceiling of decoder '{args.decoder}' ({args.n_test} STSb test sentences per language, "
+                 f"{args.threads} CPU threads, Unicode tokens; chance: the same outputs against shuffled "
+                 f"references)\n\n" + table)
     print(table)
 
 

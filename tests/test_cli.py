@@ -212,3 +212,28 @@ def test_version_and_short_help(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["attack", "-h"])
     assert exit_info.value.code == 0 and "Few-shot inversion" in capsys.readouterr().out
+
+
+def test_train_decoder_option_defaults_are_training_config_defaults():
+    """One source of truth: the CLI and the Python API train the same model by default."""
+    import dataclasses
+
+    import typer
+
+    from vecleak.cli.main import app
+    from vecleak.configs import TrainingConfig
+
+    command = typer.main.get_command(app).commands["train-decoder"]
+    defaults = {p.name: p.default for p in command.params}
+    shared = [f.name for f in dataclasses.fields(TrainingConfig) if f.name in defaults]
+    assert len(shared) >= 9
+    for name in shared:
+        assert defaults[name] == getattr(TrainingConfig(), name), name
+
+
+def test_renamed_options_keep_their_old_spelling_with_a_warning(capsys, tmp_path):
+    # --epsilon was the DP budget of evaluate-defense; now --dp-epsilon (and the LAGO box --box-epsilon)
+    code, err = _run(capsys, "evaluate-defense", "--victim", "minilm", "--defense", "purmech", "--epsilon", "-1",
+                     "--train", tmp_path / "none.txt", "--test", tmp_path / "none.txt", "--out", tmp_path / "o")
+    assert code == 2
+    assert "--epsilon is deprecated here; use --dp-epsilon" in err

@@ -29,7 +29,7 @@ def test_rotation_is_undone_by_alignment_but_ldp_noise_is_not(capsys, files, tin
     none = _evaluate(capsys, files, tiny_decoder, "none")
     rotation = _evaluate(capsys, files, tiny_decoder, "rotation", "--seed", 3)
     shuffle = _evaluate(capsys, files, tiny_decoder, "shuffle", "--seed", 3)
-    purmech = _evaluate(capsys, files, tiny_decoder, "purmech", "--epsilon", 1)
+    purmech = _evaluate(capsys, files, tiny_decoder, "purmech", "--dp-epsilon", 1)
     for r in (none, rotation, purmech):
         for key in ("rouge_l", "bleu", "token_f1", "token_recall"):
             assert 0.0 <= r[key] <= 1.0
@@ -47,8 +47,8 @@ def test_defense_bad_input(capsys, files, tiny_decoder):
     base = ["evaluate-defense", "--victim", "minilm", "--decoder", tiny_decoder, "--shots", 5,
             "--train", files / "train.txt", "--test", files / "test.txt"]
     for extra, needle in ((["--defense", "purmech"], "epsilon"),
-                          (["--defense", "purmech", "--epsilon", "-1"], "epsilon must be"),
-                          (["--defense", "purmesh", "--epsilon", "1"], "purmech"),
+                          (["--defense", "purmech", "--dp-epsilon", "-1"], "epsilon must be"),
+                          (["--defense", "purmesh", "--dp-epsilon", "1"], "purmech"),
                           (["--defense", "none", "--attacker", "oracle"], "--attacker"),
                           (["--defense", "pca", "--param", "n_components"], "KEY=VALUE"),
                           (["--defense", "rotation", "--param", "seed=3"], "use --seed"),
@@ -90,7 +90,7 @@ def test_token_set_attacker_reads_words_from_vectors_and_noise_takes_them_away(c
     (tmp_path / "test.txt").write_text("\n".join(lines[-40:]) + "\n", encoding="utf-8")
     (tmp_path / "train.txt").write_text("unused\n", encoding="utf-8")
     none = _evaluate(capsys, tmp_path, "default", "none", "--attacker", "token-set", "--aux-size", 1200)
-    noisy = _evaluate(capsys, tmp_path, "default", "purmech", "--epsilon", 1, "--attacker", "token-set",
+    noisy = _evaluate(capsys, tmp_path, "default", "purmech", "--dp-epsilon", 1, "--attacker", "token-set",
                       "--aux-size", 1200)
     assert none["settings"]["attacker"] == "token-set" and none["settings"]["aux_size"] == 1200
     assert none["token_f1"] > none["chance_guess"]["token_f1"] + 0.03     # it reads words of each text (0.19 vs 0.15)

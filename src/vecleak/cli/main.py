@@ -50,6 +50,13 @@ def _alpha(value: str) -> float | str:
         raise InputError(f"--alpha must be 'auto' or a number >= 0, got '{value}'") from None
 
 
+def _training_defaults():
+    """:class:`~vecleak.configs.TrainingConfig`'s defaults (torch-free import)."""
+    from vecleak.configs import TrainingConfig
+
+    return TrainingConfig()
+
+
 def _console():
     from rich.console import Console
 
@@ -90,7 +97,8 @@ def attack(
                                             "pseudo-inverse) or 'auto' (leave-one-out).")] = "auto",
     graph: Annotated[str, typer.Option(help="LAGO language graph: syntax (URIEL) or asjp (lexical LDND).")] = "syntax",
     threshold: Annotated[Optional[float], typer.Option(help="Edge where distance < r (default: 0.45 syntax, 0.9 asjp).")] = None,
-    epsilon: Annotated[float, typer.Option(help="lago-ieq: max |W_i - W_j| on an edge.")] = 0.01,
+    box_epsilon: Annotated[float, typer.Option(help="lago-ieq: box half-width, max |W_i - W_j| on an edge.")] = 0.01,
+    old_epsilon: Annotated[Optional[float], typer.Option("--epsilon", hidden=True)] = None,
     eta: Annotated[float, typer.Option(help="lago-tv: total-variation penalty.")] = 0.01,
     lam: Annotated[float, typer.Option("--lambda", help="LAGO ridge lambda of every language.")] = 0.01,
     iterations: Annotated[int, typer.Option(min=1, help="LAGO solver iterations.")] = 500,
@@ -133,7 +141,8 @@ def attack(
         return
     from vecleak.recipes.lago import LagoConfig, cross_lingual_attack_files, parse_lang_files
 
-    config = LagoConfig(align=align, metric=graph, threshold=threshold, epsilon=epsilon, eta=eta, lam=lam,
+    box_epsilon = _renamed(old_epsilon, box_epsilon, "--epsilon", "--box-epsilon")
+    config = LagoConfig(align=align, metric=graph, threshold=threshold, epsilon=box_epsilon, eta=eta, lam=lam,
                         iterations=iterations, backend=backend, alpha=_alpha(alpha))
     results, rows = cross_lingual_attack_files(
         victim=victim, train=parse_lang_files(train, "--train"), test=parse_lang_files(test, "--test"), shots=shots,
@@ -181,7 +190,9 @@ def evaluate_defense_cmd(
     out: Annotated[Path, typer.Option(help="Output folder for results.json and reconstructions.jsonl.")],
     defense: Annotated[str, typer.Option(help="none, purmech, lapmech, gaussian, dp-gaussian, rotation, shuffle, "
                                               "pca, quantize, or a trained-defense folder.")] = "none",
-    epsilon: Annotated[Optional[float], typer.Option(help="Privacy parameter of purmech / lapmech / dp-gaussian.")] = None,
+    epsilon: Annotated[Optional[float], typer.Option("--dp-epsilon", help="Privacy budget of purmech / lapmech / "
+                                                                          "dp-gaussian.")] = None,
+    old_epsilon: Annotated[Optional[float], typer.Option("--epsilon", hidden=True)] = None,
     victim: Annotated[str, typer.Option(help="Victim encoder.")] = "use-multilingual",
     shots: Annotated[int, typer.Option(help="Leaked pairs used for alignment.")] = 100,
     attacker: Annotated[str, typer.Option(help="fewshot (ALGEN on defended vectors), adaptive (also fine-tunes "
@@ -204,11 +215,20 @@ def evaluate_defense_cmd(
     from vecleak.cli.render import show_attack
     from vecleak.recipes.defense_eval import evaluate_defense
 
+    epsilon = _renamed(old_epsilon, epsilon, "--epsilon", "--dp-epsilon")
     results, rows = evaluate_defense(victim=victim, defense=defense, epsilon=epsilon, shots=shots, train=train,
                                      test=test, out=out, attacker=attacker, aux=aux, aux_size=aux_size,
                                      adapt_steps=adapt_steps, seed=seed, decoder=decoder, beams=beams,
                                      defense_params=_params(param), language=attack_language)
     show_attack(_console(), results, rows, str(out), limit=5)
+
+
+def _renamed(old_value, new_value, old: str, new: str):
+    """The value of a renamed option: the old spelling still works, with a warning on stderr."""
+    if old_value is None:
+        return new_value
+    print(f"vecleak: warning: {old} is deprecated here; use {new}", file=sys.stderr)
+    return old_value
 
 
 def _load_defense(name: str, epsilon: float | None, seed: int):
@@ -227,7 +247,8 @@ def _params(items: Optional[list[str]]) -> dict:
         if not sep or not key.strip():
             raise InputError(f"--param '{item}': give KEY=VALUE, e.g. --param sigma=0.1")
         if key.strip() in ("seed", "epsilon"):
-            raise InputError(f"--param {key.strip()}=...: use --{key.strip()} instead")
+            flag = "--seed" if key.strip() == "seed" else "--dp-epsilon"
+            raise InputError(f"--param {key.strip()}=...: use {flag} instead")
         for cast in (int, float):
             try:
                 params[key.strip().replace("-", "_")] = cast(value)
@@ -245,7 +266,9 @@ def utility(
     encoder: Annotated[str, typer.Option(help="Encoder whose (defended) embeddings the task uses.")] = "minilm",
     task: Annotated[str, typer.Option(help="sst2, snli, msrp, stsb, or wikiqa (needs --data-dir).")] = "sst2",
     defense: Annotated[str, typer.Option(help="Defense name (see evaluate-defense), or 'none'.")] = "none",
-    epsilon: Annotated[Optional[float], typer.Option(help="Privacy parameter of purmech / lapmech / dp-gaussian.")] = None,
+    epsilon: Annotated[Optional[float], typer.Option("--dp-epsilon", help="Privacy budget of purmech / lapmech / "
+                                                                          "dp-gaussian.")] = None,
+    old_epsilon: Annotated[Optional[float], typer.Option("--epsilon", hidden=True)] = None,
     seed: Annotated[int, typer.Option(help="Seed of the defense and of the head's held-out split.")] = 0,
     param: Annotated[Optional[list[str]], typer.Option(help="Other defense parameters, KEY=VALUE.")] = None,
     lang: Annotated[str, typer.Option(help="STSb language (en de fr nl es it pt).")] = "en",
@@ -261,12 +284,16 @@ def utility(
     from vecleak.utility import evaluate_utility
 
     check_output_dir(out, kind="results")
-    mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))   # refuses --epsilon for 'none'
+    epsilon = _renamed(old_epsilon, epsilon, "--epsilon", "--dp-epsilon")
+    mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))   # refuses --dp-epsilon for 'none'
     mech = None if defense == "none" else mech
     results = evaluate_utility(load_encoder(encoder), task, defense=mech, cache_dir=cache, seed=seed, limit=limit,
                                lang=lang, data_dir=data_dir)
     write_results(out, results)
     show_utility(_console(), results, str(out))
+
+
+_T = _training_defaults()
 
 
 @app.command("train-decoder")
@@ -277,20 +304,20 @@ def train_decoder_cmd(
     valid: Annotated[Optional[Path], typer.Option(help="Held-out texts (default: 500 split off the corpus).")] = None,
     backbone: Annotated[str, typer.Option(help="bert-causal (CPU-sized) or hf-causal-lm.")] = "bert-causal",
     source: Annotated[str, typer.Option(help="Pretrained weights: 'minilm', 'smollm2', a folder or a .gguf file.")] = "minilm",
-    steps: Annotated[int, typer.Option(min=1)] = 20000,
-    batch_size: Annotated[int, typer.Option(min=1)] = 64,
-    lr: Annotated[float, typer.Option()] = 3e-4,
-    prefix_lr: Annotated[float, typer.Option()] = 1e-3,
-    warmup: Annotated[int, typer.Option(min=1)] = 150,
-    noise_prob: Annotated[float, typer.Option(help="Share of training vectors perturbed like alignment error.")] = 0.25,
-    noise_max: Annotated[float, typer.Option(help="Largest relative noise norm.")] = 0.5,
+    steps: Annotated[int, typer.Option(min=1)] = _T.steps,
+    batch_size: Annotated[int, typer.Option(min=1)] = _T.batch_size,
+    lr: Annotated[float, typer.Option()] = _T.lr,
+    prefix_lr: Annotated[float, typer.Option()] = _T.prefix_lr,
+    warmup: Annotated[int, typer.Option(min=1)] = _T.warmup,
+    noise_prob: Annotated[float, typer.Option(help="Share of training vectors perturbed like alignment error.")] = _T.noise_prob,
+    noise_max: Annotated[float, typer.Option(help="Largest relative noise norm.")] = _T.noise_max,
     num_prefix: Annotated[int, typer.Option(min=1)] = 6,
     max_length: Annotated[int, typer.Option(min=4)] = 32,
-    eval_every: Annotated[int, typer.Option(min=1)] = 200,
+    eval_every: Annotated[int, typer.Option(min=1)] = _T.eval_every,
     max_minutes: Annotated[Optional[float], typer.Option(help="Stop after this much wall time (checkpointed).")] = None,
     bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bfloat16 autocast (default: on where "
                                                   "the CPU has AVX512-BF16 or AMX, where it is faster).")] = None,
-    seed: Annotated[int, typer.Option()] = 0,
+    seed: Annotated[int, typer.Option()] = _T.seed,
     resume: Annotated[bool, typer.Option(help="Continue from OUT's last checkpoint.")] = False,
     init: Annotated[Optional[str], typer.Option(help="Start from this trained decoder folder (or 'default') "
                                                      "with a fresh schedule, instead of the backbone's weights.")] = None,
@@ -341,7 +368,8 @@ def defend_train(
     task: Annotated[str, typer.Option(help="Task loss: sst2, snli or retrieval (SNLI entailment pairs).")] = "sst2",
     architecture: Annotated[str, typer.Option(help="Projector: transformer (chunks of 32) or mlp.")] = "transformer",
     privacy: Annotated[str, typer.Option(help="Privacy term: mine (Eguard); adversarial, fgsm, freelb (against an online word attacker); mse, cosine, none.")] = "mine",
-    alpha: Annotated[float, typer.Option(help="Weight of the global MI term.")] = 1.0,
+    mi_weight: Annotated[float, typer.Option(help="Weight of the global MI term (the paper's alpha).")] = 1.0,
+    old_alpha: Annotated[Optional[float], typer.Option("--alpha", hidden=True)] = None,
     beta: Annotated[float, typer.Option(help="Weight of the local (keyword/antonym CLUB) term.")] = 0.1,
     steps: Annotated[int, typer.Option(min=1, help="Training steps.")] = 800,
     n_train: Annotated[int, typer.Option(min=2, help="Training examples of the task.")] = 3000,
@@ -356,7 +384,8 @@ def defend_train(
     if method != "eguard":
         raise InputError(f"unknown --method '{method}'; the trainable defense is eguard")
     check_output_dir(out, kind="model")
-    config = EguardConfig(task=task, architecture=architecture, privacy=privacy, alpha=alpha, beta=beta, steps=steps,
+    mi_weight = _renamed(old_alpha, mi_weight, "--alpha", "--mi-weight")
+    config = EguardConfig(task=task, architecture=architecture, privacy=privacy, alpha=mi_weight, beta=beta, steps=steps,
                           n_train=n_train, seed=seed)
     config.check()
     console = _console()
@@ -373,7 +402,9 @@ def defend_apply(
     defense: Annotated[str, typer.Option(help="A defense name or trained-defense folder.")],
     in_: Annotated[Path, typer.Option("--in", help="Vectors: .npy, .jsonl or .parquet.")],
     out: Annotated[Path, typer.Option(help="Protected vectors (.npy).")],
-    epsilon: Annotated[Optional[float], typer.Option(help="Privacy parameter of purmech / lapmech / dp-gaussian.")] = None,
+    epsilon: Annotated[Optional[float], typer.Option("--dp-epsilon", help="Privacy budget of purmech / lapmech / "
+                                                                          "dp-gaussian.")] = None,
+    old_epsilon: Annotated[Optional[float], typer.Option("--epsilon", hidden=True)] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of a random defense (leave unset in deployment).")] = None,
 ) -> None:
     """Defend stored vectors: read, transform, write .npy atomically."""
@@ -389,6 +420,7 @@ def defend_apply(
     if out.suffix != ".npy":
         raise InputError(f"--out must end in .npy, got {out.name}")
     check_output_file(out)
+    epsilon = _renamed(old_epsilon, epsilon, "--epsilon", "--dp-epsilon")
     mech = load_defense(defense, epsilon=epsilon, seed=seed)
     E = read_vectors(in_)
     protected = mech.fit(E).transform(E)  # a defense that learns (pca) learns from these vectors

@@ -14,12 +14,13 @@ import os
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from vecleak.configs import TrainingConfig
 from vecleak.data.atomic import atomic_write_bytes
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.errors import CheckpointError, InputError
@@ -27,42 +28,6 @@ from vecleak.seeding import preserves_global_rng
 
 STATE_NAME = "training_state.pt"
 LOG_NAME = "log.jsonl"
-
-
-@dataclass
-class TrainingConfig:
-    """Optimisation settings.
-
-    Attributes:
-        steps: optimizer steps in all (a resumed run continues up to this count).
-        batch_size: texts per step.
-        lr: peak learning rate of the pretrained backbone; ``prefix_lr`` for the new prefix MLP.
-        warmup: linear warm-up steps, then cosine decay to 10% of the peak at ``steps``.
-        noise_prob: share of training embeddings perturbed to mimic alignment error.
-        noise_max: the perturbation's largest relative norm (drawn uniformly in ``[0, noise_max]``).
-        eval_every: steps between validation (loss + greedy ROUGE-L on ``valid_decode`` texts).
-        checkpoint_every: steps between checkpoints.
-        max_minutes: stop (after a checkpoint) once this much wall time has passed in this run.
-        stop_at: stop (after a checkpoint) at this step, keeping the schedule of ``steps``:
-            train in chunks and ``resume``.
-        bf16: bfloat16 autocast for the forward pass; None: on where :func:`bf16_is_fast`.
-    """
-
-    steps: int = 20000
-    batch_size: int = 64
-    lr: float = 2e-4
-    prefix_lr: float = 1e-3
-    warmup: int = 300
-    weight_decay: float = 0.01
-    noise_prob: float = 0.25
-    noise_max: float = 0.75
-    eval_every: int = 500
-    checkpoint_every: int = 500
-    valid_decode: int = 100
-    max_minutes: float | None = None
-    stop_at: int | None = None
-    bf16: bool | None = None
-    seed: int = 0
 
 
 def bf16_is_fast() -> bool:

@@ -74,13 +74,13 @@ def load_defense(name: str, *, epsilon: float | None = None, seed: int | None = 
     if "epsilon" in accepted:
         if epsilon is None:
             raise InputError(
-                f"--epsilon is required for {key}; e.g. one of {', '.join(f'{e:g}' for e in DEFAULT_EPSILONS)}"
+                f"--dp-epsilon is required for {key}; e.g. one of {', '.join(f'{e:g}' for e in DEFAULT_EPSILONS)}"
             )
         params["epsilon"] = epsilon
     elif epsilon is not None:
         with_eps = ", ".join(n for n in defense_names() if needs_epsilon(n))
         hint = "; use dp-gaussian for noise calibrated to epsilon" if key == "gaussian" else ""
-        raise InputError(f"{key} takes no epsilon; drop --epsilon (defenses with one: {with_eps}){hint}")
+        raise InputError(f"{key} takes no epsilon; drop --dp-epsilon (defenses with one: {with_eps}){hint}")
     if "seed" in accepted:
         params["seed"] = seed
     unknown = sorted(set(params) - accepted) if not open_ended else []

@@ -25,6 +25,38 @@ def text_metrics(reconstructions: Sequence[str], references: Sequence[str], *,
     return out
 
 
+#: Per-sentence metrics (the ones with a mean over sentences), for bootstrap intervals and per-row output.
+SENTENCE_METRICS = ("rouge_l", "token_f1", "token_recall", "token_precision")
+
+
+def sentence_scores(reconstructions: Sequence[str], references: Sequence[str], *,
+                    tokenizer: str = DEFAULT_TOKENIZER) -> dict[str, list[float]]:
+    """Each sentence's ROUGE-L and token P/R/F1: ``{metric: n scores}``."""
+    rouge = rouge_l_scores(reconstructions, references, tokenizer)
+    prf = [token_prf_scores(h, r, tokenizer) for h, r in zip(reconstructions, references)]
+    return {"rouge_l": rouge, "token_precision": [x[0] for x in prf], "token_recall": [x[1] for x in prf],
+            "token_f1": [x[2] for x in prf]}
+
+
+def bootstrap_ci(groups: Sequence[Sequence[float]], *, n_boot: int = 1000, level: float = 0.95,
+                 seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean over groups of the per-group means.
+
+    One group: the usual interval of a mean over sentences. Several (one per language): each
+    resample draws sentences within every group, so the interval is that of a macro average.
+    """
+    rng = np.random.default_rng(seed)
+    arrays = [np.asarray(g, dtype=np.float64) for g in groups]
+    if not arrays or any(len(a) == 0 for a in arrays):
+        raise ValueError("bootstrap needs at least one score in every group")
+    stats = np.zeros(n_boot)
+    for a in arrays:
+        stats += a[rng.integers(0, len(a), size=(n_boot, len(a)))].mean(1)
+    stats /= len(arrays)
+    tail = (1 - level) / 2
+    return float(np.quantile(stats, tail)), float(np.quantile(stats, 1 - tail))
+
+
 def shuffled_references(references: Sequence[str], *, seed: int = 0) -> list[str]:
     """The references in a seeded order in which no item keeps its place (a derangement)."""
     n = len(references)
@@ -46,7 +78,7 @@ def chance_metrics(reconstructions: Sequence[str], references: Sequence[str], *,
 
 
 __all__ = [
-    "CORE_METRICS", "DEFAULT_TOKENIZER", "TOKENIZERS", "bleu", "chance_metrics", "check_tokenizer", "cosine_rows",
+    "CORE_METRICS", "SENTENCE_METRICS", "bootstrap_ci", "sentence_scores", "DEFAULT_TOKENIZER", "TOKENIZERS", "bleu", "chance_metrics", "check_tokenizer", "cosine_rows",
     "distinct_rate", "lcs_length", "mean_cosine", "rouge_l", "rouge_l_scores", "shuffled_references",
     "text_metrics", "token_prf", "token_prf_scores", "tokenize", "tokenizer_note",
 ]

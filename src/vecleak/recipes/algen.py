@@ -23,7 +23,7 @@ from vecleak.decoders.rerank import rerank as rerank_candidates
 from vecleak.encoders.base import Encoder
 from vecleak.errors import CheckpointError, InputError
 from vecleak.metrics import (
-    DEFAULT_TOKENIZER, chance_metrics, check_tokenizer, cosine_rows, distinct_rate, text_metrics, tokenizer_note,
+    DEFAULT_TOKENIZER, bootstrap_ci, chance_metrics, sentence_scores, check_tokenizer, cosine_rows, distinct_rate, text_metrics, tokenizer_note,
 )
 
 
@@ -94,14 +94,19 @@ class ALGENAttack:
 
         ``cosine`` is cos(A(reconstruction), A(reference)); ``aligned_cosine`` is
         cos(aligned vector, A(reference)), the alignment's own quality; ``chance`` holds the
-        text metrics of the same reconstructions against shuffled references, and
-        ``distinct_rate`` the share of distinct reconstructions.
+        text metrics of the same reconstructions against shuffled references,
+        ``distinct_rate`` the share of distinct reconstructions, ``ci95`` bootstrap 95%
+        intervals of the means, ``per_sentence`` each sentence's scores (callers write them
+        per row and drop them from summaries).
         """
         if len(references) != len(inversion.reconstructions):
             raise InputError(f"{len(inversion.reconstructions)} reconstructions but {len(references)} references")
         ref_vecs = reference_vectors if reference_vectors is not None else self.attacker.encode(references)
         rec_vecs = self.attacker.encode([t if t.strip() else "." for t in inversion.reconstructions])
         out: dict[str, Any] = text_metrics(inversion.reconstructions, references, tokenizer=self.tokenizer)
+        per = sentence_scores(inversion.reconstructions, references, tokenizer=self.tokenizer)
+        out["ci95"] = {k: list(bootstrap_ci([per[k]])) for k in ("rouge_l", "token_f1", "token_recall")}
+        out["per_sentence"] = per
         out["chance"] = chance_metrics(inversion.reconstructions, references, tokenizer=self.tokenizer)
         out["distinct_rate"] = distinct_rate(inversion.reconstructions)
         out["cosine"] = float(cosine_rows(rec_vecs, ref_vecs).mean())

@@ -43,7 +43,7 @@ from vecleak.errors import InputError
 from vecleak.metrics import chance_metrics, cosine_rows, distinct_rate, text_metrics
 from vecleak.recipes.algen import ALGENAttack, Inversion
 from vecleak.recipes.io import (
-    attacker_for,
+    attach_sentence_scores, attacker_for,
     check_attack_inputs,
     load_leaked_pairs,
     load_victim_set,
@@ -185,6 +185,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
         results["chance_guess"] = guess_level(attack, Y_leak, targets.texts)
         for row, ref in zip(rows, targets.texts):
             row["reference"] = ref
+        attach_sentence_scores(rows, results)
     results["n_test"] = len(rows)
     results["settings"] = {
         "victim_encoder": victim_enc.spec(), "defense": mech.spec(), "attacker": attacker, "shots": shots,

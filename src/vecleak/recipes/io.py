@@ -117,6 +117,14 @@ def _has_text(path: Path) -> bool:
         return False
 
 
+def attach_sentence_scores(rows: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
+    """Move ``metrics["per_sentence"]`` ({metric: n scores}) into each row's ``scores``."""
+    per = metrics.pop("per_sentence", None)
+    if per:
+        for i, row in enumerate(rows):
+            row["scores"] = {k: round(float(v[i]), 4) for k, v in per.items()}
+
+
 def write_results(out_dir: str | os.PathLike[str], results: dict[str, Any],
                   rows: list[dict[str, Any]] | None = None, extra_files: dict[str, str | bytes] | None = None) -> Path:
     """Write ``results.json`` (and ``reconstructions.jsonl``, and ``extra_files`` {name: text}) into

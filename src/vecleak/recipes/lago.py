@@ -32,11 +32,11 @@ from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.graphs.graph import LanguageGraph, build_graph
-from vecleak.metrics import CORE_METRICS
+from vecleak.metrics import CORE_METRICS, bootstrap_ci
 from vecleak.recipes.algen import ALGENAttack
 from vecleak.data.atomic import check_output_dir
 from vecleak.recipes.io import (
-    VictimSet, attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set, write_results,
+    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set, write_results,
 )
 
 ALIGNS = ("algen", "lago-ieq", "lago-tv")
@@ -205,7 +205,8 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
          for lang, vs in leaked.items()}
     fitted = fit_cross_lingual(X, Y, decoder=dec, attacker=attacker, config=config, graph=graph, num_beams=beams)
     fitted.tokenizer = tokenizer
-    per_language: dict[str, dict[str, float]] = {}
+    per_language: dict[str, dict[str, Any]] = {}
+    per_sentence: dict[str, dict[str, list[float]]] = {}
     rows: list[dict] = []
     for lang, target in targets.items():
         attack = fitted.attack(lang, attack_language)
@@ -216,12 +217,16 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
             per_language[lang]["n_test"] = len(target.texts)
             for row, ref in zip(lang_rows, target.texts):
                 row["reference"] = ref
+            per_sentence[lang] = dict(per_language[lang]["per_sentence"])
+            attach_sentence_scores(lang_rows, per_language[lang])
         rows.extend(lang_rows)
     results: dict[str, Any] = {}
     if per_language:
         results.update({k: float(np.mean([m[k] for m in per_language.values()])) for k in MACRO_KEYS})
         results["chance"] = {k: float(np.mean([m["chance"][k] for m in per_language.values()])) for k in CORE_METRICS}
-        results["macro"] = {k: results[k] for k in (*MACRO_KEYS, "chance")}
+        results["ci95"] = {k: list(bootstrap_ci([p[k] for p in per_sentence.values()]))
+                           for k in ("rouge_l", "token_f1", "token_recall")}
+        results["macro"] = {k: results[k] for k in (*MACRO_KEYS, "chance", "ci95")}
         results["per_language"] = per_language
     results["n_test"] = len(rows)
     results["graph"] = fitted.graph.to_dict() if fitted.graph is not None else None

@@ -19,7 +19,7 @@ from vecleak.metrics import (
 from vecleak.recipes.algen import ALGENAttack
 from vecleak.data.atomic import check_output_dir
 from vecleak.recipes.io import (
-    attacker_for, check_attack_inputs, decoding_languages, load_leaked_pairs, load_victim_set, write_results,
+    attach_sentence_scores, attacker_for, check_attack_inputs, decoding_languages, load_leaked_pairs, load_victim_set, write_results,
 )
 
 
@@ -59,6 +59,7 @@ def attack_files(*, victim: str, train: str | os.PathLike[str], test: str | os.P
         results.update(attack.evaluate(inversion, targets.texts))
         for row, ref in zip(rows, targets.texts):
             row["reference"] = ref
+        attach_sentence_scores(rows, results)
     results["n_test"] = len(rows)
     results["settings"] = {
         "victim_encoder": victim_enc.spec(), "shots": shots, "train": str(train), "test": str(test),
