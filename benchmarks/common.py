@@ -40,5 +40,12 @@ def write_json(path: str | os.PathLike[str], obj) -> None:
 
 def markdown_table(rows: list[dict], columns: list[str]) -> str:
     head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
-    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
+
+    def fmt(v) -> str:
+        if isinstance(v, float):
+            return f"{v:.3f}"
+        if isinstance(v, (list, tuple)) and all(isinstance(x, float) for x in v):
+            return "[" + ", ".join(f"{x:.3f}" for x in v) + "]"
+        return str(v)
+
     return head + "".join("| " + " | ".join(fmt(r.get(c, "")) for c in columns) + " |\n" for r in rows)

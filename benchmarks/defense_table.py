@@ -22,7 +22,8 @@ from vecleak.data.records import read_texts
 from vecleak.decoders import load_decoder
 from vecleak.defenses import DEFAULT_EPSILONS, load_defense
 from vecleak.encoders import encode_cached, load_encoder
-from vecleak.recipes.defense_eval import AUX_CORPUS, DEFENDER_CORPUS, attack_defended, guess_level
+from vecleak.data.corpora import AUX_CORPUS, DEFENDER_CORPUS
+from vecleak.recipes.defense_eval import attack_defended, guess_level
 from vecleak.utility import evaluate_utility
 
 GRID = ([("none", None, {})]

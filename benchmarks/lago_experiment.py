@@ -1,13 +1,19 @@
 """LAGO vs ALGEN across languages (the LAGO paper's Figs. 4-7 setting), rerunnable.
 
-Victim: use-multilingual. Attack model: the shipped default decoder (English, MiniLM space).
-Languages deu fra nld spa ita por are attacked; eng is a graph node with its own pairs.
+Victim: ``--victim`` (default use-multilingual; never the attack model's own encoder). Attack
+model: ``--decoder`` (default: the shipped English decoder, MiniLM space; ``multilingual``:
+the shipped language-conditioned one, use-multilingual space, which decodes every language
+into itself). Languages deu fra nld spa ita por are attacked; eng is a graph node with its
+own pairs. Scores use Unicode tokens and carry their chance level (the same outputs against
+shuffled references), the distinct-output rate and bootstrap 95% intervals of the macro mean.
 Data: ../shared/data/stsb_multi_mt (7-way parallel). Leaked pairs: the first S rows of a
 seeded shuffle of the train split (the same rows in every language); test: 200 rows of the
 test split; the ε / η sweep uses 100 rows of the dev split, never the test sentences.
 
     python benchmarks/lago_experiment.py --out benchmarks/results            # sweep + full grid
     python benchmarks/lago_experiment.py --skip-sweep --epsilon 0.01 --eta 0.01
+    python benchmarks/lago_experiment.py --decoder multilingual --victim minilm --shots 10 100 1000 \
+        --methods algen+lambda lago-ieq lago-tv --graphs syntax --n-test 100 --tag ml-minilm
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from vecleak.align import LAGO, Ridge
 from vecleak.decoders import load_decoder
 from vecleak.encoders import encode_cached, load_encoder
 from vecleak.graphs.graph import build_graph
+from vecleak.metrics import bootstrap_ci
 from vecleak.recipes.algen import ALGENAttack
 
 CODES = {"eng": "en", "deu": "de", "fra": "fr", "nld": "nl", "spa": "es", "ita": "it", "por": "pt"}
@@ -51,7 +58,9 @@ class Experiment:
         self.args = args
         self.decoder = load_decoder(args.decoder)
         self.attacker = load_encoder(self.decoder.encoder_spec["name"])
-        self.victim = load_encoder("use-multilingual")
+        self.victim = load_encoder(args.victim)
+        if self.victim.spec() == self.attacker.spec():
+            raise SystemExit(f"the victim {args.victim} is the attack model's own encoder; pick another --victim")
         n_train = len(rows_of("eng", "train"))
         train_idx = pick(n_train, max(args.shots), seed=0)
         test_idx = pick(len(rows_of("eng", "test")), args.n_test, seed=1)
@@ -70,8 +79,8 @@ class Experiment:
     def aligners(self, method: str, shots: int, graph: str | None, epsilon: float, eta: float) -> tuple[dict, dict]:
         X = {lang: self.leaked[lang][1][:shots] for lang in NODES}
         Y = {lang: self.leaked[lang][2][:shots] for lang in NODES}
-        if method in ("algen", "algen+lambda"):
-            alpha = 0.0 if method == "algen" else self.args.lam
+        if method in ("algen", "algen+lambda", "algen-loo"):
+            alpha = {"algen": 0.0, "algen+lambda": self.args.lam, "algen-loo": "auto"}[method]
             return {lang: Ridge(alpha=alpha).fit(X[lang], Y[lang]) for lang in NODES}, {}
         g = build_graph(NODES, metric=graph)
         lago = LAGO("ieq" if method == "lago-ieq" else "tv", edges=g.edges, epsilon=epsilon, eta=eta,
@@ -83,30 +92,36 @@ class Experiment:
     def run(self, method: str, shots: int, graph: str | None, epsilon: float, eta: float, split: str) -> dict:
         data = self.test if split == "test" else self.dev
         aligners, info = self.aligners(method, shots, graph, epsilon, eta)
-        per = {}
+        per, scores = {}, {}
         for lang in ATTACKED:
             texts, X, Y = data[lang]
-            attack = ALGENAttack(self.decoder, self.attacker, aligner=aligners[lang], num_beams=self.args.beams)
+            attack = ALGENAttack(self.decoder, self.attacker, aligner=aligners[lang], num_beams=self.args.beams,
+                                 language=lang if self.decoder.languages else None)
             inv = attack.invert(X)
             m = attack.evaluate(inv, texts, Y)
-            per[lang] = {k: m[k] for k in ("rouge_l", "bleu", "token_f1", "cosine", "aligned_cosine")}
-        macro = {k: float(np.mean([p[k] for p in per.values()])) for k in next(iter(per.values()))}
+            per[lang] = {k: m[k] for k in ("rouge_l", "bleu", "token_f1", "cosine", "aligned_cosine",
+                                           "distinct_rate")}
+            per[lang].update({f"chance_{k}": m["chance"][k] for k in ("rouge_l", "token_f1")})
+            per[lang]["example"] = [texts[0], inv.reconstructions[0]]
+            scores[lang] = m["per_sentence"]
+        macro = {k: float(np.mean([p[k] for p in per.values()])) for k in next(iter(per.values())) if k != "example"}
+        ci = {f"{k}_ci95": list(bootstrap_ci([scores[lang][k] for lang in scores])) for k in ("rouge_l", "token_f1")}
         return {"method": method, "graph": graph or "-", "shots": shots, "epsilon": epsilon, "eta": eta,
-                "split": split, **macro, "per_language": per, **info}
+                "split": split, **macro, **ci, "per_language": per, **info}
 
 
 def decoder_id(name: str) -> dict:
     """Which decoder produced the numbers: its folder and the SHA-256 of its weights."""
     import hashlib
 
-    from vecleak.decoders.pretrained import DEFAULT_DECODER_DIR
+    from vecleak.decoders.shipped import SHIPPED_DECODERS
 
-    folder = DEFAULT_DECODER_DIR if name == "default" else Path(name)
+    folder = SHIPPED_DECODERS[name][0] if name in SHIPPED_DECODERS else Path(name)
     weights = folder / "model.safetensors"
     return {"folder": str(folder), "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()}
 
 
-def plot(rows: list[dict], path: Path) -> None:
+def plot(rows: list[dict], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -124,7 +139,7 @@ def plot(rows: list[dict], path: Path) -> None:
         ax.set_xlabel("leaked pairs per language")
         ax.set_ylabel("ROUGE-L (%)")
     axes[0, 0].legend(fontsize=7)
-    fig.suptitle("use-multilingual victim -> MiniLM attack model (English decoder), STSb test")
+    fig.suptitle(f"{title}, STSb test")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -133,6 +148,11 @@ def plot(rows: list[dict], path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--decoder", default="default")
+    ap.add_argument("--victim", default="use-multilingual")
+    ap.add_argument("--methods", nargs="+", default=["algen", "algen+lambda", "lago-ieq", "lago-tv"],
+                    choices=["algen", "algen+lambda", "algen-loo", "lago-ieq", "lago-tv"])
+    ap.add_argument("--graphs", nargs="+", default=["syntax", "asjp"], choices=["syntax", "asjp"])
+    ap.add_argument("--tag", default="", help="suffix of the result files (lago_experiment_TAG.*)")
     ap.add_argument("--shots", nargs="+", type=int, default=[10, 100, 300, 1000])
     ap.add_argument("--n-test", type=int, default=200)
     ap.add_argument("--n-dev", type=int, default=100)
@@ -149,6 +169,7 @@ def main() -> None:
     torch.set_num_threads(2)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    suffix = f"_{args.tag}" if args.tag else ""
     t0 = time.monotonic()
     exp = Experiment(args)
     print(f"embedded in {time.monotonic() - t0:.0f} s", flush=True)
@@ -156,7 +177,9 @@ def main() -> None:
     sweep = []
     best = {}
     for method, key, fixed in (("lago-ieq", "epsilon", args.epsilon), ("lago-tv", "eta", args.eta)):
-        for graph in ("syntax", "asjp"):
+        if method not in args.methods:
+            continue
+        for graph in args.graphs:
             if fixed is not None:
                 best[(method, graph)] = fixed
                 continue
@@ -169,25 +192,28 @@ def main() -> None:
             best[(method, graph)] = max(scored, key=lambda r: (r["rouge_l"], r["cosine"]))[key]
     rows = []
     for shots in args.shots:
-        for method, graph in (("algen", None), ("algen+lambda", None), ("lago-ieq", "syntax"), ("lago-ieq", "asjp"),
-                              ("lago-tv", "syntax"), ("lago-tv", "asjp")):
+        variants = [(m, None) for m in args.methods if m.startswith("algen")]
+        variants += [(m, g) for m in args.methods if m.startswith("lago") for g in args.graphs]
+        for method, graph in variants:
             eps = best.get((method, graph), 0.01) if method == "lago-ieq" else 0.01
             eta = best.get((method, graph), 0.01) if method == "lago-tv" else 0.01
             r = exp.run(method, shots, graph, eps, eta, "test")
             rows.append(r)
             print(f"test {method} {graph} shots={shots}: rouge_l {r['rouge_l']:.4f} cos {r['cosine']:.4f} "
                   f"aligned {r['aligned_cosine']:.4f} ({time.monotonic() - t0:.0f} s)", flush=True)
-            write_json(out / "lago_experiment.json", {"sweep": sweep, "test": rows, "best": {
+            write_json(out / f"lago_experiment{suffix}.json", {"sweep": sweep, "test": rows, "best": {
                 f"{m}/{g}": v for (m, g), v in best.items()}, "settings": vars(args), "decoder": decoder_id(args.decoder)})
-    cols = ["method", "graph", "shots", "epsilon", "eta", "rouge_l", "bleu", "token_f1", "cosine", "aligned_cosine"]
-    md = ["# LAGO vs ALGEN, use-multilingual victim, MiniLM attack model (macro over deu fra nld spa ita por)\n",
+    cols = ["method", "graph", "shots", "epsilon", "eta", "rouge_l", "rouge_l_ci95", "chance_rouge_l", "token_f1",
+            "chance_token_f1", "distinct_rate", "bleu", "cosine", "aligned_cosine"]
+    md = [f"# LAGO vs ALGEN, {args.victim} victim, decoder '{args.decoder}' "
+          f"({exp.attacker.name} attack space; macro over deu fra nld spa ita por)\n",
           f"beams={args.beams}, n_test={args.n_test} per language, λ={args.lam}, {args.iterations} iterations; "
           f"best ε/η on dev ({args.sweep_shots} shots): " + ", ".join(f"{m}/{g}={v}" for (m, g), v in best.items()),
           "\n## test\n", markdown_table(rows, cols)]
     if sweep:
         md += ["\n## dev sweep\n", markdown_table(sweep, cols)]
-    (out / "lago_experiment.md").write_text("\n".join(md), encoding="utf-8")
-    plot(rows, out / "lago_rouge_vs_shots.png")
+    (out / f"lago_experiment{suffix}.md").write_text("\n".join(md), encoding="utf-8")
+    plot(rows, out / f"lago_rouge_vs_shots{suffix}.png", f"{args.victim} victim -> decoder '{args.decoder}'")
     print("\n".join(md))
 
 

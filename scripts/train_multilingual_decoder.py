@@ -13,10 +13,12 @@ What it does:
    transferred through MiniLM's vocabulary (:func:`~vecleak.decoders.vocabulary.transfer_embeddings`);
    the prefix MLP is new (the attacker space differs);
 3. embeds the corpus once (cached as ``OUT/embeddings-*.npy``) and trains with checkpoints;
-   ``--resume`` continues from the last one.
+   ``--resume`` continues from the last one. Under ``torchrun --nproc-per-node N`` it trains
+   data-parallel (the global batch is ``--batch-size``).
 
 ``--languages eng`` (or ``spa``) keeps only that language's rows: the seed's single-language
-attack models.
+attack models. ``--init multilingual`` continues the shipped model with a fresh schedule (a
+later phase of training, as the English decoder's second phase).
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ def warm_start_from(decoder, source) -> None:
 
 def main() -> None:
     from vecleak.decoders import InversionDecoder, TrainingConfig, load_decoder, train_decoder
+    from vecleak.decoders.training import init_distributed_from_env
     from vecleak.decoders.vocabulary import train_tokenizer
     from vecleak.encoders import load_encoder
 
@@ -95,8 +98,11 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", default=None, help="continue from this trained decoder (folder or 'multilingual') "
+                                                 "with a fresh schedule: its vocabulary and languages are kept")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    init_distributed_from_env()
     corpus, out = Path(args.corpus), Path(args.out)
     langs = set(args.languages.split(",")) if args.languages else None
     train = read_rows(corpus / "train.jsonl", langs)
@@ -109,6 +115,11 @@ def main() -> None:
     print(f"embedded {len(train)} + {len(valid)} texts in {time.monotonic() - t0:.0f} s", flush=True)
     if args.resume:
         decoder = InversionDecoder.load(out)
+    elif args.init:
+        decoder = load_decoder(args.init)
+        missing = sorted({r["lang"] for r in train} - set(decoder.languages))
+        if missing:
+            raise SystemExit(f"--init {args.init} has no language token for {', '.join(missing)}; train from scratch")
     else:
         languages = sorted({r["lang"] for r in train})
         tokenizer = train_tokenizer((r["text"] for r in train), languages=languages, vocab_size=args.vocab_size)

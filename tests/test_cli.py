@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import TINY_SHAPE, assert_clean_failure, run_cli_err as _run
+from conftest import TINY_SHAPE, assert_clean_failure, run_cli, run_cli_err as _run
 from vecleak.cli.main import main
 from vecleak.decoders import InversionDecoder
 
@@ -237,3 +237,68 @@ def test_renamed_options_keep_their_old_spelling_with_a_warning(capsys, tmp_path
                      "--train", tmp_path / "none.txt", "--test", tmp_path / "none.txt", "--out", tmp_path / "o")
     assert code == 2
     assert "--epsilon is deprecated here; use --dp-epsilon" in err
+
+
+def test_lago_config_defaults_are_the_solvers_defaults():
+    import dataclasses
+    import inspect
+
+    from vecleak.align.lago import LAGO
+    from vecleak.configs import LagoConfig
+
+    solver = {k: p.default for k, p in inspect.signature(LAGO.__init__).parameters.items()
+              if p.default is not inspect.Parameter.empty}
+    shared = [f.name for f in dataclasses.fields(LagoConfig) if f.name in solver]
+    assert set(shared) >= {"epsilon", "eta", "lam", "c", "theta", "step", "iterations", "backend"}
+    for name in shared:
+        assert getattr(LagoConfig(), name) == solver[name], name
+
+
+@pytest.mark.parametrize("extra, needle", [
+    (["--eta", "0.1"], "--eta does nothing with --align algen"),
+    (["--iterations", "10", "--box-epsilon", "0.1"], "--box-epsilon, --iterations do nothing with --align algen"),
+    (["--align", "lago-tv"], "solves languages jointly"),
+    (["--align", "ridge"], "unknown --align 'ridge'"),
+])
+def test_options_that_would_do_nothing_are_refused(capsys, files, extra, needle):
+    code, err = _run(capsys, *_attack_args(files, files / "out", *extra))
+    assert_clean_failure(code, err, files / "out", needle)
+
+
+def test_align_none_inverts_the_decoders_own_encoder_without_pairs(capsys, files, tiny_decoder):
+    out = files / "none"
+    code, err = _run(capsys, "attack", "--align", "none", "--victim", "minilm", "--decoder", tiny_decoder,
+                     "--test", files / "test.txt", "--limit", 3, "--beams", 1, "--out", out)
+    assert code == 0, err
+    results = json.loads((out / "results.json").read_text())
+    assert results["n_test"] == 3 and results["settings"]["align"] == "none" and results["settings"]["shots"] == 0
+    assert results["aligned_cosine"] == pytest.approx(1.0, abs=1e-5)      # nothing was mapped
+    rows = [json.loads(line) for line in (out / "reconstructions.jsonl").read_text().splitlines()]
+    assert set(rows[0]["scores"]) == {"rouge_l", "token_f1", "token_recall", "token_precision"}
+    code, err = _run(capsys, "attack", "--align", "none", "--victim", "use-multilingual", "--decoder",
+                     tiny_decoder, "--test", files / "test.txt", "--out", files / "none2")
+    assert_clean_failure(code, err, files / "none2", "must be the decoder's encoder")
+
+
+def test_embed_writes_vectors_that_attack_reads_back(capsys, tmp_path, sentences, minilm):
+    (tmp_path / "t.txt").write_text("\n".join(sentences[:5]) + "\n", encoding="utf-8")
+    for name in ("v.npy", "v.jsonl"):
+        code, err = _run(capsys, "embed", "--encoder", "minilm", "--in", tmp_path / "t.txt", "--out", tmp_path / name,
+                         "--cache", tmp_path / "cache")
+        assert code == 0, err
+    expected = minilm.encode(sentences[:5])
+    assert np.allclose(np.load(tmp_path / "v.npy"), expected, atol=1e-6)
+    from vecleak.data.records import read_records, record_embeddings
+
+    records = read_records(tmp_path / "v.jsonl")
+    assert [r.text for r in records] == sentences[:5]
+    assert np.allclose(record_embeddings(records, tmp_path / "v.jsonl"), expected, atol=1e-6)
+
+
+def test_json_mode_prints_only_the_results(capsys):
+    code, out, err = run_cli(capsys, "--json", "graph", "--langs", "eng,deu,fra", "--threshold", 0.5)
+    assert code == 0, err
+    parsed = json.loads(out)
+    assert parsed["languages"] == ["eng", "deu", "fra"] and parsed["threshold"] == 0.5
+    code, out, _ = run_cli(capsys, "--quiet", "graph", "--langs", "eng,deu")
+    assert code == 0 and out == ""

@@ -126,6 +126,7 @@ def test_beam_search_returns_sorted_distinct_hypotheses():
         assert len({tuple(r.tolist()) for r in row}) == 4
 
 
+@pytest.mark.slow
 def test_tiny_decoder_overfits_twenty_sentences(tmp_path, sentences):
     texts = sorted(sentences, key=len)[:20]  # all shorter than max_length tokens
     emb = _embeddings(20, seed=1)

@@ -82,9 +82,10 @@ def test_adaptive_attacker_fine_tunes_on_defended_aux_vectors(capsys, files, tin
     assert 0.0 <= r["rouge_l"] <= 1.0 and "guess" in r["chance_guess"]
 
 
+@pytest.mark.slow
 def test_token_set_attacker_reads_words_from_vectors_and_noise_takes_them_away(capsys, tmp_path):
     """The multi-label attacker trained on 1,200 shipped Tatoeba sentences, tested on 40 others."""
-    from vecleak.recipes.defense_eval import AUX_CORPUS
+    from vecleak.data.corpora import AUX_CORPUS
 
     lines = AUX_CORPUS.read_text(encoding="utf-8").splitlines()
     (tmp_path / "test.txt").write_text("\n".join(lines[-40:]) + "\n", encoding="utf-8")

@@ -104,3 +104,40 @@ def test_language_errors_name_the_fix(tmp_path, tokenizer):
     tok.unlink()
     with pytest.raises(CheckpointError, match="tokenizer.json"):
         InversionDecoder.load(tmp_path / "d")
+
+
+@pytest.fixture(scope="module")
+def tiny_multilingual_decoder(tmp_path_factory, minilm):
+    """An untrained language-conditioned decoder folder for MiniLM's space (eng deu fra)."""
+    from pathlib import Path
+
+    multi = Path(__file__).parent / "fixtures" / "stsb_multi"
+    texts = [t for lang in ("deu", "fra") for t in (multi / f"{lang}.txt").read_text(encoding="utf-8").splitlines()]
+    tok = train_tokenizer(texts, languages=["eng", "deu", "fra"], vocab_size=400)
+    path = tmp_path_factory.mktemp("tiny-ml-decoder")
+    InversionDecoder.new(minilm.spec(), shape=TINY, num_prefix=2, max_length=8, tokenizer=tok).save(path)
+    return path
+
+
+def test_attack_decodes_each_row_in_its_own_language(capsys, tmp_path, tiny_multilingual_decoder):
+    import json
+    from pathlib import Path
+
+    from conftest import assert_clean_failure, run_cli_err
+
+    multi = Path(__file__).parent / "fixtures" / "stsb_multi"
+    rows = [{"text": t, "lang": lang} for lang in ("deu", "fra")
+            for t in (multi / f"{lang}.txt").read_text(encoding="utf-8").splitlines()[:20]]
+    (tmp_path / "leak.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:10] + rows[20:30]))
+    (tmp_path / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[10:13] + rows[30:33]))
+    base = ["attack", "--victim", "minilm", "--decoder", tiny_multilingual_decoder, "--train", tmp_path / "leak.jsonl",
+            "--test", tmp_path / "test.jsonl", "--shots", 20, "--beams", 1]
+    code, err = run_cli_err(capsys, *base, "--out", tmp_path / "out")
+    assert code == 0, err
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["settings"]["tokenizer"] == "unicode" and "distinct_rate" in results
+    assert set(results["chance"]) >= {"rouge_l", "token_f1"}
+    out_rows = [json.loads(x) for x in (tmp_path / "out" / "reconstructions.jsonl").read_text().splitlines()]
+    assert [r["lang"] for r in out_rows] == ["deu"] * 3 + ["fra"] * 3
+    code, err = run_cli_err(capsys, *base, "--attack-language", "ita", "--out", tmp_path / "bad")
+    assert_clean_failure(code, err, tmp_path / "bad", "not trained on ita")

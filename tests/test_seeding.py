@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from vecleak.decoders import InversionDecoder, TrainingConfig, train_decoder
-from vecleak.decoders.text_autoencoder import BagOfWordsAutoencoder
+from vecleak.classifiers.text_autoencoder import BagOfWordsAutoencoder
 
 TINY = {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64, "max_positions": 64,
         "dropout": 0.1}

@@ -45,3 +45,22 @@ class TrainingConfig:
     stop_at: int | None = None
     bf16: bool | None = None
     seed: int = 0
+
+
+@dataclass
+class LagoConfig:
+    """Solver settings (LAGO's defaults). ``alpha`` is the ridge of ``align="algen"`` (0 = ALGEN,
+    > 0 = ALGEN+λ, ``"auto"`` = leave-one-out); ``lam`` is LAGO's λ."""
+
+    align: str = "lago-ieq"
+    metric: str = "syntax"
+    threshold: float | None = None
+    epsilon: float = 0.01
+    eta: float = 0.01
+    lam: float = 0.01
+    c: float = 0.4
+    theta: float = 1.0
+    step: float = 0.01
+    iterations: int = 500
+    alpha: float | str = 0.0
+    backend: str = "local"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_EXPORTS = {"LAGO": "vecleak.align.lago", "LanguageMap": "vecleak.align.lago",
+_EXPORTS = {"Identity": "vecleak.align.identity", "LAGO": "vecleak.align.lago", "LanguageMap": "vecleak.align.lago",
             "Ridge": "vecleak.align.ridge", "ridge_solve": "vecleak.align.ridge"}
 
 __all__ = list(_EXPORTS)

@@ -27,17 +27,14 @@ BACKENDS = ("local", "ray")
 
 
 class LanguageMap:
-    """A fitted map of one language, ``X (n_items, m) -> X W (n_items, n)``."""
+    """A fitted map of one language, ``X (n_items, m) -> X W (n_items, n)``: what
+    :meth:`LAGO.for_language` returns (fitted jointly, so it has ``transform`` and no ``fit``)."""
 
     def __init__(self, lang: str, W: np.ndarray, params: dict[str, Any]) -> None:
         self.lang = lang
         self.W_ = W
         self.n_features_in_ = W.shape[0]
         self._params = params
-
-    def fit(self, X: np.ndarray, Y: np.ndarray) -> LanguageMap:
-        """Already fitted jointly by :class:`LAGO`; kept so it can stand in for a ``Ridge``."""
-        return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         X = check_vectors(X, name=f"{self.lang} victim vectors to align", dim=self.n_features_in_)

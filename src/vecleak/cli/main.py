@@ -29,12 +29,28 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+#: Output mode chosen by the global options (set once per invocation).
+_OUTPUT = {"quiet": False, "json": False}
+
+
 @app.callback()
 def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                help="Print the version and exit.")] = False) -> None:
+                                                help="Print the version and exit.")] = False,
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+          json_: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout, nothing "
+                                                             "else.")] = False) -> None:
     """Measure how much text leaks out of text embeddings."""
+    _OUTPUT.update(quiet=quiet, json=json_)
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
+
+def _emit(results: dict) -> None:
+    """With --json, the results object on stdout (what results.json holds)."""
+    if _OUTPUT["json"]:
+        import json
+
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+
+from vecleak.data.corpora import EXAMPLES  # noqa: E402
 
 from vecleak.data.atomic import check_output_dir, check_output_file  # noqa: E402  (light: no models)
 
@@ -57,10 +73,20 @@ def _training_defaults():
     return TrainingConfig()
 
 
+def _lago_defaults():
+    """:class:`~vecleak.configs.LagoConfig`'s defaults (torch-free import)."""
+    from vecleak.configs import LagoConfig
+
+    return LagoConfig()
+
+
+_L = _lago_defaults()
+
+
 def _console():
     from rich.console import Console
 
-    return Console(stderr=False)
+    return Console(stderr=False, quiet=_OUTPUT["quiet"] or _OUTPUT["json"])
 
 
 @app.command()
@@ -83,26 +109,31 @@ def demo(
 
 @app.command()
 def attack(
-    train: Annotated[list[str], typer.Option(help="Leaked pairs: texts (.txt/.csv/.tsv/.jsonl, optionally with "
-                                                  "'embedding'); LANG=FILE per language for cross-lingual runs.")],
     test: Annotated[list[str], typer.Option(help="Vectors to invert: .jsonl with text (+embedding), texts, or "
                                                  ".npy/.parquet; LANG=FILE per language.")],
     out: Annotated[Path, typer.Option(help="Output folder for results.json and reconstructions.jsonl.")],
+    train: Annotated[Optional[list[str]], typer.Option(help="Leaked pairs: texts (.txt/.csv/.tsv/.jsonl, optionally "
+                                                            "with 'embedding'); LANG=FILE per language for "
+                                                            "cross-lingual runs. Not with --align none.")] = None,
     victim: Annotated[str, typer.Option(help="Victim encoder (minilm, use-multilingual, st:PATH, hf:PATH, file:PATH).")] = "use-multilingual",
     shots: Annotated[int, typer.Option(help="How many leaked pairs to use (the first N of --train, per language).")] = 100,
     decoder: Annotated[str, typer.Option(help="'default' (shipped, English, MiniLM attacker), 'multilingual' "
                                               "(shipped, 7 languages, use-multilingual attacker) or a folder.")] = "default",
-    align: Annotated[str, typer.Option(help="algen (ridge per language), lago-ieq or lago-tv (joint over a language graph).")] = "algen",
+    align: Annotated[str, typer.Option(help="algen (ridge per language), lago-ieq or lago-tv (joint over a language "
+                                            "graph; LANG=FILE inputs), or none (the victim is the decoder's own "
+                                            "encoder: invert without leaked pairs).")] = "algen",
     alpha: Annotated[str, typer.Option(help="ALGEN ridge strength: a number >= 0 (0 is the paper's "
                                             "pseudo-inverse) or 'auto' (leave-one-out).")] = "auto",
-    graph: Annotated[str, typer.Option(help="LAGO language graph: syntax (URIEL) or asjp (lexical LDND).")] = "syntax",
+    graph: Annotated[Optional[str], typer.Option(help="LAGO language graph: syntax (URIEL) or asjp (lexical LDND).")] = None,
     threshold: Annotated[Optional[float], typer.Option(help="Edge where distance < r (default: 0.45 syntax, 0.9 asjp).")] = None,
-    box_epsilon: Annotated[float, typer.Option(help="lago-ieq: box half-width, max |W_i - W_j| on an edge.")] = 0.01,
+    box_epsilon: Annotated[Optional[float], typer.Option(help=f"lago-ieq: box half-width, max |W_i - W_j| on an edge "
+                                                              f"(default {_L.epsilon}).")] = None,
     old_epsilon: Annotated[Optional[float], typer.Option("--epsilon", hidden=True)] = None,
-    eta: Annotated[float, typer.Option(help="lago-tv: total-variation penalty.")] = 0.01,
-    lam: Annotated[float, typer.Option("--lambda", help="LAGO ridge lambda of every language.")] = 0.01,
-    iterations: Annotated[int, typer.Option(min=1, help="LAGO solver iterations.")] = 500,
-    backend: Annotated[str, typer.Option(help="LAGO solver: local, or ray (one actor per language).")] = "local",
+    eta: Annotated[Optional[float], typer.Option(help=f"lago-tv: total-variation penalty (default {_L.eta}).")] = None,
+    lam: Annotated[Optional[float], typer.Option("--lambda", help=f"LAGO ridge lambda of every language "
+                                                                  f"(default {_L.lam}).")] = None,
+    iterations: Annotated[Optional[int], typer.Option(min=1, help=f"LAGO solver iterations (default {_L.iterations}).")] = None,
+    backend: Annotated[Optional[str], typer.Option(help="LAGO solver: local (default), or ray (one actor per language).")] = None,
     attack_language: Annotated[Optional[str], typer.Option("--attack-language", "--attacker-lang",
                                                            help="Language a multilingual decoder writes (ISO 639-3); "
                                                                 "default: each input's own language ('lang' or "
@@ -117,39 +148,69 @@ def attack(
     beams: Annotated[int, typer.Option(min=1, help="Beam width (1 = greedy).")] = 4,
     rerank: Annotated[bool, typer.Option(help="Rerank beam hypotheses by re-embedding them (helps on exact "
                                                  "attacker vectors, not on few-shot aligned ones; see README).")] = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Invert only the first N test items (per language).")] = None,
     column: Annotated[str, typer.Option(help="Text column of .csv/.tsv inputs.")] = "text",
 ) -> None:
     """Few-shot inversion of victim vectors: ALGEN, or LAGO across languages."""
     from vecleak.cli.render import show_attack, show_cross_lingual
     from vecleak.errors import InputError
+    from vecleak.recipes.lago import ALIGNS, split_lang_file
 
-    from vecleak.recipes.lago import split_lang_file
-
-    multi = any(split_lang_file(v) for v in train + test)
-    if not multi and defense != "none":
+    if align not in (*ALIGNS, "none"):
+        raise InputError(f"unknown --align '{align}'; use algen, lago-ieq, lago-tv or none")
+    box_epsilon = _renamed(old_epsilon, box_epsilon, "--epsilon", "--box-epsilon")
+    given = {"--graph": graph, "--threshold": threshold, "--box-epsilon": box_epsilon, "--eta": eta,
+             "--lambda": lam, "--iterations": iterations, "--backend": backend, "--plot": plot or None}
+    useful = {"algen": (), "none": (), "lago-ieq": ("--graph", "--threshold", "--box-epsilon", "--lambda", "--iterations",
+                                                    "--backend", "--plot"),
+              "lago-tv": ("--graph", "--threshold", "--eta", "--lambda", "--iterations", "--backend", "--plot")}[align]
+    unused = [flag for flag, value in given.items() if value is not None and flag not in useful]
+    if unused:
+        raise InputError(f"{', '.join(unused)} {'does' if len(unused) == 1 else 'do'} nothing with --align {align}; "
+                         "drop it or choose the method it belongs to")
+    files = list(train or []) + list(test)
+    per_language = [split_lang_file(v) is not None for v in files]
+    if any(per_language) and not all(per_language):
+        raise InputError("give LANG=FILE for every --train and --test file (cross-lingual) or for none")
+    cross_lingual = all(per_language)
+    if align in ("lago-ieq", "lago-tv") and not cross_lingual:
+        raise InputError(f"--align {align} solves languages jointly: give --train LANG=FILE and --test LANG=FILE "
+                         "for each language")
+    if not cross_lingual and defense != "none":
         raise InputError("--defense applies to cross-lingual runs (LANG=FILE); use 'vecleak evaluate-defense' "
                          "for one language")
-    if not multi and align == "algen":
-        if len(train) != 1 or len(test) != 1:
+    if align == "none":
+        if train or cross_lingual:
+            raise InputError("--align none inverts the decoder's own encoder without leaked pairs: drop --train "
+                             "and give one --test file")
+    elif not train:
+        raise InputError("give the leaked pairs with --train (or --align none when the victim is the decoder's "
+                         "own encoder)")
+    if not cross_lingual:
+        if len(test) != 1 or (train and len(train) != 1):
             raise InputError("give one --train and one --test file, or LANG=FILE for each language")
         from vecleak.recipes.run import attack_files
 
-        results, rows = attack_files(victim=victim, train=train[0], test=test[0], shots=shots, decoder=decoder,
-                                     out=out, alpha=_alpha(alpha), beams=beams, rerank=rerank, column=column,
-                                     language=attack_language, tokenizer=tokenizer)
+        results, rows = attack_files(victim=victim, train=train[0] if train else None, test=test[0], shots=shots,
+                                     decoder=decoder, out=out, alpha=_alpha(alpha), beams=beams, rerank=rerank,
+                                     column=column, language=attack_language, tokenizer=tokenizer, limit=limit,
+                                     align=align)
         show_attack(_console(), results, rows, str(out), limit=5)
+        _emit(results)
         return
     from vecleak.recipes.lago import LagoConfig, cross_lingual_attack_files, parse_lang_files
 
-    box_epsilon = _renamed(old_epsilon, box_epsilon, "--epsilon", "--box-epsilon")
-    config = LagoConfig(align=align, metric=graph, threshold=threshold, epsilon=box_epsilon, eta=eta, lam=lam,
-                        iterations=iterations, backend=backend, alpha=_alpha(alpha))
+    config = LagoConfig(align=align, metric=graph or _L.metric, threshold=threshold,
+                        epsilon=_L.epsilon if box_epsilon is None else box_epsilon,
+                        eta=_L.eta if eta is None else eta, lam=_L.lam if lam is None else lam,
+                        iterations=iterations or _L.iterations, backend=backend or _L.backend, alpha=_alpha(alpha))
     results, rows = cross_lingual_attack_files(
         victim=victim, train=parse_lang_files(train, "--train"), test=parse_lang_files(test, "--test"), shots=shots,
         out=out, config=config, decoder=decoder, beams=beams, attack_language=attack_language, column=column,
-        tokenizer=tokenizer,
+        tokenizer=tokenizer, max_test=limit,
         plot=plot, defense=None if defense == "none" else _load_defense(defense, epsilon_dp, seed))
     show_cross_lingual(_console(), results, str(out))
+    _emit(results)
 
 
 @app.command()
@@ -176,6 +237,7 @@ def graph(
             check_output_file(path, option=option)
     g = build_graph([x for x in langs.split(",") if x.strip()], metric=metric, threshold=threshold)
     show_graph(_console(), g)
+    _emit(g.to_dict())
     if out is not None:
         atomic_write_text(out, json.dumps(g.to_dict(), indent=2) + "\n")
     if plot is not None:
@@ -210,6 +272,7 @@ def evaluate_defense_cmd(
     beams: Annotated[int, typer.Option(min=1, help="Beam width (1 = greedy).")] = 4,
     attack_language: Annotated[Optional[str], typer.Option(help="Language a multilingual decoder writes "
                                                                 "(default: the test rows' 'lang', else eng).")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Attack only the first N test texts.")] = None,
 ) -> None:
     """Attack defended vectors: how much text still leaks through a defense."""
     from vecleak.cli.render import show_attack
@@ -219,8 +282,9 @@ def evaluate_defense_cmd(
     results, rows = evaluate_defense(victim=victim, defense=defense, epsilon=epsilon, shots=shots, train=train,
                                      test=test, out=out, attacker=attacker, aux=aux, aux_size=aux_size,
                                      adapt_steps=adapt_steps, seed=seed, decoder=decoder, beams=beams,
-                                     defense_params=_params(param), language=attack_language)
+                                     defense_params=_params(param), language=attack_language, limit=limit)
     show_attack(_console(), results, rows, str(out), limit=5)
+    _emit(results)
 
 
 def _renamed(old_value, new_value, old: str, new: str):
@@ -291,6 +355,7 @@ def utility(
                                lang=lang, data_dir=data_dir)
     write_results(out, results)
     show_utility(_console(), results, str(out))
+    _emit(results)
 
 
 _T = _training_defaults()
@@ -339,6 +404,10 @@ def train_decoder_cmd(
         task = progress.add_task("train", total=steps, loss=float("nan"))
 
         def on_log(record: dict) -> None:
+            if record.get("resumed"):
+                progress.console.print(f"resuming {out} at step {record['step']} "
+                                       f"({record['elapsed_s'] / 60:.1f} min trained so far)")
+                return
             parts = [f"step {record['step']}", f"{record['elapsed_s'] / 60:.1f} min"]
             parts += [f"{k} {record[k]:.3f}" for k in ("train_loss", "valid_loss", "valid_rouge_l") if k in record]
             progress.console.print(" | ".join(parts))
@@ -430,6 +499,45 @@ def defend_apply(
     _console().print(f"wrote {len(protected)} protected vectors ({protected.shape[1]}-d) to {out}")
 
 
+@app.command()
+def embed(
+    in_: Annotated[Path, typer.Option("--in", help="Texts: .txt (one per line), .jsonl ('text'), .csv/.tsv.")],
+    out: Annotated[Path, typer.Option(help="Vectors: .npy, or .jsonl (text + embedding per line, the "
+                                           "format --train/--test and file:PATH read).")],
+    encoder: Annotated[str, typer.Option(help="Encoder (minilm, use-multilingual, smollm2, st:PATH, hf:PATH).")] = "minilm",
+    column: Annotated[str, typer.Option(help="Text column of .csv/.tsv inputs.")] = "text",
+    cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
+) -> None:
+    """Embed texts with an encoder and write the vectors (.npy or .jsonl)."""
+    import io
+    import json
+
+    import numpy as np
+
+    from vecleak.data.atomic import atomic_write_bytes, atomic_write_text
+    from vecleak.data.records import read_records
+    from vecleak.encoders import encode_cached, load_encoder
+    from vecleak.errors import InputError
+
+    if out.suffix not in (".npy", ".jsonl"):
+        raise InputError(f"--out must end in .npy or .jsonl, got {out.name}")
+    check_output_file(out)
+    records = read_records(in_, column=column)
+    enc = load_encoder(encoder)
+    vectors = encode_cached(enc, [r.text for r in records], cache)
+    if out.suffix == ".npy":
+        buf = io.BytesIO()
+        np.save(buf, vectors, allow_pickle=False)
+        atomic_write_bytes(out, buf.getvalue())
+    else:
+        lines = (json.dumps({"text": r.text, **({"lang": r.lang} if r.lang else {}),
+                             "embedding": [round(float(x), 7) for x in v]}, ensure_ascii=False)
+                 for r, v in zip(records, vectors))
+        atomic_write_text(out, "\n".join(lines) + "\n")
+    _console().print(f"wrote {len(vectors)} {enc.dim}-d vectors of {enc.name} "
+                     f"(pooling {enc.pooling}, normalized {enc.normalize}) to {out}")
+
+
 @app.command("eval")
 def eval_cmd(
     reconstructions: Annotated[Path, typer.Argument(help="A reconstructions.jsonl (fields 'reference', 'reconstruction').")],
@@ -448,6 +556,7 @@ def eval_cmd(
     _console().print(metrics_table(results, title=f"{results['n_test']} reconstructions"))
     if out is not None:
         write_results(out, results)
+    _emit(results)
 
 
 def _quiet_hf() -> None:
@@ -462,21 +571,34 @@ def _quiet_hf() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C, raised past the command-line library (which would print 'Aborted!' and exit 1)
+    so that ``finally`` blocks still remove temporary output."""
+
+
+def _on_sigint(signum, frame) -> None:
+    raise _Interrupted()
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: runs the app, turning user mistakes into one line and exit code 2."""
+    """Entry point: runs the app, turning user mistakes into one line and exit code 2, and
+    Ctrl-C into one line and exit code 130 (nothing half-written: outputs are atomic)."""
+    import signal
+
     from vecleak.errors import VecleakError
 
     _quiet_hf()
+    previous = signal.signal(signal.SIGINT, _on_sigint)
     try:
         app(args=argv, standalone_mode=True)
     except VecleakError as err:
         print(f"vecleak: error: {err}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        print("vecleak: interrupted", file=sys.stderr)
+    except (_Interrupted, KeyboardInterrupt):
+        print("vecleak: interrupted; nothing was written", file=sys.stderr)
         sys.exit(130)
-
-
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vecleak.decoders.inversion_decoder import InversionDecoder
-from vecleak.decoders.pretrained import DEFAULT_DECODER_DIR, MULTILINGUAL_DECODER_DIR, SHIPPED_DECODERS, load_decoder
+from vecleak.decoders.shipped import DEFAULT_DECODER_DIR, MULTILINGUAL_DECODER_DIR, SHIPPED_DECODERS, load_decoder
 from vecleak.decoders.prefix_decoder import DecoderConfig, PrefixDecoder
 from vecleak.decoders.rerank import rerank
 from vecleak.decoders.training import TrainingConfig, train_decoder

@@ -94,8 +94,10 @@ class PrefixDecoder(nn.Module):
         e = F.normalize(e.float(), dim=-1)
         return self.prefix(e).view(e.shape[0], self.config.num_prefix, -1)
 
-    def loss(self, e: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Mean next-token cross-entropy.
+    def loss(self, e: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor, *, reduction: str = "mean"):
+        """Next-token cross-entropy: the mean over real target tokens, or with
+        ``reduction="sum"`` the pair ``(sum, number of target tokens)`` (data-parallel training
+        divides by the global count).
 
         Args:
             e: ``(b, d)`` attacker embeddings.
@@ -109,6 +111,8 @@ class PrefixDecoder(nn.Module):
         hidden = hidden[:, k + s - 1:-1]             # state after the start..w_m predicts w_1..EOS
         targets, keep = ids[:, s:], mask[:, s:].bool()
         logits = self.backbone.logits(hidden[keep])  # only real positions reach the vocabulary
+        if reduction == "sum":
+            return F.cross_entropy(logits.float(), targets[keep], reduction="sum"), int(keep.sum())
         return F.cross_entropy(logits.float(), targets[keep])
 
     def _start(self, e: torch.Tensor, start_ids: torch.Tensor | None, capacity: int):

@@ -51,6 +51,46 @@ def perturb(e: torch.Tensor, prob: float, max_rel: float, gen: torch.Generator) 
     return e + noise * (scale * e.norm(dim=1))[:, None]
 
 
+def process_rank() -> tuple[int, int]:
+    """``(rank, world size)`` of this process: ``(0, 1)`` outside ``torch.distributed``."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def init_distributed_from_env() -> tuple[int, int]:
+    """Join the process group ``torchrun`` / ``accelerate launch`` describe in the environment
+    (``WORLD_SIZE`` > 1; gloo on CPU, nccl on GPU); returns ``(rank, world size)``."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
+        torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return process_rank()
+
+
+def all_reduce_sum(t: torch.Tensor, world: int) -> torch.Tensor:
+    if world > 1:
+        torch.distributed.all_reduce(t)
+    return t
+
+
+def sync_gradients(model: torch.nn.Module, world: int) -> None:
+    """Sum every gradient over the processes (each already scaled by the global token count)."""
+    if world == 1:
+        return
+    for p in model.parameters():
+        if p.requires_grad:
+            if p.grad is None:
+                p.grad = torch.zeros_like(p)
+            torch.distributed.all_reduce(p.grad)
+
+
+def broadcast_flag(flag: bool, world: int) -> bool:
+    t = torch.tensor([1.0 if flag else 0.0])
+    if world > 1:
+        torch.distributed.broadcast(t, src=0)
+    return bool(t.item())
+
+
 def lr_factor(step: int, cfg: TrainingConfig) -> float:
     if step < cfg.warmup:
         return (step + 1) / cfg.warmup
@@ -88,10 +128,16 @@ def train_decoder(
         resume: continue from ``out_dir``'s last checkpoint (same data, same config).
         on_log: called with each log record (step, elapsed_s, losses, ROUGE-L).
         on_step: called after every optimizer step with (step, training loss).
+
+    Data-parallel: under ``torchrun`` / ``accelerate launch`` (a ``torch.distributed`` process
+    group, e.g. :func:`init_distributed_from_env`), every process takes its share of each global
+    batch of ``config.batch_size``, gradients are summed so the update equals one process's
+    (tested with 2 CPU processes on gloo), and only rank 0 evaluates, logs and checkpoints.
     """
     from vecleak.metrics.text import rouge_l
 
     config = TrainingConfig() if config is None else config
+    rank, world = process_rank()
     out = Path(out_dir)
     if len(texts) != len(embeddings):
         raise InputError(f"{len(texts)} texts but {len(embeddings)} embeddings; give one embedding per text")
@@ -129,6 +175,8 @@ def train_decoder(
         opt.load_state_dict(state["optimizer"])
         step, elapsed_before = int(state["step"]), float(state["elapsed_s"])
         torch.set_rng_state(state["torch_rng"])
+        if on_log and rank == 0:
+            on_log({"step": step, "elapsed_s": elapsed_before, "resumed": True})
     gen = torch.Generator()
 
     def evaluate() -> dict:
@@ -147,6 +195,8 @@ def train_decoder(
                 "sample": {"reference": valid_texts[0], "reconstruction": hyps[0]}}
 
     def checkpoint(elapsed: float) -> None:
+        if rank != 0:
+            return
         decoder.save(out)
         buf = io.BytesIO()
         torch.save({"optimizer": opt.state_dict(), "step": step, "elapsed_s": elapsed,
@@ -154,6 +204,8 @@ def train_decoder(
         atomic_write_bytes(state_path, buf.getvalue())
 
     def log(record: dict) -> None:
+        if rank != 0:
+            return
         out.mkdir(parents=True, exist_ok=True)
         with open(out / LOG_NAME, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
@@ -165,32 +217,38 @@ def train_decoder(
     n = len(seqs)
     per_epoch = n // config.batch_size
     running, running_n = 0.0, 0
-    if step == 0:
+    if step == 0 and rank == 0:
         log({"step": 0, "elapsed_s": 0.0, **evaluate()})
     while step < config.steps:
         epoch, pos = divmod(step, per_epoch)
         order = _epoch_order(n, epoch, config.seed)
         idx = order[pos * config.batch_size:(pos + 1) * config.batch_size]
-        ids, mask = codec.pad([seqs[i] for i in idx])
         gen.manual_seed(config.seed * 1_000_003 + step)  # per-step seed: a resumed run draws the same noise
         e = perturb(emb[idx], config.noise_prob, config.noise_max, gen)
+        mine = slice(rank, None, world)                  # this process's share of the global batch
+        ids, mask = codec.pad([seqs[i] for i in idx[mine]])
         for g, base in zip(opt.param_groups, base_lrs):
             g["lr"] = base * lr_factor(step, config)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
-            loss = model.loss(e, ids, mask)
+            loss_sum, count = model.loss(e[mine], ids, mask, reduction="sum")
+        total = all_reduce_sum(torch.tensor([float(count)]), world)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss_sum / total).backward()                    # summed over processes: the one-process gradient
+        sync_gradients(model, world)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
-        running += float(loss.detach())
+        loss_value = float(all_reduce_sum(loss_sum.detach().float().reshape(1), world) / total)
+        running += loss_value
         running_n += 1
-        if on_step:
-            on_step(step, float(loss.detach()))
+        if on_step and rank == 0:
+            on_step(step, loss_value)
         elapsed = elapsed_before + time.monotonic() - t0
         out_of_time = (config.max_minutes is not None and time.monotonic() - t0 > config.max_minutes * 60) \
             or (config.stop_at is not None and step >= config.stop_at)
-        if step % config.eval_every == 0 or step == config.steps or out_of_time:
+        if world > 1:                                    # the processes stop together (rank 0's clock decides)
+            out_of_time = bool(broadcast_flag(out_of_time, world))
+        if rank == 0 and (step % config.eval_every == 0 or step == config.steps or out_of_time):
             log({"step": step, "elapsed_s": round(elapsed, 1), "train_loss": running / max(1, running_n),
                  **evaluate()})
             running, running_n = 0.0, 0

@@ -118,10 +118,13 @@ class ALGENAttack:
         aligner = {"type": type(self.aligner).__name__}
         if hasattr(self.aligner, "get_params"):
             aligner.update({k: (v.tolist() if isinstance(v, np.ndarray) else v)
-                            for k, v in self.aligner.get_params(deep=False).items()})
+                            for k, v in self.aligner.get_params().items()})
         if hasattr(self.aligner, "alpha_"):
             aligner["alpha_used"] = float(self.aligner.alpha_)
+        from importlib.metadata import version
+
         return {
+            "vecleak_version": version("vecleak"),
             "attacker_encoder": self.attacker.spec(),
             "decoder": {k: v for k, v in self.decoder.config.to_dict().items() if k != "frozen"},
             "aligner": aligner,
@@ -148,7 +151,7 @@ def check_compatible(decoder: InversionDecoder, attacker: Encoder) -> None:
 def build(decoder: str | InversionDecoder = "default", *, alpha: float | str = "auto", num_beams: int = 4,
           rerank: bool = False, language: str | None = None) -> ALGENAttack:
     """ALGEN with vecleak's defaults: the shipped decoder, its attacker encoder, ridge with LOO α."""
-    from vecleak.decoders.pretrained import load_decoder
+    from vecleak.decoders.shipped import load_decoder
     from vecleak.encoders.registry import load_encoder
 
     dec = load_decoder(decoder) if isinstance(decoder, str) else decoder

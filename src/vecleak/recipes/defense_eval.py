@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,10 +30,11 @@ import torch
 
 from vecleak.align.ridge import Ridge
 from vecleak.data.atomic import check_output_dir
+from vecleak.data.corpora import AUX_CORPUS, DEFENDER_CORPUS
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
-from vecleak.decoders.pretrained import load_decoder
-from vecleak.decoders.token_set import TokenSetDecoder, TokenVocabulary
+from vecleak.decoders.shipped import load_decoder
+from vecleak.classifiers.token_set import TokenSetDecoder, TokenVocabulary
 from vecleak.decoders.training import TrainingConfig, train_decoder
 from vecleak.defenses import Defense, load_defense
 from vecleak.encoders.base import Encoder
@@ -52,9 +52,6 @@ from vecleak.recipes.io import (
 from vecleak.seeding import preserves_global_rng
 
 ATTACKERS = ("fewshot", "adaptive", "token-set")
-AUX_CORPUS = Path(__file__).resolve().parent.parent / "data" / "aux" / "tatoeba_en.txt"
-#: What a defense that learns (PCA) is fitted on: the defender's own text, not the scored vectors.
-DEFENDER_CORPUS = AUX_CORPUS
 DEFAULT_AUX_SIZE = 1000
 DEFAULT_ADAPT_STEPS = 60
 ADAPT_BATCH = 32
@@ -134,7 +131,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
                      aux_size: int = DEFAULT_AUX_SIZE, adapt_steps: int = DEFAULT_ADAPT_STEPS, seed: int = 0,
                      decoder: str = "default", beams: int = 4, column: str = "text",
                      defense_params: dict[str, Any] | None = None,
-                     language: str | None = None) -> tuple[dict[str, Any], list[dict]]:
+                     language: str | None = None, limit: int | None = None) -> tuple[dict[str, Any], list[dict]]:
     """Attack defended vectors from files; write ``out/results.json`` + ``out/reconstructions.jsonl``.
 
     ``results.json`` has the attack metrics at its top level (``rouge_l``, ``bleu``,
@@ -163,10 +160,11 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
                              f"{MIN_AUX} (raise --aux-size or give a larger --aux)")
     victim_enc = load_encoder(victim)
     if attacker == "token-set":
-        return _evaluate_token_set(mech, victim_enc, test, out, aux_texts, aux=aux, seed=seed, column=column, t0=t0)
+        return _evaluate_token_set(mech, victim_enc, test, out, aux_texts, aux=aux, seed=seed, column=column, t0=t0,
+                                   limit=limit)
     dec = load_decoder(decoder)
     leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
-    targets = load_victim_set(test, victim_enc, column=column)
+    targets = load_victim_set(test, victim_enc, column=column, limit=limit)
     atk_enc = attacker_for(dec, victim_enc)
     langs = targets.langs or leaked.langs or []
     language = language or (langs[0] if langs and len(set(langs)) == 1 else "eng")
@@ -189,7 +187,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     results["n_test"] = len(rows)
     results["settings"] = {
         "victim_encoder": victim_enc.spec(), "defense": mech.spec(), "attacker": attacker, "shots": shots,
-        "train": str(train), "test": str(test), **adapt_info, **attack.settings(),
+        "train": str(train), "test": str(test), "limit": limit, **adapt_info, **attack.settings(),
         "seconds": round(time.monotonic() - t0, 1),
     }
     write_results(out, results, rows)
@@ -197,9 +195,10 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
 
 
 def _evaluate_token_set(defense: Defense, victim: Encoder, test: str | os.PathLike[str], out: str | os.PathLike[str],
-                        aux_texts: list[str], *, aux: str | os.PathLike[str] | None, seed: int, column: str, t0: float) -> tuple[dict[str, Any], list[dict]]:
+                        aux_texts: list[str], *, aux: str | os.PathLike[str] | None, seed: int, column: str, t0: float,
+                        limit: int | None = None) -> tuple[dict[str, Any], list[dict]]:
     """``evaluate_defense`` with the token-set attacker: no decoder, no leaked pairs (``--train`` unused)."""
-    targets = load_victim_set(test, victim, column=column)
+    targets = load_victim_set(test, victim, column=column, limit=limit)
     if targets.texts is None:
         raise InputError(f"{test}: the token-set attacker is scored against texts; give a test file with texts")
     X_aux = victim.encode(aux_texts)

@@ -43,8 +43,8 @@ from torch import nn
 
 from vecleak.data.keywords import antonym_pairs
 from vecleak.data.records import read_texts
-from vecleak.decoders.text_autoencoder import BagOfWordsAutoencoder
-from vecleak.decoders.token_set import TokenSetDecoder, TokenVocabulary
+from vecleak.classifiers.text_autoencoder import BagOfWordsAutoencoder
+from vecleak.classifiers.token_set import TokenSetDecoder, TokenVocabulary
 from vecleak.defenses.mutual_information import CLUB, MINE
 from vecleak.defenses.projection import (
     ARCHITECTURES,
@@ -54,7 +54,7 @@ from vecleak.defenses.projection import (
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.cache import encode_cached
 from vecleak.errors import InputError
-from vecleak.recipes.defense_eval import DEFENDER_CORPUS
+from vecleak.data.corpora import DEFENDER_CORPUS
 from vecleak.seeding import preserves_global_rng
 from vecleak.utility.tasks import SNLI_CLASSES, load_task
 

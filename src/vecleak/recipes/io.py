@@ -117,6 +117,21 @@ def _has_text(path: Path) -> bool:
         return False
 
 
+def input_digests(*paths: str | os.PathLike[str] | None) -> dict[str, str]:
+    """SHA-256 of each input file (recorded in ``settings`` so a result names its exact inputs)."""
+    import hashlib
+
+    out = {}
+    for path in paths:
+        if path is not None and Path(path).is_file():
+            h = hashlib.sha256()
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+            out[str(path)] = h.hexdigest()
+    return out
+
+
 def attach_sentence_scores(rows: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
     """Move ``metrics["per_sentence"]`` ({metric: n scores}) into each row's ``scores``."""
     per = metrics.pop("per_sentence", None)

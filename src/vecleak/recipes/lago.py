@@ -23,11 +23,12 @@ from typing import Any
 import numpy as np
 
 from vecleak.align.lago import LAGO
+from vecleak.configs import LagoConfig
 from vecleak.align.ridge import Ridge
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.defenses import Defense
-from vecleak.decoders.pretrained import load_decoder
+from vecleak.decoders.shipped import load_decoder
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
@@ -42,25 +43,6 @@ from vecleak.recipes.io import (
 ALIGNS = ("algen", "lago-ieq", "lago-tv")
 MACRO_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "cosine", "aligned_cosine",
               "distinct_rate")
-
-
-@dataclass
-class LagoConfig:
-    """Solver settings (LAGO's defaults). ``alpha`` is the ridge of ``align="algen"`` (0 = ALGEN,
-    > 0 = ALGEN+λ, ``"auto"`` = leave-one-out); ``lam`` is LAGO's λ."""
-
-    align: str = "lago-ieq"
-    metric: str = "syntax"
-    threshold: float | None = None
-    epsilon: float = 0.01
-    eta: float = 0.01
-    lam: float = 0.01
-    c: float = 0.4
-    theta: float = 1.0
-    step: float = 0.01
-    iterations: int = 500
-    alpha: float | str = 0.0
-    backend: str = "local"
 
 
 @dataclass
@@ -126,7 +108,7 @@ def fit_cross_lingual(victim_X: Mapping[str, np.ndarray], attacker_Y: Mapping[st
 
 def _defend(defense: Defense, victim: Encoder, leaked: dict[str, VictimSet], targets: dict[str, VictimSet]) -> None:
     """Replace every victim vector by its defended version, in place (fit as the defender would)."""
-    from vecleak.recipes.defense_eval import DEFENDER_CORPUS
+    from vecleak.data.corpora import DEFENDER_CORPUS
 
     X_all = np.vstack([vs.vectors for vs in leaked.values()])
     defense.fit(victim.encode(read_texts(DEFENDER_CORPUS)) if defense.learns_from_data else X_all)

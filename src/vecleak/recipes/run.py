@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vecleak.align.ridge import Ridge
-from vecleak.decoders.pretrained import load_decoder
+from vecleak.decoders.shipped import load_decoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.metrics import (
@@ -19,36 +19,48 @@ from vecleak.metrics import (
 from vecleak.recipes.algen import ALGENAttack
 from vecleak.data.atomic import check_output_dir
 from vecleak.recipes.io import (
-    attach_sentence_scores, attacker_for, check_attack_inputs, decoding_languages, load_leaked_pairs, load_victim_set, write_results,
+    attach_sentence_scores, attacker_for, check_attack_inputs, input_digests, decoding_languages, load_leaked_pairs, load_victim_set, write_results,
 )
 
 
-def attack_files(*, victim: str, train: str | os.PathLike[str], test: str | os.PathLike[str], shots: int,
+def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str | os.PathLike[str], shots: int,
                  out: str | os.PathLike[str], decoder: str = "default", alpha: float | str = "auto",
                  beams: int = 4, rerank: bool = False, column: str = "text", language: str | None = None,
-                 tokenizer: str = DEFAULT_TOKENIZER) -> tuple[dict[str, Any], list[dict]]:
+                 tokenizer: str = DEFAULT_TOKENIZER, limit: int | None = None,
+                 align: str = "algen") -> tuple[dict[str, Any], list[dict]]:
     """Run ALGEN from files and write ``out/results.json`` + ``out/reconstructions.jsonl``.
 
-    ``language``: what a language-conditioned decoder writes (default: each test row's
-    ``lang``, else the leaked pairs' language).
+    ``align="none"``: no leaked pairs (``train`` None); the victim must be the decoder's own
+    encoder. ``language``: what a language-conditioned decoder writes (default: each test
+    row's ``lang``, else the leaked pairs' language). ``limit``: the first N test items.
 
-    Returns the results and the per-item rows. Every input is read and checked before
-    any model runs, and nothing is written unless the whole attack succeeds.
+    Returns the results and the per-item rows. The inputs are checked before any model loads,
+    and nothing is written unless the whole attack succeeds.
     """
+    from vecleak.align.identity import Identity
+
     t0 = time.monotonic()
     check_tokenizer(tokenizer)
     check_output_dir(out, kind="results")
-    check_attack_inputs(train=train, test=test, shots=shots, alpha=alpha, column=column)
+    check_attack_inputs(train=train, test=test, shots=None if align == "none" else shots,
+                        alpha=None if align == "none" else alpha, column=column)
     dec = load_decoder(decoder)
     victim_enc = load_encoder(victim)
-    leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
-    targets = load_victim_set(test, victim_enc, column=column)
+    if align == "none" and victim_enc.spec() != dec.encoder_spec:
+        raise InputError(f"--align none decodes the victim's vectors as they are, so the victim must be the decoder's "
+                         f"encoder ({dec.encoder_spec.get('name')}), not {victim_enc.name}; give leaked pairs instead")
+    leaked = load_leaked_pairs(train, victim_enc, shots, column=column) if align != "none" else None
+    targets = load_victim_set(test, victim_enc, column=column, limit=limit)
     attacker = attacker_for(dec, victim_enc)
     langs = decoding_languages(dec, language, targets, leaked)
     dec.check_languages(langs, len(targets.vectors))
-    attack = ALGENAttack(dec, attacker, aligner=Ridge(alpha=alpha), num_beams=beams, rerank=rerank,
+    aligner = Identity() if align == "none" else Ridge(alpha=alpha)
+    attack = ALGENAttack(dec, attacker, aligner=aligner, num_beams=beams, rerank=rerank,
                          language=langs if isinstance(langs, str) else None, tokenizer=tokenizer)
-    attack.fit(leaked.vectors, leaked.texts)
+    if leaked is None:
+        aligner.fit(targets.vectors)
+    else:
+        attack.fit(leaked.vectors, leaked.texts)
     inversion = attack.invert(targets.vectors, languages=langs)
     results: dict[str, Any] = {}
     rows = [{"reconstruction": r} for r in inversion.reconstructions]
@@ -60,10 +72,14 @@ def attack_files(*, victim: str, train: str | os.PathLike[str], test: str | os.P
         for row, ref in zip(rows, targets.texts):
             row["reference"] = ref
         attach_sentence_scores(rows, results)
+    else:
+        results["unscored"] = (f"{test} holds vectors without texts, so there is nothing to score against; "
+                               "give a .jsonl with 'text' and 'embedding' to score")
     results["n_test"] = len(rows)
     results["settings"] = {
-        "victim_encoder": victim_enc.spec(), "shots": shots, "train": str(train), "test": str(test),
-        **attack.settings(), "seconds": round(time.monotonic() - t0, 1),
+        "victim_encoder": victim_enc.spec(), "shots": 0 if leaked is None else shots, "align": align,
+        "train": None if train is None else str(train), "test": str(test), "limit": limit,
+        "inputs": input_digests(train, test), **attack.settings(), "seconds": round(time.monotonic() - t0, 1),
     }
     write_results(out, results, rows)
     return results, rows

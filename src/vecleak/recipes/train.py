@@ -10,7 +10,7 @@ import torch
 
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
-from vecleak.decoders.training import TrainingConfig, train_decoder
+from vecleak.decoders.training import TrainingConfig, init_distributed_from_env, train_decoder
 from vecleak.encoders.cache import encode_cached
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
@@ -33,6 +33,7 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     """
     if threads:
         torch.set_num_threads(threads)
+    init_distributed_from_env()   # under torchrun / accelerate launch: data-parallel
     texts = [t for path in corpus for t in read_texts(path)]
     if valid is None:
         if len(texts) < 2 * VALID_SPLIT:
@@ -47,7 +48,7 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
         raise InputError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
     enc = load_encoder(encoder)
     if init is not None:
-        from vecleak.decoders.pretrained import load_decoder
+        from vecleak.decoders.shipped import load_decoder
 
         decoder = load_decoder(str(init))
         if decoder.encoder_spec != enc.spec():

@@ -3,7 +3,7 @@
 Eguard measures how much a protected vector says about its text through a latent ``z`` of the
 text, taken from an autoencoder the *defender* trains on its own unlabeled text (never the
 attacker's model). This one encodes a text as the mean of learned word embeddings followed by a
-tanh layer, and decodes ``z`` with a :class:`~vecleak.decoders.token_set.TokenSetDecoder` head
+tanh layer, and decodes ``z`` with a :class:`~vecleak.classifiers.token_set.TokenSetDecoder` head
 back to the set of words the text contains: ``z`` is trained to hold exactly what the token
 F1 / recall of an attack counts. It trains in seconds on a CPU; a generative decoder's latent
 would also fit the interface (``encode(texts) -> (n, dz)``) but costs hours to train here.
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vecleak.decoders.token_set import TokenVocabulary, fit_multilabel
+from vecleak.classifiers.token_set import TokenVocabulary, fit_multilabel
 from vecleak.seeding import preserves_global_rng
 
 
