@@ -171,6 +171,12 @@ def test_sst2_slice_well_above_chance_and_noise_defense_hurts(minilm, cache_dir)
     noisy = evaluate_utility(minilm, data, defense=Noise(), cache_dir=cache_dir)
     assert noisy["undefended_score"] == plain["score"]
     assert noisy["relative_utility"] < 0.8
+    # the raw ratio credits the majority class; above chance, the noise leaves much less
+    majority = max(np.mean(data.test.labels), 1 - np.mean(data.test.labels))
+    assert noisy["chance_score"] == pytest.approx(majority, abs=0.2) and noisy["chance_score"] > 0.3
+    expected = (noisy["score"] - noisy["chance_score"]) / (plain["score"] - noisy["chance_score"])
+    assert noisy["utility_above_chance"] == pytest.approx(expected)
+    assert noisy["utility_above_chance"] < noisy["relative_utility"]
 
 
 @pytest.mark.slow
@@ -200,3 +206,21 @@ def test_defense_must_keep_rows(minilm, cache_dir):
                     Split(["A cat sits.", "A dog runs."], np.array([1.0, 2.0]), ["A cat sat.", "A dog ran."]))
     with pytest.raises(InputError, match="one row per input row"):
         evaluate_utility(minilm, data, defense=FunctionTransform(lambda E: E[:1]), cache_dir=cache_dir)
+
+
+def test_random_mrr_is_exact():
+    from itertools import permutations
+
+    from vecleak.utility.scores import random_mrr
+
+    # one query of 4 rows with 2 relevant: average 1/rank-of-first over all 24 orders
+    rel = np.array([1, 0, 1, 0])
+    brute = np.mean([1 / (1 + min(p.index(0), p.index(2))) for p in permutations(range(4))])
+    assert random_mrr(rel, np.zeros(4)) == pytest.approx(brute)
+    assert random_mrr(np.array([1, 0, 0]), np.zeros(3)) == pytest.approx((1 + 1 / 2 + 1 / 3) / 3)
+
+
+def test_majority_accuracy():
+    from vecleak.utility.scores import majority_accuracy
+
+    assert majority_accuracy(np.array([1, 1, 0]), np.array([1, 0, 0, 0])) == pytest.approx(0.25)

@@ -92,11 +92,12 @@ def show_graph(console: Console, graph: Any) -> None:
 
 def show_utility(console: Console, results: dict[str, Any], out: str) -> None:
     table = Table(title=f"{results['task']} ({results['metric']})")
-    for col in ("defense", "score", "undefended", "relative utility"):
+    for col in ("defense", "score", "undefended", "chance", "relative utility", "utility above chance"):
         table.add_column(col)
     defense = results.get("defense") or "none"
     name = ", ".join(f"{k}={v}" for k, v in defense.items() if v is not None) if isinstance(defense, dict) else defense
     table.add_row(name, f"{results['score']:.3f}", f"{results['undefended_score']:.3f}",
-                  _fraction(results.get("relative_utility")))
+                  f"{results['chance_score']:.3f}", _fraction(results.get("relative_utility")),
+                  _fraction(results.get("utility_above_chance")))
     console.print(table)
     console.print(f"wrote {out}/results.json")

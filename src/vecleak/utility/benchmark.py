@@ -18,7 +18,9 @@ from vecleak.encoders.cache import encode_cached
 from vecleak.errors import DimensionMismatchError, InputError, NonFiniteError
 from vecleak.metrics.vector import cosine_rows
 from vecleak.utility.heads import LogisticHead
-from vecleak.utility.scores import accuracy, best_threshold, pearson, ranking_scores, spearman
+from vecleak.utility.scores import (
+    accuracy, best_threshold, majority_accuracy, pearson, random_mrr, ranking_scores, spearman,
+)
 from vecleak.utility.tasks import Limit, Split, TaskData, load_task
 from vecleak.utility.transform import VectorTransform
 
@@ -58,10 +60,15 @@ def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorT
         limit, lang, data_dir: passed to :func:`load_task` when ``task`` is a name.
 
     Returns:
-        ``{"task", "metric", "score", "undefended_score", "relative_utility", "extra",
-        "n_train", "n_test", "lang", "encoder", "defense", "seed", "source"}``. ``score`` is on
-        defended vectors (equal to ``undefended_score`` without a defense); ``relative_utility``
-        is their ratio (NaN when the undefended score is not positive). ``extra`` holds the
+        ``{"task", "metric", "score", "undefended_score", "chance_score", "relative_utility",
+        "utility_above_chance", "extra", "n_train", "n_test", "lang", "encoder", "defense",
+        "seed", "source"}``. ``score`` is on defended vectors (equal to ``undefended_score``
+        without a defense); ``chance_score`` is what vectors carrying nothing score (the
+        train-majority class for classifiers and thresholds, 0 Spearman, a random ranking's
+        expected MRR); ``relative_utility`` is the raw ratio ``score / undefended`` (None when
+        the undefended score is not positive) and ``utility_above_chance`` the share of the
+        undefended gain over chance that survives, ``(score - chance) / (undefended - chance)``
+        (None when the undefended score is not above chance): read this one. ``extra`` holds the
         task's other numbers (``map`` for wikiqa, the chosen ``l2`` or ``threshold``, ...), the
         undefended ones prefixed ``undefended_``. ``n_train`` counts the examples a head or
         threshold learned from (0 for untrained tasks); ``n_test`` the scored examples
@@ -97,6 +104,7 @@ def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorT
     train = embed(data.train) if trained or callable(fit) else None
     test = embed(data.test)
     undefended, undefended_extra = _score(data, train, test, seed)
+    chance = chance_score(data)
     score, extra = undefended, dict(undefended_extra)
     if defense is not None:
         if callable(fit):
@@ -117,7 +125,9 @@ def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorT
         "metric": data.metric,
         "score": score,
         "undefended_score": undefended,
+        "chance_score": chance,
         "relative_utility": score / undefended if undefended > 0 else None,   # None: no baseline to divide by
+        "utility_above_chance": (score - chance) / (undefended - chance) if undefended > chance else None,
         "extra": extra,
         "n_train": len(data.train) if trained else 0,
         "n_test": extra.get("n_queries", len(data.test)),
@@ -127,6 +137,17 @@ def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorT
         "seed": seed,
         "source": data.source,
     }
+
+
+def chance_score(data: TaskData) -> float:
+    """The task's metric for vectors that carry nothing: the train-majority class (classify and
+    threshold tasks), Spearman 0 (similarity), a random ranking's expected MRR (ranking)."""
+    kind = data.spec.kind
+    if kind in TRAINED_KINDS:
+        return majority_accuracy(data.train.labels, data.test.labels)
+    if kind == "similarity":
+        return 0.0
+    return random_mrr(data.test.labels, data.test.groups)
 
 
 def _defend(defense: VectorTransform, E: np.ndarray) -> np.ndarray:

@@ -82,6 +82,32 @@ def ranking_scores(scores: np.ndarray, relevant: np.ndarray, groups: np.ndarray)
             "n_queries": len(rr)}
 
 
+def majority_accuracy(train_labels: np.ndarray, test_labels: np.ndarray) -> float:
+    """Accuracy on ``test_labels`` of always predicting the most frequent ``train_labels`` class:
+    the chance level of a classifier or threshold that learned nothing from the vectors."""
+    values, counts = np.unique(np.asarray(train_labels), return_counts=True)
+    if len(values) == 0:
+        raise InputError("no train labels to take the majority class from")
+    return float((np.asarray(test_labels) == values[int(np.argmax(counts))]).mean())
+
+
+def random_mrr(relevant: np.ndarray, groups: np.ndarray) -> float:
+    """Expected MRR of a uniformly random ranking of each query's rows (queries without a
+    relevant row left out, as in :func:`ranking_scores`): exactly, for a query of n rows with r
+    relevant, ``sum_k (1/k) C(n-k, r-1) / C(n, r)``."""
+    from math import comb
+
+    relevant, groups = np.asarray(relevant).astype(bool), np.asarray(groups)
+    _same_length(relevant, groups)
+    out = []
+    for g in np.unique(groups):
+        rows = groups == g
+        n, r = int(rows.sum()), int(relevant[rows].sum())
+        if r:
+            out.append(sum(comb(n - k, r - 1) / k for k in range(1, n - r + 2)) / comb(n, r))
+    return float(np.mean(out)) if out else float("nan")
+
+
 def _same_length(a: np.ndarray, b: np.ndarray) -> None:
     if len(a) != len(b):
         raise InputError(f"scores need equal lengths, got {len(a)} and {len(b)}")
