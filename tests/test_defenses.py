@@ -392,3 +392,29 @@ def test_trained_defense_folder_errors(tmp_path):
         load_defense(str(tmp_path))
     with pytest.raises(InputError, match="no such folder"):
         load_defense(str(tmp_path / "missing"))
+
+
+def test_purmech_samples_the_tails_with_their_exact_mass(monkeypatch):
+    """With the core table cut close to the mode (a span of 0.5 nats instead of 50), the tails
+    hold real mass: the sampled angles must still follow the full density on [0, π] (a
+    truncated sampler fails this KS test), and angles outside the core must occur."""
+    from vecleak.defenses import ldp
+
+    d, eps = 8, 1.0
+    monkeypatch.setattr(ldp, "TABLE_LOG_SPAN", 0.5)
+    ldp.purkayastha_table.cache_clear()
+    ldp.purkayastha_tails.cache_clear()
+    try:
+        p_left, p_right, _, _ = ldp.purkayastha_tails(d, eps)
+        assert 0.2 < p_left + p_right < 0.4       # 0.30 for d = 8, eps = 1
+        theta = ldp.purkayastha_angles(KS_SAMPLES, d, eps, np.random.default_rng(7))
+        core = ldp.purkayastha_table(d, eps)[1]
+        outside = np.mean((theta < core[0]) | (theta > core[-1]))
+        assert outside == pytest.approx(p_left + p_right, abs=5 * math.sqrt((p_left + p_right) / KS_SAMPLES))
+        assert ks_pvalue(theta, d, eps) > 0.01
+        cdf, grid = ldp.purkayastha_table(d, eps)
+        truncated = np.interp(np.random.default_rng(7).random(KS_SAMPLES), cdf, grid)
+        assert ks_pvalue(truncated, d, eps) < 1e-6
+    finally:
+        ldp.purkayastha_table.cache_clear()
+        ldp.purkayastha_tails.cache_clear()

@@ -20,10 +20,14 @@ Utility at the usual ε: for ε ≪ d, PurMech's angle concentrates at ``θ ≈ 
 ``cos(out, x) ≈ ε/(d−2)`` (≈ 0.024 at d = 512, ε = 12); LapMech's noise norm ``d/ε`` dwarfs the
 unit signal. Both keep aggregate statistics over many vectors, not individual vectors.
 
-PurMech draws ``θ`` through an inverse-CDF table per ``(d, ε)`` built in log space on a
-fine grid over the region that holds all but ~e^{-50} of the mass, cached, and applied to
-uniforms with :func:`numpy.interp`; the public reference bisects numerically integrated CDFs
-per sample, which is thousands of times slower.
+PurMech draws ``θ`` through inverse-CDF tables per ``(d, ε)`` built in log space and cached:
+one on a fine grid over the core region where the log-density is within
+:data:`TABLE_LOG_SPAN` of its peak, and one for each tail outside it, reached with the
+tails' exact probability (a binomial draw, since ~e^{-50} is far below a uniform's
+resolution). Every θ in ``[0, π]`` can therefore occur, as the pure επ guarantee needs; a
+table truncated to the core (as this module's first version was) makes outputs near some
+inputs impossible and is only (επ, δ)-private. The public reference bisects numerically
+integrated CDFs per sample, which is thousands of times slower.
 """
 
 from __future__ import annotations
@@ -57,6 +61,47 @@ def purkayastha_log_density(theta: np.ndarray, d: int, epsilon: float) -> np.nda
 def purkayastha_mode(d: int, epsilon: float) -> float:
     """The θ of highest density: ``arctan((d − 2)/ε)``, or 0 for d = 2."""
     return 0.0 if d == 2 else math.atan2(d - 2, epsilon)
+
+
+def _segment_table(theta: np.ndarray, log_dens: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Trapezoid inverse-CDF table of one interval: ``(cdf, theta, log mass)``; ``log_dens`` is
+    relative to the global peak, so masses of several intervals compare."""
+    top = float(log_dens.max())
+    dens = np.exp(log_dens - top)
+    pieces = 0.5 * (dens[1:] + dens[:-1]) * np.diff(theta)
+    cdf = np.concatenate([[0.0], np.cumsum(pieces)])
+    mass = float(cdf[-1])
+    log_mass = top + math.log(mass) if mass > 0 else -math.inf
+    if mass > 0:
+        cdf /= mass
+    keep = np.concatenate([[True], np.diff(cdf) > 0])
+    return cdf[keep], theta[keep], log_mass
+
+
+@functools.lru_cache(maxsize=64)
+def purkayastha_tails(d: int, epsilon: float) -> tuple[float, float, tuple, tuple]:
+    """The mass outside :func:`purkayastha_table`'s core: ``(p_left, p_right, left, right)``,
+    the tails' probabilities and their ``(cdf, theta)`` tables (``[0, lo]`` and ``[hi, π]``)."""
+    mode = purkayastha_mode(d, epsilon)
+    peak = float(purkayastha_log_density(np.array([mode]), d, epsilon)[0])
+    cdf_core, theta_core = purkayastha_table(d, epsilon)
+    lo, hi = float(theta_core[0]), float(theta_core[-1])
+    core = np.linspace(lo, hi, TABLE_POINTS)
+    _, _, log_core = _segment_table(core, purkayastha_log_density(core, d, epsilon) - peak)
+    tables, logs = [], []
+    for a, b in ((0.0, lo), (hi, math.pi)):
+        if b - a <= 0:
+            tables.append((np.array([a, a]), np.array([a, a])))
+            logs.append(-math.inf)
+            continue
+        t = np.linspace(a, b, TABLE_POINTS // 4)
+        with np.errstate(divide="ignore"):
+            cdf, th, log_mass = _segment_table(t, purkayastha_log_density(t, d, epsilon) - peak)
+        tables.append((cdf, th))
+        logs.append(log_mass)
+    log_total = np.logaddexp.reduce([log_core, *logs])
+    p_left, p_right = (math.exp(x - log_total) if x > -math.inf else 0.0 for x in logs)
+    return p_left, p_right, tables[0], tables[1]
 
 
 @functools.lru_cache(maxsize=64)
@@ -93,11 +138,20 @@ def purkayastha_table(d: int, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def purkayastha_angles(n: int, d: int, epsilon: float, generator: np.random.Generator) -> np.ndarray:
-    """``(n,)`` float64 angles with density ``∝ exp(−ε θ) sin^{d−2} θ`` on ``[0, π]``."""
+    """``(n,)`` float64 angles with density ``∝ exp(−ε θ) sin^{d−2} θ`` on all of ``[0, π]``:
+    the core table for most draws, each tail with its exact probability."""
     if d < 2:
         raise InputError(f"purmech needs vectors of dimension >= 2, got {d}")
-    cdf, theta = purkayastha_table(int(d), check_epsilon(epsilon))
-    return np.interp(generator.random(n), cdf, theta)
+    d, epsilon = int(d), check_epsilon(epsilon)
+    cdf, theta = purkayastha_table(d, epsilon)
+    out = np.interp(generator.random(n), cdf, theta)
+    p_left, p_right, left, right = purkayastha_tails(d, epsilon)
+    n_left, n_right, _ = generator.multinomial(n, [p_left, p_right, max(0.0, 1.0 - p_left - p_right)])
+    if n_left or n_right:
+        rows = generator.permutation(n)[:n_left + n_right]
+        out[rows[:n_left]] = np.interp(generator.random(n_left), *left)
+        out[rows[n_left:]] = np.interp(generator.random(n_right), *right)
+    return out
 
 
 def purmech(x: np.ndarray, *, epsilon: float, generator: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
