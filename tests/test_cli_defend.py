@@ -53,3 +53,39 @@ def test_defend_bad_input(capsys, tmp_path):
         assert code == 2 and "Traceback" not in err and needle in err, (args, err)
         assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "a").exists() and not (tmp_path / "o.npy").exists()
+
+
+def test_defend_fit_saves_the_secret_so_stored_vectors_and_queries_match(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "stored.npy", rng.normal(size=(20, 16)).astype(np.float32))
+    np.save(tmp_path / "query.npy", rng.normal(size=(3, 16)).astype(np.float32))
+    np.save(tmp_path / "other.npy", rng.normal(size=(3, 8)).astype(np.float32))
+    for name in ("rotation", "shuffle"):
+        key = tmp_path / name
+        code, err = _run(capsys, "defend", "fit", "--defense", name, "--dim", 16, "--out", key)
+        assert code == 0, err
+        assert "seed" not in (key / "defense.json").read_text()          # the folder is the key
+        outs = []
+        for i in range(2):                                                 # two calls, one map
+            code, err = _run(capsys, "defend", "apply", "--defense", key, "--in", tmp_path / "stored.npy",
+                             "--out", tmp_path / f"{name}{i}.npy")
+            assert code == 0, err
+            outs.append(np.load(tmp_path / f"{name}{i}.npy"))
+        assert np.array_equal(outs[0], outs[1])
+        # cosine search still works: query and stored vectors went through the same orthogonal map
+        code, err = _run(capsys, "defend", "apply", "--defense", key, "--in", tmp_path / "query.npy",
+                         "--out", tmp_path / f"{name}-q.npy")
+        q, s = np.load(tmp_path / f"{name}-q.npy"), outs[0]
+        raw_q, raw_s = np.load(tmp_path / "query.npy"), np.load(tmp_path / "stored.npy")
+        assert np.allclose(q @ s.T, raw_q @ raw_s.T, atol=1e-4)
+        code, err = _run(capsys, "defend", "apply", "--defense", key, "--in", tmp_path / "other.npy",
+                         "--out", tmp_path / "bad.npy")
+        assert code == 2 and "fitted on 16-d" in err and not (tmp_path / "bad.npy").exists()
+
+
+def test_defend_apply_takes_parameters(capsys, tmp_path):
+    np.save(tmp_path / "v.npy", np.random.default_rng(1).normal(size=(30, 16)).astype(np.float32))
+    code, err = _run(capsys, "defend", "apply", "--defense", "pca", "--param", "n_components=4",
+                     "--in", tmp_path / "v.npy", "--out", tmp_path / "p.npy")
+    assert code == 0, err
+    assert np.load(tmp_path / "p.npy").shape == (30, 4)

@@ -466,17 +466,58 @@ def defend_train(
                   "per batch of 64 at inference)")
 
 
+@defend.command("fit")
+def defend_fit(
+    defense: Annotated[str, typer.Option(help="A defense with state: rotation, shuffle, pca (and any other name).")],
+    out: Annotated[Path, typer.Option(help="Folder for defense.json + state.safetensors (the secret or the fit).")],
+    in_: Annotated[Optional[Path], typer.Option("--in", help="Vectors to fit on (.npy, .jsonl, .parquet): needed "
+                                                             "by pca; rotation and shuffle take only their dimension.")] = None,
+    dim: Annotated[Optional[int], typer.Option(min=1, help="Vector dimension, instead of --in (rotation, shuffle).")] = None,
+    param: Annotated[Optional[list[str]], typer.Option(help="Defense parameters, KEY=VALUE (n_components=64).")] = None,
+    epsilon: Annotated[Optional[float], typer.Option("--dp-epsilon", help="Privacy budget of purmech / lapmech / "
+                                                                          "dp-gaussian.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Key seed, for experiments only; a deployment leaves it "
+                                                     "unset (fresh OS entropy, never written).")] = None,
+) -> None:
+    """Fit a defense once and save it: stored vectors and later queries then get the same map."""
+    import numpy as np
+
+    from vecleak.data.vectors import read_vectors
+    from vecleak.defenses import load_defense
+    from vecleak.defenses.fitted import save_fitted
+    from vecleak.errors import InputError
+
+    if (in_ is None) == (dim is None):
+        raise InputError("give the vectors to fit on with --in, or only their dimension with --dim")
+    check_output_dir(out, kind="model")
+    mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))
+    E = read_vectors(in_) if in_ is not None else np.zeros((1, dim), np.float32) + 1.0
+    if in_ is None and mech.learns_from_data:
+        raise InputError(f"{defense} learns from vectors; give them with --in instead of --dim")
+    mech.fit(E)
+    save_fitted(mech, out)
+    _console().print(f"saved the fitted {defense} ({E.shape[1]}-d) in {out}; apply it with "
+                     f"'vecleak defend apply --defense {out} --in VECTORS --out PROTECTED.npy'")
+
+
 @defend.command("apply")
 def defend_apply(
-    defense: Annotated[str, typer.Option(help="A defense name or trained-defense folder.")],
+    defense: Annotated[str, typer.Option(help="A defense name, a fitted folder (defend fit) or a trained "
+                                              "folder (defend train).")],
     in_: Annotated[Path, typer.Option("--in", help="Vectors: .npy, .jsonl or .parquet.")],
     out: Annotated[Path, typer.Option(help="Protected vectors (.npy).")],
+    param: Annotated[Optional[list[str]], typer.Option(help="Defense parameters, KEY=VALUE (sigma=0.1, "
+                                                            "n_components=64, mode=binary).")] = None,
     epsilon: Annotated[Optional[float], typer.Option("--dp-epsilon", help="Privacy budget of purmech / lapmech / "
                                                                           "dp-gaussian.")] = None,
     old_epsilon: Annotated[Optional[float], typer.Option("--epsilon", hidden=True)] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of a random defense (leave unset in deployment).")] = None,
 ) -> None:
-    """Defend stored vectors: read, transform, write .npy atomically."""
+    """Defend stored vectors: read, transform, write .npy atomically.
+
+    A folder is applied as it was fitted; a name with state (rotation, shuffle, pca) is fitted
+    on these vectors and its state is lost afterwards: use 'defend fit' for anything that
+    must also map later queries."""
     import io
 
     import numpy as np
@@ -490,9 +531,16 @@ def defend_apply(
         raise InputError(f"--out must end in .npy, got {out.name}")
     check_output_file(out)
     epsilon = _renamed(old_epsilon, epsilon, "--epsilon", "--dp-epsilon")
-    mech = load_defense(defense, epsilon=epsilon, seed=seed)
+    from_folder = Path(defense).is_dir()
+    if from_folder and (param or epsilon is not None or seed is not None):
+        raise InputError("--param, --dp-epsilon and --seed belong to a defense name; a fitted folder keeps its own")
+    mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))
     E = read_vectors(in_)
-    protected = mech.fit(E).transform(E)  # a defense that learns (pca) learns from these vectors
+    want = getattr(mech, "n_features_in_", None)
+    if from_folder and want is not None and E.shape[1] != want:
+        raise InputError(f"{in_} holds {E.shape[1]}-d vectors but the defense in {defense} was fitted on {want}-d "
+                         "ones; use the folder fitted for this encoder")
+    protected = (mech if from_folder else mech.fit(E)).transform(E)
     buf = io.BytesIO()
     np.save(buf, protected.astype(np.float32), allow_pickle=False)
     atomic_write_bytes(out, buf.getvalue())

@@ -106,6 +106,16 @@ def load_trained_defense(path: str | os.PathLike[str]) -> Defense:
             f"no trained defense found in {folder} (no {TRAINED_DEFENSE_FILE}); train one first with "
             f"'vecleak defend train' or give a defense name ({', '.join(defense_names())})"
         )
+    import json
+
+    try:
+        kind = json.loads((folder / TRAINED_DEFENSE_FILE).read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        kind = None
+    if kind == "fitted":
+        from vecleak.defenses.fitted import load_fitted
+
+        return load_fitted(folder)
     from vecleak.defenses.projection import ProjectionDefense
 
     return ProjectionDefense.load(folder)

@@ -1,0 +1,76 @@
+"""A defense fitted once and saved as a folder, applied from it to stored vectors and queries alike.
+
+``defense.json`` (``{"kind": "fitted", "spec": ..., "state": {...}, "n_features_in": d}``)
+and ``state.safetensors`` (the learned arrays: a rotation's ``Q_``, a shuffle's ``perm_``, a
+PCA's ``mean_`` and ``components_``). Without this, a secret rotation drawn from fresh entropy
+on every call maps stored vectors and later queries differently, and nothing matches.
+Weights are read with safetensors; nothing is unpickled. The seed is never written: a fitted
+folder is the key, and a deployment should draw it from OS entropy (``seed=None``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vecleak.data.atomic import atomic_output_dir
+from vecleak.defenses.base import TRAINED_DEFENSE_FILE, Defense
+from vecleak.errors import CheckpointError
+
+STATE_FILE = "state.safetensors"
+
+
+def _learned_arrays(defense: Defense) -> dict[str, np.ndarray]:
+    return {k: v for k, v in vars(defense).items()
+            if k.endswith("_") and not k.startswith("_") and isinstance(v, np.ndarray)}
+
+
+def save_fitted(defense: Defense, folder: str | os.PathLike[str], *, encoder: dict[str, Any] | None = None) -> Path:
+    """Write a fitted ``defense`` (its spec without the seed, its learned arrays) into ``folder``."""
+    from safetensors.numpy import save_file
+
+    if not hasattr(defense, "n_features_in_") and not _learned_arrays(defense):
+        raise CheckpointError(f"the {defense.name} defense is not fitted; call fit(E) before saving it")
+    spec = {k: v for k, v in defense.spec().items() if k != "seed"}
+    meta = {"kind": "fitted", "format": 1, "spec": spec, "encoder": encoder,
+            "n_features_in": int(getattr(defense, "n_features_in_", 0)) or None,
+            "scalars": {k: v for k, v in vars(defense).items() if k.endswith("_") and not k.startswith("_")
+                        and isinstance(v, (int, float, str, bool)) and not isinstance(v, np.ndarray)}}
+    with atomic_output_dir(folder, kind="model") as tmp:
+        arrays = {k: np.ascontiguousarray(v) for k, v in _learned_arrays(defense).items()}
+        save_file(arrays, str(tmp / STATE_FILE))
+        (tmp / TRAINED_DEFENSE_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return Path(folder)
+
+
+def load_fitted(folder: str | os.PathLike[str]) -> Defense:
+    """Rebuild a defense saved by :func:`save_fitted`; it transforms without refitting."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    from vecleak.defenses.registry import load_defense
+
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / TRAINED_DEFENSE_FILE).read_text(encoding="utf-8"))
+        spec = dict(meta["spec"])
+        arrays = load_file(str(folder / STATE_FILE))
+    except (OSError, KeyError, TypeError, ValueError, SafetensorError) as err:
+        raise CheckpointError(f"{folder}: not a readable fitted defense ({type(err).__name__}: "
+                              f"{str(err).splitlines()[0][:120]}); fit it again with 'vecleak defend fit'") from None
+    name = spec.pop("name")
+    epsilon = spec.pop("epsilon", None)
+    defense = load_defense(name, epsilon=epsilon, **spec)
+    for k, v in arrays.items():
+        setattr(defense, k, v)
+    for k, v in (meta.get("scalars") or {}).items():
+        setattr(defense, k, v)
+    if meta.get("n_features_in"):
+        defense.n_features_in_ = int(meta["n_features_in"])
+    defense.fitted_from_ = str(folder)
+    defense.encoder_spec_ = meta.get("encoder")
+    return defense
