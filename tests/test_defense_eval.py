@@ -100,3 +100,31 @@ def test_token_set_attacker_reads_words_from_vectors_and_noise_takes_them_away(c
     assert abs(noisy["token_f1"] - noisy["chance_guess"]["token_f1"]) < 0.02
     rows = [json.loads(line) for line in (tmp_path / "out-none" / "reconstructions.jsonl").read_text().splitlines()]
     assert len(rows) == 40 and all(r["reconstruction"] for r in rows)
+
+
+def test_wiener_denoiser_brings_noisy_vectors_closer_to_the_clean_ones(minilm):
+    """Learned on 300 defended copies of the attacker's own texts (a fresh draw of the same
+    Gaussian noise), the denoiser moves held-out defended vectors toward their clean versions
+    (cosine 0.71 -> 0.77 when written). A free ridge map from defended to clean vectors, with
+    fewer pairs than dimensions, did the opposite (0.65): the shrunk covariances are the point."""
+    from vecleak.align.denoise import fit_denoiser
+    from vecleak.data.corpora import AUX_CORPUS
+    from vecleak.data.records import read_texts
+    from vecleak.defenses import load_defense
+    from vecleak.metrics import cosine_rows
+
+    texts = read_texts(AUX_CORPUS)
+    X_aux, X_test = minilm.encode(texts[:300]), minilm.encode(texts[-40:])
+    deployed = load_defense("gaussian", sigma=0.05, seed=1)
+    own = load_defense("gaussian", sigma=0.05, seed=2)
+    denoiser = fit_denoiser(own.transform(X_aux), X_aux)
+    D_test = deployed.transform(X_test)
+    raw, cleaned = cosine_rows(D_test, X_test).mean(), cosine_rows(denoiser.transform(D_test), X_test).mean()
+    assert cleaned > raw + 0.03, (raw, cleaned)
+
+
+def test_denoise_attacker_runs_end_to_end(capsys, files, tiny_decoder):
+    r = _evaluate(capsys, files, tiny_decoder, "gaussian", "--param", "sigma=0.05", "--attacker", "denoise",
+                  "--aux-size", 300)
+    assert r["settings"]["attacker"] == "denoise" and r["settings"]["aux_size"] == 300
+    assert "DenoisedAligner" in r["settings"]["aligner"]["type"] and 0 <= r["rouge_l"] <= 1

@@ -54,6 +54,7 @@ def _leak_and_utility(defense, aux, test) -> tuple[float, float]:
     return token_prf(guesses, test_texts)["token_f1"], accuracy
 
 
+@pytest.mark.slow
 def test_trained_projection_hides_the_words_and_keeps_the_label(toy):
     data, aux, test = toy
     f1_identity, acc_identity = _leak_and_utility(load_defense("none"), aux, test)
@@ -65,6 +66,7 @@ def test_trained_projection_hides_the_words_and_keeps_the_label(toy):
     assert defense.info["log"][-1]["step"] == 400 and defense.info["encoder"] is None
 
 
+@pytest.mark.slow
 def test_task_only_training_leaves_most_words_readable(toy):
     """The control: the same training without the privacy terms. Amplifying the label direction
     already hides some words (F1 0.98 -> about 0.75), far fewer than with the MI terms (about 0.2)."""
@@ -82,6 +84,7 @@ def test_config_errors():
             EguardConfig(**bad).check()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("privacy", ["fgsm", "freelb"])
 def test_adversarial_training_baselines_hide_more_than_the_task_alone(toy, privacy):
     """FGSM / FreeLB-style training against an online word attacker: weaker than the MI terms

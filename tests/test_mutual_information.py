@@ -53,6 +53,7 @@ def true_mi(rho: float) -> float:
     return -0.5 * D * math.log(1 - rho ** 2)
 
 
+@pytest.mark.slow
 def test_mine_separates_correlated_from_independent_and_stays_below_the_truth():
     independent, correlated = _fit_mine(0.0), _fit_mine(0.8)
     assert abs(independent) < 0.05

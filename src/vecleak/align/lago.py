@@ -40,7 +40,7 @@ class LanguageMap:
         X = check_vectors(X, name=f"{self.lang} victim vectors to align", dim=self.n_features_in_)
         return (X @ self.W_).astype(np.float32)
 
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {"language": self.lang, **self._params}
 
 

@@ -258,7 +258,8 @@ def evaluate_defense_cmd(
     victim: Annotated[str, typer.Option(help="Victim encoder.")] = "use-multilingual",
     shots: Annotated[int, typer.Option(help="Leaked pairs used for alignment.")] = 100,
     attacker: Annotated[str, typer.Option(help="fewshot (ALGEN on defended vectors), adaptive (also fine-tunes "
-                                               "its decoder on defended vectors of its own corpus), or token-set "
+                                               "its decoder on defended vectors of its own corpus), denoise (learns a "
+                                               "Wiener denoiser on its own defended --aux copies, then ALGEN), or token-set "
                                                "(multi-label word attacker trained on defended --aux vectors; "
                                                "--train unused).")] = "fewshot",
     aux: Annotated[Optional[Path], typer.Option(help="Adaptive attacker's own corpus (default: 2,000 shipped "

@@ -117,8 +117,7 @@ class ALGENAttack:
         """What produced the numbers (recorded in results.json)."""
         aligner = {"type": type(self.aligner).__name__}
         if hasattr(self.aligner, "get_params"):
-            aligner.update({k: (v.tolist() if isinstance(v, np.ndarray) else v)
-                            for k, v in self.aligner.get_params().items()})
+            aligner.update({k: _jsonable(v) for k, v in self.aligner.get_params(deep=False).items()})
         if hasattr(self.aligner, "alpha_"):
             aligner["alpha_used"] = float(self.aligner.alpha_)
         from importlib.metadata import version
@@ -134,6 +133,15 @@ class ALGENAttack:
             "tokenizer": self.tokenizer,
             "metrics_note": tokenizer_note(self.tokenizer),
         }
+
+
+def _jsonable(value: Any) -> Any:
+    """A parameter as results.json can hold it (arrays as lists, nested estimators as their repr)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if value is None or isinstance(value, (bool, int, float, str, list, dict)):
+        return value
+    return repr(value)
 
 
 def check_compatible(decoder: InversionDecoder, attacker: Encoder) -> None:

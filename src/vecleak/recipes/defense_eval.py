@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from vecleak.align.denoise import DenoisedAligner, fit_denoiser
 from vecleak.align.ridge import Ridge
 from vecleak.data.atomic import check_output_dir
 from vecleak.data.corpora import AUX_CORPUS, DEFENDER_CORPUS
@@ -51,7 +52,7 @@ from vecleak.recipes.io import (
 )
 from vecleak.seeding import preserves_global_rng
 
-ATTACKERS = ("fewshot", "adaptive", "token-set")
+ATTACKERS = ("fewshot", "adaptive", "denoise", "token-set")
 DEFAULT_AUX_SIZE = 1000
 DEFAULT_ADAPT_STEPS = 60
 ADAPT_BATCH = 32
@@ -115,7 +116,11 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
     D_leak, D_test = defense.transform(X_leak), defense.transform(X_test)
     if Y_leak is None:
         Y_leak = X_leak if attacker is victim else attacker.encode(leaked_texts)
-    attack = ALGENAttack(decoder, attacker, aligner=Ridge(alpha="auto"), num_beams=beams,
+    aligner = Ridge(alpha="auto")
+    if kind == "denoise":
+        X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
+        aligner = DenoisedAligner(fit_denoiser(own_copy(defense, X_aux, seed).transform(X_aux), X_aux))
+    attack = ALGENAttack(decoder, attacker, aligner=aligner, num_beams=beams,
                          language=language if decoder.languages else None)
     attack.fit(D_leak, leaked_texts, attacker_vectors=Y_leak)
     if kind == "adaptive":
@@ -123,6 +128,17 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
         aligned_aux = attack.aligner.transform(defense.transform(X_aux))
         adapt_decoder(decoder, aligned_aux, list(aux_texts), steps=adapt_steps, seed=seed, language=aux_language)
     return attack, attack.invert(D_test), Y_leak
+
+
+def own_copy(defense: Defense, X_aux: np.ndarray, seed: int) -> Defense:
+    """The attacker's own instance of ``defense``: same mechanism and parameters, its own
+    randomness (and key), fitted on the attacker's vectors where the defense learns."""
+    if getattr(defense, "fitted_from_", None) or defense.name == "eguard":
+        return defense        # a trained or fitted folder: the attacker queries the deployed one
+    spec = {k: v for k, v in defense.spec().items() if k != "seed"}
+    name, epsilon = spec.pop("name"), spec.pop("epsilon", None)
+    copy = load_defense(name, epsilon=epsilon, seed=seed + 1_000_003, **spec)
+    return copy.fit(X_aux)
 
 
 def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: str | os.PathLike[str],
@@ -153,7 +169,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     mech = defense if isinstance(defense, Defense) else load_defense(defense, epsilon=epsilon, seed=seed,
                                                                      **(defense_params or {}))
     aux_texts: list[str] = []
-    if attacker in ("adaptive", "token-set"):
+    if attacker in ("adaptive", "denoise", "token-set"):
         aux_texts = read_texts(aux or AUX_CORPUS)[:aux_size]
         if len(aux_texts) < MIN_AUX:
             raise InputError(f"the auxiliary corpus has {len(aux_texts)} texts; the {attacker} attacker needs at least "
@@ -174,8 +190,10 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
         mech, decoder=dec, victim=victim_enc, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
         X_test=targets.vectors, kind=attacker, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed,
         language=language)
-    adapt_info = {"aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts), "adapt_steps": adapt_steps} \
-        if attacker == "adaptive" else {}
+    adapt_info = {"aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts)} if attacker in ("adaptive", "denoise") \
+        else {}
+    if attacker == "adaptive":
+        adapt_info["adapt_steps"] = adapt_steps
     results: dict[str, Any] = {}
     rows = [{"reconstruction": r} for r in inversion.reconstructions]
     if targets.texts is not None:
