@@ -1,6 +1,8 @@
 """Copy a trained decoder into the package as the shipped default, weights in float16.
 
     python scripts/export_decoder.py runs/default-decoder src/vecleak/decoders/pretrained/minilm-bert-causal
+    python scripts/export_decoder.py runs/ml-decoder src/vecleak/decoders/pretrained/use-multilingual-bert-causal \
+        --with corpus-ml/SOURCES.md
     python scripts/export_decoder.py runs/decoder-v3 src/vecleak/decoders/pretrained/minilm-bert-causal \\
         --after src/vecleak/decoders/pretrained/minilm-bert-causal/training_log.jsonl
 
@@ -47,6 +49,8 @@ def main() -> None:
     ap.add_argument("src")
     ap.add_argument("dst")
     ap.add_argument("--after", help="training log of the run this one continued")
+    ap.add_argument("--with", dest="extra", action="append", default=[],
+                    help="a file to copy beside the weights (e.g. the corpus's SOURCES.md); repeatable")
     args = ap.parse_args()
     src, dst = Path(args.src), Path(args.dst)
     previous = read_jsonl(Path(args.after)) if args.after else []  # read before dst is overwritten
@@ -56,6 +60,8 @@ def main() -> None:
     lines = combined_log(previous, new) if args.after else new
     if lines:
         atomic_write_text(dst / "training_log.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
+    for extra in args.extra:
+        atomic_write_text(dst / Path(extra).name, Path(extra).read_text(encoding="utf-8"))
     size = sum(p.stat().st_size for p in dst.iterdir()) / 2**20
     print(f"exported {src} -> {dst} ({size:.1f} MiB)")
 
