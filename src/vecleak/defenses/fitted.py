@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,14 @@ def save_fitted(defense: Defense, folder: str | os.PathLike[str], *, encoder: di
     return Path(folder)
 
 
-def load_fitted(folder: str | os.PathLike[str]) -> Defense:
-    """Rebuild a defense saved by :func:`save_fitted`; it transforms without refitting."""
+def load_fitted(folder: str | os.PathLike[str], *, build: Callable[..., Defense]) -> Defense:
+    """Rebuild a defense saved by :func:`save_fitted`; it transforms without refitting.
+
+    ``build(name, epsilon=..., **params)`` makes the unfitted defense (the registry's
+    :func:`~vecleak.defenses.registry.load_defense`, which calls this for fitted folders).
+    """
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
-
-    from vecleak.defenses.registry import load_defense
 
     folder = Path(folder)
     try:
@@ -64,7 +67,7 @@ def load_fitted(folder: str | os.PathLike[str]) -> Defense:
                               f"{str(err).splitlines()[0][:120]}); fit it again with 'vecleak defend fit'") from None
     name = spec.pop("name")
     epsilon = spec.pop("epsilon", None)
-    defense = load_defense(name, epsilon=epsilon, **spec)
+    defense = build(name, epsilon=epsilon, **spec)
     for k, v in arrays.items():
         setattr(defense, k, v)
     for k, v in (meta.get("scalars") or {}).items():

@@ -115,7 +115,7 @@ def load_trained_defense(path: str | os.PathLike[str]) -> Defense:
     if kind == "fitted":
         from vecleak.defenses.fitted import load_fitted
 
-        return load_fitted(folder)
+        return load_fitted(folder, build=load_defense)
     from vecleak.defenses.projection import ProjectionDefense
 
     return ProjectionDefense.load(folder)
