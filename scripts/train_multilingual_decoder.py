@@ -12,7 +12,7 @@ What it does:
    transform and position embeddings are copied; token embeddings and output biases are
    transferred through MiniLM's vocabulary (:func:`~vecleak.decoders.vocabulary.transfer_embeddings`);
    the prefix MLP is new (the attacker space differs);
-3. embeds the corpus once (cached as ``OUT/embeddings-*.npy``) and trains with checkpoints;
+3. embeds the corpus once (``encode_cached`` in ``OUT/embeddings``) and trains with checkpoints;
    ``--resume`` continues from the last one. Under ``torchrun --nproc-per-node N`` it trains
    data-parallel (the global batch is ``--batch-size``).
 
@@ -28,7 +28,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 
@@ -51,18 +50,6 @@ def interleave(rows: list[dict]) -> list[dict]:
     return out
 
 
-def cached_embeddings(encoder, texts: list[str], path: Path) -> np.ndarray:
-    if path.is_file():
-        e = np.load(path)
-        if e.shape == (len(texts), encoder.dim):
-            return e
-    e = encoder.encode(texts, batch_size=128, show_progress=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, e)
-    tmp.rename(path)
-    return e
-
-
 def warm_start_from(decoder, source) -> None:
     """Copy ``source``'s backbone (same shape but vocabulary) into ``decoder``; transfer the biases."""
     from vecleak.decoders.vocabulary import transfer_embeddings
@@ -82,7 +69,7 @@ def main() -> None:
     from vecleak.decoders import InversionDecoder, TrainingConfig, load_decoder, train_decoder
     from vecleak.decoders.training import init_distributed_from_env
     from vecleak.decoders.vocabulary import train_tokenizer
-    from vecleak.encoders import load_encoder
+    from vecleak.encoders import encode_cached, load_encoder
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default="corpus-ml")
@@ -110,8 +97,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     encoder = load_encoder(args.encoder)
     t0 = time.monotonic()
-    emb = cached_embeddings(encoder, [r["text"] for r in train], out / "embeddings-train.npy")
-    valid_emb = cached_embeddings(encoder, [r["text"] for r in valid], out / "embeddings-valid.npy")
+    emb = encode_cached(encoder, [r["text"] for r in train], out / "embeddings", batch_size=128, show_progress=True)
+    valid_emb = encode_cached(encoder, [r["text"] for r in valid], out / "embeddings", batch_size=128)
     print(f"embedded {len(train)} + {len(valid)} texts in {time.monotonic() - t0:.0f} s", flush=True)
     if args.resume:
         decoder = InversionDecoder.load(out)

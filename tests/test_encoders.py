@@ -106,7 +106,7 @@ def test_cache_is_invalidated_by_another_model_or_preprocessing(tmp_path):
 
 
 def test_model_fingerprint_digests_the_weights(tmp_path):
-    from vecleak.encoders.base import files_digest
+    from vecleak.data.digest import files_digest
 
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "weights.bin").write_bytes(b"\x00" * 10)

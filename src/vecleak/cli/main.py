@@ -13,6 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from vecleak.configs import LagoConfig, TrainingConfig
+from vecleak.data.atomic import check_output_dir, check_output_file
+from vecleak.data.corpora import EXAMPLES
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -50,9 +54,6 @@ def _emit(results: dict) -> None:
 
         print(json.dumps(results, indent=2, ensure_ascii=False))
 
-from vecleak.data.corpora import EXAMPLES  # noqa: E402
-
-from vecleak.data.atomic import check_output_dir, check_output_file  # noqa: E402  (light: no models)
 
 
 def _alpha(value: str) -> float | str:
@@ -66,21 +67,8 @@ def _alpha(value: str) -> float | str:
         raise InputError(f"--alpha must be 'auto' or a number >= 0, got '{value}'") from None
 
 
-def _training_defaults():
-    """:class:`~vecleak.configs.TrainingConfig`'s defaults (torch-free import)."""
-    from vecleak.configs import TrainingConfig
-
-    return TrainingConfig()
-
-
-def _lago_defaults():
-    """:class:`~vecleak.configs.LagoConfig`'s defaults (torch-free import)."""
-    from vecleak.configs import LagoConfig
-
-    return LagoConfig()
-
-
-_L = _lago_defaults()
+#: The one source of option defaults (torch-free, so importing them loads no model).
+_T, _L = TrainingConfig(), LagoConfig()
 
 
 def _console():
@@ -198,7 +186,7 @@ def attack(
         show_attack(_console(), results, rows, str(out), limit=5)
         _emit(results)
         return
-    from vecleak.recipes.lago import LagoConfig, cross_lingual_attack_files, parse_lang_files
+    from vecleak.recipes.lago import cross_lingual_attack_files, parse_lang_files
 
     config = LagoConfig(align=align, metric=graph or _L.metric, threshold=threshold,
                         epsilon=_L.epsilon if box_epsilon is None else box_epsilon,
@@ -357,9 +345,6 @@ def utility(
     write_results(out, results)
     show_utility(_console(), results, str(out))
     _emit(results)
-
-
-_T = _training_defaults()
 
 
 @app.command("train-decoder")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,7 +52,7 @@ class InversionDecoder:
     @classmethod
     def new(cls, encoder_spec: dict[str, Any], *, backbone: str = "bert-causal", source: str = "minilm",
             num_prefix: int = 6, max_length: int = 32, shape: dict[str, Any] | None = None,
-            tokenizer=None) -> InversionDecoder:
+            tokenizer=None, warm_start: bool = True) -> InversionDecoder:
         """An untrained decoder warm-started from ``source``'s pretrained weights.
 
         ``shape`` (``bert-causal`` only) builds a randomly initialised backbone of other sizes
@@ -61,6 +61,8 @@ class InversionDecoder:
         :func:`vecleak.decoders.vocabulary.train_tokenizer`); its ``<xxx>`` language tokens make
         the decoder language-conditioned, and its word embeddings start from ``source``'s by
         :func:`~vecleak.decoders.vocabulary.transfer_embeddings` and are trained and saved.
+        ``warm_start=False`` (with ``tokenizer``) skips that initialisation, for :meth:`load`,
+        which overwrites every weight anyway.
         """
         if backbone == "hf-causal-lm":
             return cls(*build_causal_lm_decoder(encoder_spec, source=source, num_prefix=num_prefix,
@@ -78,7 +80,7 @@ class InversionDecoder:
         model = build_bert_causal(config, codec.vocab_size, bos_id=codec.bos_id, eos_id=codec.eos_id,
                                   pad_id=codec.pad_id, num_start=codec.num_start,
                                   never_generated=codec.never_generated)
-        if shape is not None:
+        if shape is not None or (tokenizer is not None and not warm_start):
             return cls(model, codec)
         state = load_bert_state(source)
         if tokenizer is not None:
@@ -134,7 +136,7 @@ class InversionDecoder:
             tokenizer = _load_own_tokenizer(path / TOKENIZER_NAME, config.languages)
         decoder = cls.new(config.encoder, backbone=config.backbone, source=config.backbone_source,
                           num_prefix=config.num_prefix, max_length=config.max_length, shape=config.shape,
-                          tokenizer=tokenizer)
+                          tokenizer=tokenizer, warm_start=False)
         for name, digest in config.frozen.items():
             if decoder.config.frozen.get(name) != digest:
                 raise CheckpointError(

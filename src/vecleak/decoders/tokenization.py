@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import torch
 
+from vecleak.decoders.vocabulary import language_token
+
 
 class TextCodec:
     """Wraps a Hugging Face tokenizer: ``[BOS] tokens [EOS]`` sequences, truncated to ``max_length`` tokens.
@@ -20,9 +22,9 @@ class TextCodec:
         self.languages = list(languages)
         self.language_ids = {}
         for lang in self.languages:
-            idx = tokenizer.convert_tokens_to_ids(f"<{lang}>")
+            idx = tokenizer.convert_tokens_to_ids(language_token(lang))
             if idx is None or idx == tokenizer.unk_token_id:
-                raise ValueError(f"the tokenizer has no language token <{lang}>")
+                raise ValueError(f"the tokenizer has no language token {language_token(lang)}")
             self.language_ids[lang] = idx
         self.bos_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
         self.eos_id = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id

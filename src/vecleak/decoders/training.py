@@ -247,7 +247,7 @@ def train_decoder(
         out_of_time = (config.max_minutes is not None and time.monotonic() - t0 > config.max_minutes * 60) \
             or (config.stop_at is not None and step >= config.stop_at)
         if world > 1:                                    # the processes stop together (rank 0's clock decides)
-            out_of_time = bool(broadcast_flag(out_of_time, world))
+            out_of_time = broadcast_flag(out_of_time, world)
         if rank == 0 and (step % config.eval_every == 0 or step == config.steps or out_of_time):
             log({"step": step, "elapsed_s": round(elapsed, 1), "train_loss": running / max(1, running_n),
                  **evaluate()})

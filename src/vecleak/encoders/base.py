@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from abc import ABC, abstractmethod
-from functools import lru_cache
-from pathlib import Path
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -120,25 +117,3 @@ def _progress(items, total: int, batch_size: int, label: str, show: bool):
             yield start, batch
             progress.advance(task, len(batch))
 
-
-@lru_cache(maxsize=64)
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def files_digest(root: str | os.PathLike[str]) -> str:
-    """SHA-256 over every file under ``root`` (names and contents; a single file works too;
-    bytecode caches left out), memoized per (path, size, mtime) within a process."""
-    root = Path(root)
-    files = [root] if root.is_file() else sorted(
-        p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
-    h = hashlib.sha256()
-    for p in files:
-        st = p.stat()
-        h.update(str(p.relative_to(root) if p != root else p.name).encode())
-        h.update(_file_digest(str(p), st.st_size, st.st_mtime_ns).encode())
-    return h.hexdigest()

@@ -57,10 +57,10 @@ def encode_cached(encoder: Encoder, texts: Sequence[str], cache_dir: str | os.Pa
     folder = cache_folder(encoder, cache_dir)
     index = _load_chunks(folder, encoder.dim) if folder.is_dir() else {}
     keys = [text_key(t) for t in texts]
-    missing = list(dict.fromkeys(i for i, k in enumerate(keys) if k not in index))
-    unique_missing: dict[bytes, int] = {}
-    for i in missing:
-        unique_missing.setdefault(keys[i], i)
+    unique_missing: dict[bytes, int] = {}      # key -> first row of a text no chunk holds yet
+    for i, k in enumerate(keys):
+        if k not in index:
+            unique_missing.setdefault(k, i)
     if unique_missing:
         new_texts = [texts[i] for i in unique_missing.values()]
         vectors = np.ascontiguousarray(encoder.encode(new_texts, **encode_kwargs), dtype=np.float32)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vecleak.encoders.base import Encoder, files_digest, l2_normalize
+from vecleak.data.digest import files_digest
+from vecleak.encoders.base import Encoder, l2_normalize
 from vecleak.errors import UnknownEncoderError
 
 

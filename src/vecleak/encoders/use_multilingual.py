@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vecleak.encoders.base import Encoder, files_digest
+from vecleak.data.digest import files_digest
+from vecleak.encoders.base import Encoder
 from vecleak.errors import UnknownEncoderError
 
 

@@ -23,7 +23,8 @@ from vecleak.decoders.rerank import rerank as rerank_candidates
 from vecleak.encoders.base import Encoder
 from vecleak.errors import CheckpointError, InputError
 from vecleak.metrics import (
-    DEFAULT_TOKENIZER, bootstrap_ci, chance_metrics, sentence_scores, check_tokenizer, cosine_rows, distinct_rate, text_metrics, tokenizer_note,
+    DEFAULT_TOKENIZER, bootstrap_ci, chance_metrics, check_tokenizer, cosine_rows, distinct_rate, sentence_scores,
+    text_metrics, tokenizer_note,
 )
 
 

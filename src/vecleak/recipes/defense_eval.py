@@ -44,11 +44,7 @@ from vecleak.errors import InputError
 from vecleak.metrics import chance_metrics, cosine_rows, distinct_rate, text_metrics
 from vecleak.recipes.algen import ALGENAttack, Inversion
 from vecleak.recipes.io import (
-    attach_sentence_scores, attacker_for,
-    check_attack_inputs,
-    load_leaked_pairs,
-    load_victim_set,
-    write_results,
+    attach_sentence_scores, attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set, write_results,
 )
 from vecleak.seeding import preserves_global_rng
 
@@ -90,8 +86,7 @@ def guess_level(attack: ALGENAttack, known_vectors: np.ndarray, references: list
     the other baseline: the attack's own outputs against shuffled references.)
     """
     centre = np.asarray(known_vectors, np.float32).mean(0, keepdims=True)
-    language = attack.language if isinstance(attack.language, str) or attack.language is None else attack.language[0]
-    guess = attack.decoder.generate(centre, num_beams=attack.num_beams, languages=language)[0][0]
+    guess = attack.decoder.generate(centre, num_beams=attack.num_beams, languages=attack.language)[0][0]
     return {"guess": guess, **text_metrics([guess] * len(references), references, tokenizer=attack.tokenizer)}
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from vecleak.data.atomic import atomic_output_dir
+from vecleak.data.digest import file_sha256
 from vecleak.data.records import read_records, record_embeddings
 from vecleak.data.vectors import VECTOR_SUFFIXES, check_vectors, read_vectors
 from vecleak.decoders.inversion_decoder import InversionDecoder
@@ -119,17 +120,7 @@ def _has_text(path: Path) -> bool:
 
 def input_digests(*paths: str | os.PathLike[str] | None) -> dict[str, str]:
     """SHA-256 of each input file (recorded in ``settings`` so a result names its exact inputs)."""
-    import hashlib
-
-    out = {}
-    for path in paths:
-        if path is not None and Path(path).is_file():
-            h = hashlib.sha256()
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
-            out[str(path)] = h.hexdigest()
-    return out
+    return {str(p): file_sha256(p) for p in paths if p is not None and Path(p).is_file()}
 
 
 def attach_sentence_scores(rows: list[dict[str, Any]], metrics: dict[str, Any]) -> None:

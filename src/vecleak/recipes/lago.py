@@ -37,7 +37,8 @@ from vecleak.metrics import CORE_METRICS, bootstrap_ci
 from vecleak.recipes.algen import ALGENAttack
 from vecleak.data.atomic import check_output_dir
 from vecleak.recipes.io import (
-    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set, write_results,
+    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set,
+    write_results,
 )
 
 ALIGNS = ("algen", "lago-ieq", "lago-tv")

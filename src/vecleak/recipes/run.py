@@ -19,7 +19,8 @@ from vecleak.metrics import (
 from vecleak.recipes.algen import ALGENAttack
 from vecleak.data.atomic import check_output_dir
 from vecleak.recipes.io import (
-    attach_sentence_scores, attacker_for, check_attack_inputs, input_digests, decoding_languages, load_leaked_pairs, load_victim_set, write_results,
+    attach_sentence_scores, attacker_for, check_attack_inputs, decoding_languages, input_digests, load_leaked_pairs,
+    load_victim_set, write_results,
 )
 
 
