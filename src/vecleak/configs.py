@@ -64,3 +64,42 @@ class LagoConfig:
     iterations: int = 500
     alpha: float | str = 0.0
     backend: str = "local"
+
+
+#: The defense sweep of ``vecleak audit`` by default, as ``name:key=value`` specs (see
+#: :class:`vecleak.frontier.Candidate`): every family from light to strong.
+AUDIT_DEFENSES = (
+    "gaussian:sigma=0.01", "gaussian:sigma=0.02", "gaussian:sigma=0.04", "gaussian:sigma=0.08",
+    "purmech:epsilon=12", "purmech:epsilon=50",
+    "pca:n_components=8", "pca:n_components=16", "pca:n_components=32", "pca:n_components=64",
+    "quantize:mode=int8", "quantize:mode=binary", "rotation",
+)
+
+
+@dataclass
+class AuditConfig:
+    """Settings of ``vecleak audit`` (its CLI reads its defaults from here).
+
+    Attributes:
+        sample: audited rows, drawn with ``seed`` (the attack targets).
+        shots: leaked-pair levels of the few-shot attacker; the pairs are other rows of the store.
+        encoder: ``auto`` (identify by re-embedding) or an encoder name; ``none``: a black box.
+        defense_sample: audited rows the defense sweep attacks (a prefix of the sample: the
+            sweep decodes each row twice per setting); retrieval uses the whole sample.
+        defenses: the sweep (``name:key=value`` specs); ``none`` is always measured.
+        beams: beam width of every decode (1 = greedy).
+        min_recall: the recall@10 a recommended defense must keep.
+        language: the texts' language when rows carry no ``lang`` (ISO 639-3).
+        aux_size: auxiliary texts of the query-access attacker.
+    """
+
+    sample: int = 500
+    shots: tuple[int, ...] = (10, 100, 1000)
+    encoder: str = "auto"
+    defense_sample: int = 200
+    defenses: tuple[str, ...] = AUDIT_DEFENSES
+    beams: int = 1
+    min_recall: float = 0.95
+    language: str = "eng"
+    aux_size: int = 2000
+    seed: int = 0

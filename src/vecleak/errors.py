@@ -32,3 +32,7 @@ class CheckpointError(VecleakError):
 
 class UnknownLanguageError(InputError):
     """A language code is not known to a language-distance source."""
+
+
+class StoreError(InputError):
+    """A vector store cannot be reached or read as asked (server, credentials, collection, columns)."""

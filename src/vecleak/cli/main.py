@@ -13,6 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from vecleak.cli.audit import audit as audit_command
+from vecleak.cli.output import OUTPUT as _OUTPUT
+from vecleak.cli.output import console as _console
+from vecleak.cli.output import emit as _emit
 from vecleak.configs import LagoConfig, TrainingConfig
 from vecleak.data.atomic import check_output_dir, check_output_file
 from vecleak.data.corpora import EXAMPLES
@@ -33,10 +37,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-#: Output mode chosen by the global options (set once per invocation).
-_OUTPUT = {"quiet": False, "json": False}
-
-
 @app.callback()
 def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="Print the version and exit.")] = False,
@@ -45,15 +45,6 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
                                                              "else.")] = False) -> None:
     """Measure how much text leaks out of text embeddings."""
     _OUTPUT.update(quiet=quiet, json=json_)
-
-
-def _emit(results: dict) -> None:
-    """With --json, the results object on stdout (what results.json holds)."""
-    if _OUTPUT["json"]:
-        import json
-
-        print(json.dumps(results, indent=2, ensure_ascii=False))
-
 
 
 def _alpha(value: str) -> float | str:
@@ -69,12 +60,6 @@ def _alpha(value: str) -> float | str:
 
 #: The one source of option defaults (torch-free, so importing them loads no model).
 _T, _L = TrainingConfig(), LagoConfig()
-
-
-def _console():
-    from rich.console import Console
-
-    return Console(stderr=False, quiet=_OUTPUT["quiet"] or _OUTPUT["json"])
 
 
 @app.command()
@@ -570,6 +555,9 @@ def embed(
         atomic_write_text(out, "\n".join(lines) + "\n")
     _console().print(f"wrote {len(vectors)} {enc.dim}-d vectors of {enc.name} "
                      f"(pooling {enc.pooling}, normalized {enc.normalize}) to {out}")
+
+
+app.command("audit")(audit_command)
 
 
 @app.command("eval")

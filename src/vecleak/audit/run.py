@@ -1,0 +1,304 @@
+"""``vecleak audit``: how much of a vector store's text can be rebuilt, and what stopping it costs.
+
+Stages, each timed, shown with a progress bar and kept for ``--resume``:
+
+1. **sample**: ``sample`` rows drawn with ``seed``, and a disjoint pool of ``max(shots)`` other
+   rows the attacker may have leaked (:func:`vecleak.stores.sample_store`);
+2. **encoder**: which known encoder reproduces the stored vectors (``auto``), or a check of the
+   one named; without one the audit is a black box (few-shot rows only);
+3. **attacks**: one row per knowledge level (:mod:`vecleak.audit.levels`), each scored with its
+   chance level (the same reconstructions against shuffled references);
+4. **defenses**: every candidate fitted once on the pool (never on audited rows) and measured
+   by the strongest attacker that knows it and by recall@10 / nDCG@10 of the audited rows'
+   neighbours (:mod:`vecleak.frontier`); the least-leaking setting keeping ``min_recall`` is
+   recommended with the command that applies it;
+5. **report**: ``audit.json`` (every number) and ``report.html``, written atomically.
+
+The store is only read. Example::
+
+    with open_store("chroma:./db") as store:
+        audit = run_audit(store, AuditConfig(sample=200), out=Path("audit-out"))
+    audit["attacks"][0]["token_f1"], audit["recommendation"]["label"]
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vecleak.audit.cache import StageCache, resume_folder
+from vecleak.audit.levels import Level, run_level
+from vecleak.audit.verdict import examples, histogram, verdict
+from vecleak.configs import AuditConfig
+from vecleak.data.atomic import atomic_output_dir, check_output_dir
+from vecleak.data.corpora import AUX_CORPUS
+from vecleak.data.records import read_texts
+from vecleak.decoders.shipped import load_decoder
+from vecleak.encoders.cache import encode_cached
+from vecleak.encoders.identify import EncoderMatch, identify_encoder, match_cosine, unit_length, MATCH_COSINE
+from vecleak.encoders.registry import load_encoder
+from vecleak.errors import InputError, StoreError
+from vecleak.frontier import AttackerKit, Candidate, FrontierPoint, apply_command, measure, pareto_set, recommend
+from vecleak.languages import normalize_language
+from vecleak.metrics import CORE_METRICS
+from vecleak.stores.base import VectorStore
+from vecleak.stores.sampling import sample_store
+
+#: Shipped decoder of each known encoder (the ``known-encoder`` row).
+DECODER_FOR = {"minilm": "default", "use-multilingual": "multilingual"}
+#: Rows used to identify the encoder.
+PROBE_ROWS = 16
+#: The fields of an attack row that audit.json keeps.
+ROW_KEYS = (*CORE_METRICS, "cosine", "aligned_cosine", "content_recall", "half_recovered", "sensitive", "chance",
+            "ci95", "distinct_rate")
+
+
+def choose_attacker_decoder(victim: str | None, languages: set[str]) -> str:
+    """The attacker's own decoder: multilingual when the store holds other languages than English;
+    else the English one, unless the victim is MiniLM (the attacker's encoder should differ)."""
+    if languages - {"eng"} or victim == "minilm":
+        return "multilingual"
+    return "default"
+
+
+def check_encoder(name: str, texts: list[str], vectors: np.ndarray) -> EncoderMatch:
+    """The named encoder, checked against the stored vectors (a mismatch is an error, not an attack)."""
+    encoder = load_encoder(name)
+    if encoder.dim != vectors.shape[1]:
+        raise InputError(f"--encoder {name} makes {encoder.dim}-d vectors but the store holds {vectors.shape[1]}-d "
+                         "ones; use --encoder auto or the encoder that made them")
+    cos = match_cosine(encoder, texts, vectors)
+    if cos < MATCH_COSINE:
+        raise InputError(f"the stored vectors are not {name}'s (mean cosine {cos:.3f} on {len(texts)} rows); use "
+                         "--encoder auto, or --encoder none for a black-box audit")
+    return EncoderMatch(name, cos, unit_length(vectors), pooling=encoder.pooling, encoder=encoder, tried={name: cos})
+
+
+class _Stages:
+    """Timing and progress of the audit's stages."""
+
+    def __init__(self, total: int, show: bool) -> None:
+        self.seconds: dict[str, float] = {}
+        self._progress = None
+        if show:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                                      "{task.total}"), TimeElapsedColumn(), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("audit", total=total)
+
+    @contextmanager
+    def stage(self, name: str, label: str) -> Iterator[None]:
+        if self._progress is not None:
+            self._progress.update(self._task, description=label)
+        t0 = time.monotonic()
+        yield
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - t0, 2)
+        if self._progress is not None:
+            self._progress.advance(self._task)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def run_audit(store: VectorStore, config: AuditConfig | None = None, *, out: str | Path, resume: bool = False,
+              show_progress: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Audit ``store`` (read-only) and write ``out/audit.json`` + ``out/report.html``; returns the audit.
+
+    ``resume``: reuse the embeddings and finished stages of an interrupted run with the same settings.
+    """
+    from vecleak.reports.audit_html import render_audit
+
+    config = config or AuditConfig()
+    out = check_output_dir(Path(out), kind="audit")
+    candidates = [Candidate.parse(s) for s in config.defenses]
+    if config.beams < 1 or config.defense_sample < 1 or not config.shots or min(config.shots) < 1:
+        raise InputError("--beams, --defense-sample and every --shots level must be at least 1")
+    if not 0 < config.min_recall <= 1:
+        raise InputError(f"--min-recall must be in (0, 1], got {config.min_recall}")
+    cache = StageCache(resume_folder(out))
+    if not resume:
+        cache.clear()
+    elif log and cache.folder.is_dir():
+        log(f"resuming from {cache.folder}")
+    say = log or (lambda _msg: None)
+    t_start = time.monotonic()
+    stages = _Stages(total=4 + len(config.shots) + 2 + len(candidates), show=show_progress)
+    try:
+        audit = _audit(store, config, candidates, cache, stages, say)
+    finally:
+        stages.close()
+    audit["timings"] = {**stages.seconds, "total": round(time.monotonic() - t_start, 1)}
+    with stages.stage("report", "writing the report"), atomic_output_dir(out, kind="audit") as tmp:
+        rows = audit.pop("_rows")
+        (tmp / "audit.json").write_text(json.dumps(audit, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / "reconstructions.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        (tmp / "report.html").write_text(render_audit(audit), encoding="utf-8")
+    audit["timings"]["report"] = stages.seconds.get("report", 0.0)
+    cache.clear()
+    return audit
+
+
+def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate], cache: StageCache,
+           stages: _Stages, say: Callable[[str], None]) -> dict[str, Any]:
+    with stages.stage("sample", f"sampling {config.sample} rows"):
+        sample = sample_store(store, config.sample, max(config.shots), seed=config.seed)
+    pool, audited = sample.leaked, sample.audited
+    shots = [k for k in config.shots if k <= len(pool)]
+    if not shots:
+        raise StoreError(f"the store has {sample.store_size} rows: a sample of {config.sample} leaves {len(pool)} for "
+                         f"leaked pairs, fewer than the smallest --shots level ({min(config.shots)}); lower --sample")
+    texts = [str(t) for t in audited.texts]
+    langs = [normalize_language(m.get("lang") or config.language) for m in audited.metadata]
+    pool_rows = [i for i, t in enumerate(pool.texts) if t is not None and str(t).strip()]
+    pool_texts = [str(pool.texts[i]) for i in pool_rows]
+    pool_vectors = pool.vectors[pool_rows]
+    notes: list[str] = []
+    if len(shots) < len(config.shots):
+        notes.append(f"shot levels {sorted(set(config.shots) - set(shots))} skipped: the store leaves only "
+                     f"{len(pool)} rows outside the sample")
+
+    with stages.stage("encoder", "identifying the encoder"):
+        probe = slice(0, min(PROBE_ROWS, len(texts)))
+        if config.encoder == "auto":
+            match = identify_encoder(texts[probe], audited.vectors[probe])
+        elif config.encoder == "none":
+            match = EncoderMatch(None, 0.0, unit_length(audited.vectors), note="black-box audit (--encoder none)")
+        else:
+            match = check_encoder(config.encoder, texts[probe], audited.vectors[probe])
+    if match.note:
+        say(match.note)
+
+    own_name = choose_attacker_decoder(match.name, set(langs))
+    own = load_decoder(own_name)
+    own.check_languages(langs, len(langs))
+    attacker = match.encoder if match.encoder is not None and match.encoder.spec() == own.encoder_spec \
+        else load_encoder(own.encoder_spec["name"])
+    emb = cache.embeddings
+    with stages.stage("embed", "embedding with the attacker's encoder"):
+        ref_targets = encode_cached(attacker, texts, emb)
+        pool_targets = encode_cached(attacker, pool_texts, emb)
+        aux_texts = read_texts(AUX_CORPUS)[:config.aux_size]
+        aux_targets = encode_cached(attacker, aux_texts, emb) if match.encoder is not None else None
+        aux_vectors = encode_cached(match.encoder, aux_texts, emb) if match.encoder is not None else None
+        if aux_vectors is not None and not match.normalized:
+            # the store keeps another scaling: the attacker's queries come back scaled like the store's
+            scale = float(np.median(np.linalg.norm(audited.vectors, axis=1)))
+            aux_vectors = aux_vectors / np.maximum(np.linalg.norm(aux_vectors, axis=1, keepdims=True), 1e-12) * scale
+
+    base_key = {"sample": sample.describe(), "encoder": match.name, "beams": config.beams, "seed": config.seed,
+                "decoder": own_name, "language": config.language, "aux": config.aux_size}
+    levels = [Level("fewshot", shots=k) for k in shots]
+    if match.encoder is not None:
+        levels.append(Level("query", aux=len(aux_texts)))
+    known = DECODER_FOR.get(match.name or "")
+    if known is not None:
+        known_dec = load_decoder(known) if known != own_name else own
+        if known_dec.languages or set(langs) <= {"eng"}:
+            levels.append(Level("known-encoder"))
+        else:
+            notes.append(f"no known-encoder row: vecleak's decoder for {match.name} writes English only")
+    attacks, recs_by_row = [], {}
+    for level in levels:
+        with stages.stage(f"attack:{level.name}", f"attack: {level.name}"):
+            key = {**base_key, "stage": "attack", "level": asdict(level)}
+            done = cache.get(key)
+            if done is None:
+                dec = known_dec if level.kind == "known-encoder" else own
+                enc = match.encoder if level.kind == "known-encoder" else attacker
+                metrics, recs = run_level(
+                    level, decoder=dec, attacker=enc, stored=audited.vectors, references=texts, languages=langs,
+                    leaked_vectors=pool_vectors, leaked_targets=pool_targets,
+                    aux_vectors=aux_vectors, aux_targets=aux_targets,
+                    reference_targets=ref_targets if enc is attacker else None, num_beams=config.beams)
+                done = cache.put(key, {"metrics": {k: metrics[k] for k in ROW_KEYS if k in metrics},
+                                       "per_record": metrics["per_record"], "reconstructions": recs})
+        row = {"attacker": level.name, "knowledge": level.describe(), "shots": level.shots,
+               "decoder": known if level.kind == "known-encoder" else own_name, **done["metrics"]}
+        attacks.append(row)
+        recs_by_row[level.name] = done
+
+    kits = [AttackerKit(own, attacker, leaked_vectors=pool_vectors, leaked_texts=pool_texts,
+                        leaked_targets=pool_targets, aux_vectors=aux_vectors, aux_targets=aux_targets,
+                        num_beams=config.beams)]
+    if any(level.kind == "known-encoder" for level in levels):
+        # the decoder for the store's own encoder, behind a ridge that denoises the defense
+        kits.append(AttackerKit(known_dec, match.encoder, leaked_vectors=pool_vectors, leaked_texts=pool_texts,
+                                leaked_targets=pool_vectors, aux_vectors=aux_vectors, aux_targets=aux_vectors,
+                                num_beams=config.beams, label="known-encoder", attackers=("query",)))
+    n_attack = min(config.defense_sample, len(texts))
+    points: list[FrontierPoint] = []
+    for cand in [Candidate("none", "none"), *[c for c in candidates if c.name != "none"]]:
+        with stages.stage(f"defense:{cand.name}", f"defense: {cand.name} {cand.params or ''}".strip()):
+            key = {**base_key, "stage": "defense", "candidate": asdict(cand), "rows": n_attack}
+            done = cache.get(key)
+            if done is None:
+                point = measure(cand, kits, vectors=audited.vectors, references=texts[:n_attack], languages=langs,
+                                fit_vectors=pool.vectors, corpus=pool.vectors, attack_rows=n_attack,
+                                reference_targets=ref_targets[:n_attack], seed=config.seed)
+                done = cache.put(key, None if point is None else
+                                 {"family": point.family, "spec": point.spec, "leakage": point.leakage,
+                                  "utility": point.utility})
+            if done is not None:
+                points.append(FrontierPoint(done["family"], done["spec"], done["leakage"], done["utility"]))
+    return _assemble(store, config, sample, match, attacks, recs_by_row, points, texts, langs, audited.ids,
+                     own_name, n_attack, notes)
+
+
+def _assemble(store, config, sample, match, attacks, recs_by_row, points, texts, langs, ids, own_name, n_attack,
+              notes) -> dict[str, Any]:
+    """audit.json's content (and the per-record rows under ``_rows``)."""
+    from importlib.metadata import version
+
+    pareto = set(pareto_set(points))
+    best = recommend(points, min_utility=config.min_recall)
+    none_f1 = next(p.leakage["token_f1"] for p in points if p.spec["name"] == "none")
+    defenses = []
+    for i, p in enumerate(points):
+        d = {"family": p.family, "defense": p.spec, "label": p.label(), **p.leakage, **p.utility,
+             "pareto": i in pareto, "apply": apply_command(p.spec)}
+        d["token_f1_reduction"] = 1 - p.leakage["token_f1"] / none_f1 if none_f1 > 0 else 0.0
+        defenses.append(d)
+    if best is None or points[best].spec["name"] == "none":
+        recommendation = {"defense": None, "min_recall": config.min_recall,
+                          "reason": f"no defense of the sweep leaks less than the undefended store while keeping "
+                                    f"recall@10 >= {config.min_recall:.0%}; lower --min-recall or try other settings"}
+    else:
+        b = defenses[best]
+        recommendation = {"defense": b["defense"], "label": b["label"], "token_f1": b["token_f1"],
+                          "recall_at_10": b["recall_at_10"], "ndcg_at_10": b["ndcg_at_10"],
+                          "token_f1_reduction": b["token_f1_reduction"], "min_recall": config.min_recall,
+                          "command": b["apply"]}
+    worst = max(attacks, key=lambda r: r["token_f1"])
+    worst_recs = recs_by_row[worst["attacker"]]
+    rows = [{"id": i, "lang": lang, "reference": ref, **{name: r["reconstructions"][k] for name, r in recs_by_row.items()}}
+            for k, (i, lang, ref) in enumerate(zip(ids, langs, texts))]
+    return {
+        "vecleak_version": version("vecleak"),
+        "store": store.describe(),
+        "encoder": match.to_dict(),
+        "sample_size": len(texts),
+        "sample": sample.describe(),
+        "languages": {lang: langs.count(lang) for lang in sorted(set(langs))},
+        "verdict": verdict(attacks),
+        "attacks": attacks,
+        "defenses": defenses,
+        "recommendation": recommendation,
+        "examples": examples(texts, worst_recs["reconstructions"], worst_recs["per_record"], langs,
+                             attacker=worst["attacker"]),
+        "histogram": histogram(worst_recs["per_record"], attacker=worst["attacker"]),
+        "notes": notes + ([match.note] if match.note else []),
+        "settings": {**asdict(config), "attacker_decoder": own_name, "defense_attack_rows": n_attack,
+                     "tokenizer": "unicode", "aux_corpus": str(AUX_CORPUS)},
+        "_rows": rows,
+    }

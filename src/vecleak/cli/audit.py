@@ -1,0 +1,91 @@
+"""``vecleak audit``: the command over :func:`vecleak.audit.run_audit` (options read from AuditConfig)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from vecleak.configs import AuditConfig
+
+_A = AuditConfig()
+
+
+def audit(
+    out: Annotated[Path, typer.Option(help="Folder for report.html, audit.json and reconstructions.jsonl.")],
+    store: Annotated[Optional[str], typer.Option(help="chroma:DIR, postgresql://USER@HOST:PORT/DB, lancedb:DIR or "
+                                                      "faiss:INDEX. Read only.")] = None,
+    collection: Annotated[Optional[str], typer.Option(help="Chroma collection or LanceDB table.")] = None,
+    table: Annotated[Optional[str], typer.Option(help="PostgreSQL table (schema.table allowed).")] = None,
+    vector_column: Annotated[Optional[str], typer.Option(help="Vector column (default: embedding in PostgreSQL, "
+                                                              "vector in LanceDB).")] = None,
+    text_column: Annotated[Optional[str], typer.Option(help="Text column (default: text).")] = None,
+    id_column: Annotated[Optional[str], typer.Option(help="Id column (default: id).")] = None,
+    vectors: Annotated[Optional[Path], typer.Option(help="Exported vectors (.npy, .jsonl, .parquet) instead of "
+                                                         "--store.")] = None,
+    texts: Annotated[Optional[Path], typer.Option(help="Texts of --vectors or of a FAISS index, one per vector "
+                                                       "(.txt, .jsonl with text and lang).")] = None,
+    encoder: Annotated[str, typer.Option(help="auto (identify by re-embedding), an encoder name, or none "
+                                              "(black box).")] = _A.encoder,
+    sample: Annotated[int, typer.Option(help="Audited rows, drawn with --seed.")] = _A.sample,
+    shots: Annotated[str, typer.Option(help="Leaked-pair levels of the few-shot attacker, comma-separated.")]
+        = ",".join(map(str, _A.shots)),
+    defense: Annotated[Optional[list[str]], typer.Option(help="Defense settings to price, name:key=value "
+                                                              "(repeat; default: a sweep of every family).")] = None,
+    defense_sample: Annotated[int, typer.Option(help="Audited rows the defense sweep attacks.")] = _A.defense_sample,
+    min_recall: Annotated[float, typer.Option(help="recall@10 a recommended defense must keep.")] = _A.min_recall,
+    beams: Annotated[int, typer.Option(help="Beam width of every decode (1 = greedy).")] = _A.beams,
+    language: Annotated[str, typer.Option(help="Language of rows without a 'lang' field (ISO 639-3).")]
+        = _A.language,
+    seed: Annotated[int, typer.Option(help="Seed of the sample and of random defenses.")] = _A.seed,
+    resume: Annotated[bool, typer.Option(help="Reuse the embeddings and finished stages of an interrupted "
+                                              "audit with the same settings.")] = False,
+) -> None:
+    """Audit a vector store: how much of its text can be rebuilt, and what each defense costs."""
+    from vecleak.audit import run_audit
+    from vecleak.cli.output import OUTPUT, console as make_console, emit
+    from vecleak.data.atomic import check_output_dir
+    from vecleak.errors import InputError
+    from vecleak.stores import StoreOptions, open_store
+
+    if (store is None) == (vectors is None):
+        raise InputError("give the store to audit with --store URI, or exported data with --vectors FILE --texts FILE")
+    try:
+        levels = tuple(int(s) for s in shots.split(",") if s.strip())
+    except ValueError:
+        raise InputError(f"--shots must be comma-separated counts such as 10,100,1000, got '{shots}'") from None
+    check_output_dir(out, kind="audit")
+    config = AuditConfig(sample=sample, shots=levels, encoder=encoder, defense_sample=defense_sample,
+                         defenses=tuple(defense) if defense else _A.defenses, beams=beams, min_recall=min_recall,
+                         language=language, seed=seed)
+    options = StoreOptions(collection=collection, table=table, vector_column=vector_column, text_column=text_column,
+                           id_column=id_column, texts=texts)
+    console = make_console()
+    with open_store(store if store is not None else f"files:{vectors}", options) as opened:
+        result = run_audit(opened, config, out=out, resume=resume,
+                           show_progress=not (OUTPUT["quiet"] or OUTPUT["json"]), log=console.print)
+    console.print(verdict_table(result))
+    console.print(f"report: {out / 'report.html'}")
+    emit(result)
+
+
+def verdict_table(audit: dict):
+    """The short verdict: one line per attacker, the recommendation below."""
+    from rich.table import Table
+
+    v = audit["verdict"]
+    table = Table(title=f"{v['level'].upper()} leakage: {v['sentence']}", title_justify="left")
+    for col in ("attacker", "token F1 (chance)", "ROUGE-L (chance)", ">= half words (chance)"):
+        table.add_column(col, justify="left" if col == "attacker" else "right")
+    for a in audit["attacks"]:
+        c = a["chance"]
+        table.add_row(a["attacker"], f"{a['token_f1']:.3f} ({c['token_f1']:.3f})",
+                      f"{a['rouge_l']:.3f} ({c['rouge_l']:.3f})",
+                      f"{a['half_recovered']:.0%} ({c.get('half_recovered', 0):.0%})")
+    rec = audit["recommendation"]
+    table.caption = (f"recommended: {rec['label']} (recall@10 {rec['recall_at_10']:.1%}, token F1 cut "
+                     f"{rec['token_f1_reduction']:.0%}): {rec['command']}" if rec.get("defense") else
+                     f"no recommendation: {rec['reason']}")
+    table.caption_justify = "left"
+    return table

@@ -1,0 +1,149 @@
+"""The audit report: one self-contained HTML page (inline CSS, inline SVG, no script, no network).
+
+Order: the verdict, the plots (leakage vs. leaked pairs, the privacy-utility frontier, the
+per-record recovery histogram), the records that leak most with their recovered words marked,
+the tables behind the plots, then the settings. Every number comes from ``audit.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+from vecleak.reports.svg import bar_chart, line_chart, scatter_chart
+
+_CSS = """
+body{font:16px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
+main{max-width:960px;margin:0 auto;padding:16px}
+h1{font-size:1.5em;margin:.2em 0} h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
+.verdict{border-radius:8px;padding:14px 18px;margin:12px 0;color:#fff}
+.verdict.high{background:#b3261e}.verdict.moderate{background:#b26a00}.verdict.low{background:#2e7d32}
+.verdict b{font-size:1.3em;text-transform:uppercase;letter-spacing:.04em}
+.rec{background:#fff;border:1px solid #ccc;border-radius:8px;padding:10px 14px}
+.scroll{overflow-x:auto} table{border-collapse:collapse;width:100%;background:#fff;font-size:.9em}
+th,td{border:1px solid #ddd;padding:4px 6px;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left} tr.pareto td:first-child{font-weight:600}
+mark{background:#ffd54f;padding:0 2px;border-radius:2px}
+.example{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:8px 0}
+.example .rebuilt{color:#555;font-style:italic}
+code,pre{font:13px ui-monospace,Menlo,Consolas,monospace;background:#f0f0f0;border-radius:4px}
+pre{padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+.chance{color:#666}
+"""
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.0%}"
+
+
+def _num(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def _attacks_table(attacks: list[dict[str, Any]]) -> str:
+    head = ("<tr><th>attacker</th><th>ROUGE-L</th><th>token F1</th><th>token recall</th>"
+            "<th>≥ half of content words</th><th>numbers</th><th>names</th></tr>")
+    rows = []
+    for a in attacks:
+        c, s = a["chance"], a["sensitive"]
+        rows.append(
+            f"<tr><td title='{escape(a['knowledge'])}'>{escape(a['attacker'])}</td>"
+            f"<td>{_num(a['rouge_l'])} <span class=chance>({_num(c['rouge_l'])})</span></td>"
+            f"<td>{_num(a['token_f1'])} <span class=chance>({_num(c['token_f1'])})</span></td>"
+            f"<td>{_num(a['token_recall'])} <span class=chance>({_num(c['token_recall'])})</span></td>"
+            f"<td>{_pct(a['half_recovered'])} <span class=chance>({_pct(c.get('half_recovered'))})</span></td>"
+            f"<td>{s['numbers']['found']}/{s['numbers']['present']}</td>"
+            f"<td>{s['capitalized']['found']}/{s['capitalized']['present']}</td></tr>")
+    return f"<div class=scroll><table>{head}{''.join(rows)}</table></div>"
+
+
+def _defenses_table(defenses: list[dict[str, Any]]) -> str:
+    head = ("<tr><th>defense</th><th>token F1 (strongest)</th><th>cut</th><th>ROUGE-L</th><th>recall@10</th>"
+            "<th>nDCG@10</th><th>strongest attacker</th></tr>")
+    rows = []
+    for d in defenses:
+        rows.append(f"<tr class='{'pareto' if d['pareto'] else ''}'><td>{escape(d['label'])}{' ★' if d['pareto'] else ''}</td>"
+                    f"<td>{_num(d['token_f1'])} <span class=chance>({_num(d['chance']['token_f1'])})</span></td>"
+                    f"<td>{_pct(d['token_f1_reduction'])}</td><td>{_num(d['rouge_l'])}</td>"
+                    f"<td>{_num(d['recall_at_10'])}</td><td>{_num(d['ndcg_at_10'])}</td>"
+                    f"<td>{escape(d['attacker']['token_f1'])}</td></tr>")
+    return f"<div class=scroll><table>{head}{''.join(rows)}</table></div>"
+
+
+def _examples(ex: dict[str, Any]) -> str:
+    out = []
+    for r in ex["records"]:
+        marked = "".join(f"<mark>{escape(s)}</mark>" if hit else escape(s) for s, hit in r["segments"])
+        out.append(f"<div class=example><div>{marked}</div><div class=rebuilt>rebuilt: {escape(r['reconstruction'])}"
+                   f"</div><small>{_pct(r['content_recall'])} of content words recovered</small></div>")
+    return "".join(out)
+
+
+def render_audit(audit: dict[str, Any]) -> str:
+    """The report page of an audit (the dict :func:`vecleak.audit.run_audit` returns)."""
+    v, rec, enc = audit["verdict"], audit["recommendation"], audit["encoder"]
+    fewshot = [a for a in audit["attacks"] if a["attacker"].startswith("fewshot-")]
+    span = (fewshot[0]["shots"], fewshot[-1]["shots"]) if fewshot else (0, 0)
+    series = {"few-shot token F1": [(a["shots"], a["token_f1"]) for a in fewshot],
+              "few-shot ROUGE-L": [(a["shots"], a["rouge_l"]) for a in fewshot],
+              "token F1 at chance": [(a["shots"], a["chance"]["token_f1"]) for a in fewshot]}
+    for a in audit["attacks"]:
+        if not a["attacker"].startswith("fewshot-"):      # no shots axis: drawn flat across it
+            series[f"{a['attacker']} token F1"] = [(span[0], a["token_f1"]), (span[1], a["token_f1"])]
+    leak_plot = line_chart(series, x_label="leaked (text, vector) pairs", y_label="score",
+                           title="leakage vs. leaked pairs", log_x=True,
+                           dashed=[k for k in series if not k.startswith("few-shot")]) if len(fewshot) > 1 else ""
+    groups: dict[str, list[tuple[float, float, str]]] = {}
+    for d in audit["defenses"]:
+        groups.setdefault(d["family"], []).append((d["recall_at_10"], d["token_f1"], d["label"]))
+    frontier = scatter_chart(groups, x_label="recall@10 (retrieval kept)", y_label="strongest token F1",
+                             title="privacy-utility frontier",
+                             highlight=[rec["label"]] if rec.get("defense") else [])
+    hist = audit["histogram"]
+    hist_plot = bar_chart(hist["counts"], hist["edges"], x_label="share of a record's content words recovered",
+                          y_label="records", title="per-record recovery")
+    if rec.get("defense"):
+        rec_html = (f"<div class=rec><b>Recommended:</b> {escape(rec['label'])} keeps recall@10 at "
+                    f"{rec['recall_at_10']:.1%} and cuts the strongest attacker's token F1 by "
+                    f"{rec['token_f1_reduction']:.0%} (to {rec['token_f1']:.3f}).<pre>{escape(rec['command'])}</pre></div>")
+    else:
+        rec_html = f"<div class=rec><b>No recommendation:</b> {escape(rec['reason'])}.</div>"
+    enc_line = (f"{escape(enc['name'])} (pooling {escape(str(enc['pooling']))}, stored vectors "
+                f"{'unit length' if enc['normalized'] else 'not unit length'}, match cosine {enc['match_cosine']:.4f})"
+                if enc["name"] else "unknown: black-box audit from leaked pairs alone")
+    notes = "".join(f"<li>{escape(n)}</li>" for n in audit.get("notes", []))
+    timings = ", ".join(f"{k} {v:.0f} s" for k, v in audit.get("timings", {}).items() if not k.startswith(("attack:", "defense:")))
+    settings = escape(json.dumps({"store": audit["store"], "sample": audit["sample"], "settings": audit["settings"],
+                                  "timings": audit.get("timings", {})}, indent=1, ensure_ascii=False))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>vecleak audit: {escape(v['level'])} leakage</title><style>{_CSS}</style></head>
+<body><main>
+<h1>How much of this store's text can be rebuilt?</h1>
+<div class="verdict {escape(v['level'])}" id="verdict"><b>{escape(v['level'])} leakage</b><br>{escape(v['sentence'])}</div>
+{rec_html}
+<p>Store: <code>{escape(audit['store'].get('kind', ''))}</code>, {audit['sample']['store_size']} rows,
+{audit['sample_size']} audited (seed {audit['sample']['seed']}). Encoder: {enc_line}.
+Languages: {escape(', '.join(f'{k} {n}' for k, n in audit['languages'].items()))}.</p>
+{f'<ul>{notes}</ul>' if notes else ''}
+<h2>Leakage by attacker knowledge</h2>
+<p>Each score is beside its chance level (in grey: the same reconstructions scored against other records).</p>
+{_attacks_table(audit['attacks'])}
+{leak_plot}
+<h2>What protection costs</h2>
+<p>Every defense is judged by the strongest attacker that knows it, and priced in this store's own retrieval:
+recall@10 / nDCG@10 of each audited record's ten nearest neighbours, defended vs. raw. ★ = on the Pareto set.</p>
+{frontier}
+{_defenses_table(audit['defenses'])}
+<h2>Per-record recovery</h2>
+<p>Attacker: {escape(hist['attacker'])}; records by the share of their content words it rebuilt.</p>
+{hist_plot}
+<h2>The records that leak most</h2>
+<p>Attacker: {escape(audit['examples']['attacker'])}. <mark>Marked</mark> words were rebuilt from the vector alone.</p>
+{_examples(audit['examples'])}
+<h2>Settings</h2>
+<p>Time: {escape(timings)}.</p>
+<pre>{settings}</pre>
+</main></body></html>
+"""

@@ -1,0 +1,115 @@
+"""The vector-store reader interface: rows of ``(id, vector, text, metadata)``, read-only, streamed.
+
+A reader never writes to the store it reads, never loads it whole, and yields rows in
+batches. A new kind of store is one file with one :class:`VectorStore` subclass:
+
+* :meth:`~VectorStore.count` - number of rows;
+* :meth:`~VectorStore.iter_ids` - every row id, in an order that is stable between runs;
+* :meth:`~VectorStore.iter_batches` - the rows (all, or those of given ids) as :class:`StoreBatch`.
+
+Ids are strings (a store's own integer keys are converted); ``vectors`` are ``(b, d)`` float32;
+a row without text has ``None``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vecleak.errors import StoreError
+
+
+@dataclass
+class StoreBatch:
+    """``b`` rows of a store: ``ids (b,)``, ``vectors (b, d)`` float32, ``texts (b,)``, ``metadata (b,)``."""
+
+    ids: list[str]
+    vectors: np.ndarray
+    texts: list[str | None]
+    metadata: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.vectors = np.asarray(self.vectors, dtype=np.float32).reshape(len(self.ids), -1)
+        if not self.metadata:
+            self.metadata = [{} for _ in self.ids]
+        if not (len(self.ids) == len(self.vectors) == len(self.texts) == len(self.metadata)):
+            raise StoreError(f"the store returned {len(self.ids)} ids, {len(self.vectors)} vectors, "
+                             f"{len(self.texts)} texts and {len(self.metadata)} metadata rows; its rows are incomplete")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @staticmethod
+    def concat(batches: Sequence[StoreBatch], dim: int) -> StoreBatch:
+        """One batch of the rows of ``batches``, in order."""
+        if not batches:
+            return StoreBatch([], np.zeros((0, dim), np.float32), [], [])
+        return StoreBatch([i for b in batches for i in b.ids], np.concatenate([b.vectors for b in batches]),
+                          [t for b in batches for t in b.texts], [m for b in batches for m in b.metadata])
+
+
+class VectorStore(ABC):
+    """A read-only view of one collection (table, index) of a vector store. Use it as a context manager."""
+
+    #: Short kind name (``chroma``, ``pgvector``, ...), recorded in reports.
+    kind: str
+
+    @abstractmethod
+    def count(self) -> int:
+        """Number of rows."""
+
+    @property
+    @abstractmethod
+    def dim(self) -> int:
+        """Dimension of the stored vectors."""
+
+    @abstractmethod
+    def iter_ids(self, batch_size: int = 10_000) -> Iterator[list[str]]:
+        """Every row id, in batches, in an order that is the same on every run."""
+
+    @abstractmethod
+    def iter_batches(self, ids: Sequence[str] | None = None, *, batch_size: int = 256) -> Iterator[StoreBatch]:
+        """The rows of ``ids`` (in that order), or every row, in batches of ``batch_size``."""
+
+    def describe(self) -> dict[str, Any]:
+        """What was read, for reports (no passwords)."""
+        return {"kind": self.kind}
+
+    def close(self) -> None:
+        """Release connections and files."""
+
+    def __enter__(self) -> VectorStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def fetch(self, ids: Sequence[str], *, batch_size: int = 256) -> StoreBatch:
+        """The rows of ``ids`` as one batch, in that order; a missing id is a :class:`StoreError`."""
+        batch = StoreBatch.concat(list(self.iter_batches(ids, batch_size=batch_size)), self.dim)
+        if batch.ids != [str(i) for i in ids]:
+            missing = sorted(set(map(str, ids)) - set(batch.ids))
+            raise StoreError(f"the store no longer holds {len(missing)} of the sampled rows (e.g. {missing[:3]}); "
+                             "was it written to during the audit? run again")
+        return batch
+
+
+def check_dimensions(vectors: Sequence[Any], where: str) -> np.ndarray:
+    """Stack row vectors into ``(b, d)`` float32, refusing rows of different lengths."""
+    lengths = {len(v) for v in vectors}
+    if len(lengths) > 1:
+        raise StoreError(f"{where}: the vectors have different dimensions ({sorted(lengths)}); "
+                         "audit one embedding model's vectors at a time")
+    if not vectors:
+        return np.zeros((0, 0), np.float32)
+    return np.asarray(np.stack([np.asarray(v, dtype=np.float32) for v in vectors]), dtype=np.float32)
+
+
+def in_batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """``items`` in consecutive slices of ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

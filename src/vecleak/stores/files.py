@@ -1,0 +1,56 @@
+"""Exported data as a store: a vectors file (``.npy``, ``.jsonl``, ``.parquet``) and a texts file.
+
+``vecleak audit --vectors FILE --texts FILE``: row ``i`` of the texts (``.txt`` line, or
+``.jsonl`` object with ``text`` and optional ``lang``) belongs to vector ``i``. Ids are positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from vecleak.errors import StoreError
+from vecleak.stores.base import StoreBatch, VectorStore, in_batches
+
+
+class FileStore(VectorStore):
+    """Vectors and texts from two files, read once (exported data is small enough to hold)."""
+
+    kind = "files"
+
+    def __init__(self, vectors: str | Path, texts: str | Path | None) -> None:
+        from vecleak.data.records import read_records
+        from vecleak.data.vectors import read_vectors
+
+        self.vectors_path = Path(vectors)
+        self.texts_path = Path(texts) if texts is not None else None
+        self._vectors = read_vectors(self.vectors_path)
+        records = read_records(self.texts_path) if self.texts_path is not None else []
+        if records and len(records) != len(self._vectors):
+            raise StoreError(f"{texts} holds {len(records)} texts but {vectors} holds {len(self._vectors)} vectors; "
+                             "give one text per vector, in the same order")
+        self._texts = [r.text for r in records] or [None] * len(self._vectors)
+        self._langs = [r.lang for r in records] or [None] * len(self._vectors)
+
+    def count(self) -> int:
+        return len(self._vectors)
+
+    @property
+    def dim(self) -> int:
+        return int(self._vectors.shape[1])
+
+    def iter_ids(self, batch_size: int = 10_000) -> Iterator[list[str]]:
+        for chunk in in_batches([str(i) for i in range(len(self._vectors))], batch_size):
+            yield list(chunk)
+
+    def iter_batches(self, ids: Sequence[str] | None = None, *, batch_size: int = 256) -> Iterator[StoreBatch]:
+        keys = [str(i) for i in range(len(self._vectors))] if ids is None else list(ids)
+        for chunk in in_batches([k for k in keys if k.isdigit() and int(k) < len(self._vectors)], batch_size):
+            pos = [int(k) for k in chunk]
+            yield StoreBatch(list(chunk), self._vectors[pos], [self._texts[p] for p in pos],
+                             [{"lang": self._langs[p]} if self._langs[p] else {} for p in pos])
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "vectors": str(self.vectors_path),
+                "texts": str(self.texts_path) if self.texts_path else None}
