@@ -7,6 +7,9 @@
   it embeds its own auxiliary texts and aligns on those and the leaked pairs.
 * ``known-encoder``: the store's encoder is one a pretrained inverter exists for (vecleak
   ships one for MiniLM and for use-multilingual): it decodes the stored vectors directly.
+* ``lago-K``: when the store holds several languages, K leaked pairs *per language*, the
+  per-language maps solved jointly over the URIEL-syntax language graph (LAGO, IEQ-PDMM), each
+  language decoded into itself.
 
 Which rows run depends on what is known: without an identified encoder, only ``fewshot-K``.
 """
@@ -30,7 +33,10 @@ KNOWLEDGE = {
     "fewshot": "holds {shots} leaked (text, vector) pairs of this store and its own encoder",
     "query": "can also query the store's encoder with its own {aux} texts",
     "known-encoder": "knows the encoder and holds a decoder trained for it (no alignment)",
+    "lago": "holds {shots} leaked pairs per language and solves the languages' maps jointly (LAGO)",
 }
+#: LAGO's box half-width for the audit row (the setting of the README's few-shot experiment).
+LAGO_EPSILON = 0.1
 
 
 @dataclass
@@ -43,7 +49,7 @@ class Level:
 
     @property
     def name(self) -> str:
-        return f"fewshot-{self.shots}" if self.kind == "fewshot" else self.kind
+        return f"{self.kind}-{self.shots}" if self.kind in ("fewshot", "lago") else self.kind
 
     def describe(self) -> str:
         return KNOWLEDGE[self.kind].format(shots=self.shots, aux=self.aux)
@@ -67,5 +73,42 @@ def run_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder, sto
             X, Y = np.concatenate([aux_vectors, leaked_vectors]), np.concatenate([aux_targets, leaked_targets])
         attack.aligner.fit(X, Y)
     metrics, recs = score(attack, stored, references, languages, reference_targets)
+    metrics.pop("per_sentence", None)
+    return metrics, recs
+
+
+def run_lago_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder, stored: np.ndarray,
+                   references: Sequence[str], languages: Sequence[str], leaked_vectors: np.ndarray,
+                   leaked_targets: np.ndarray, leaked_languages: Sequence[str],
+                   reference_targets: np.ndarray | None = None,
+                   num_beams: int = 1) -> tuple[dict[str, Any], list[str]]:
+    """The ``lago-K`` row: per-language maps from ``K`` leaked pairs of each language, solved jointly."""
+    from vecleak.configs import LagoConfig
+    from vecleak.metrics.exposure import exposure
+    from vecleak.metrics import shuffled_references
+    from vecleak.recipes.algen import Inversion
+    from vecleak.recipes.lago import fit_cross_lingual
+
+    langs = sorted(set(languages))
+    X, Y = {}, {}
+    for lang in langs:
+        rows = [i for i, x in enumerate(leaked_languages) if x == lang][:level.shots]
+        X[lang], Y[lang] = leaked_vectors[rows], leaked_targets[rows]
+    cross = fit_cross_lingual(X, Y, decoder=decoder, attacker=attacker,
+                              config=LagoConfig(align="lago-ieq", epsilon=LAGO_EPSILON), num_beams=num_beams)
+    recs: list[str] = [""] * len(references)
+    aligned = np.zeros((len(references), attacker.dim), np.float32)
+    for lang in langs:
+        rows = [i for i, x in enumerate(languages) if x == lang]
+        inv = cross.attack(lang).invert(stored[rows], languages=lang if decoder.languages else None)
+        for k, i in enumerate(rows):
+            recs[i] = inv.reconstructions[k]
+        aligned[rows] = inv.aligned
+    attack = cross.attack(langs[0])
+    refs = list(references)
+    metrics = attack.evaluate(Inversion(recs, aligned), refs, reference_vectors=reference_targets)
+    metrics.update(exposure(recs, refs, languages))
+    chance = exposure(recs, shuffled_references(refs), languages)
+    metrics["chance"].update({k: chance[k] for k in ("content_recall", "half_recovered")})
     metrics.pop("per_sentence", None)
     return metrics, recs

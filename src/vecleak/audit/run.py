@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from vecleak.audit.cache import StageCache, resume_folder
-from vecleak.audit.levels import Level, run_level
+from vecleak.audit.levels import Level, run_lago_level, run_level
 from vecleak.audit.verdict import examples, histogram, verdict
 from vecleak.configs import AuditConfig
 from vecleak.data.atomic import atomic_output_dir, check_output_dir
@@ -44,7 +44,7 @@ from vecleak.decoders.shipped import load_decoder
 from vecleak.encoders.cache import encode_cached
 from vecleak.encoders.identify import EncoderMatch, identify_encoder, match_cosine, unit_length, MATCH_COSINE
 from vecleak.encoders.registry import load_encoder
-from vecleak.errors import InputError, StoreError
+from vecleak.errors import InputError, StoreError, VecleakError
 from vecleak.frontier import AttackerKit, Candidate, FrontierPoint, apply_command, measure, pareto_set, recommend
 from vecleak.languages import normalize_language
 from vecleak.metrics import CORE_METRICS
@@ -123,6 +123,8 @@ def run_audit(store: VectorStore, config: AuditConfig | None = None, *, out: str
     candidates = [Candidate.parse(s) for s in config.defenses]
     if config.beams < 1 or config.defense_sample < 1 or not config.shots or min(config.shots) < 1:
         raise InputError("--beams, --defense-sample and every --shots level must be at least 1")
+    if config.aux_size < 1:
+        raise InputError(f"--aux-size must be at least 1, got {config.aux_size}")
     if not 0 < config.min_recall <= 1:
         raise InputError(f"--min-recall must be in (0, 1], got {config.min_recall}")
     cache = StageCache(resume_folder(out))
@@ -135,6 +137,9 @@ def run_audit(store: VectorStore, config: AuditConfig | None = None, *, out: str
     stages = _Stages(total=4 + len(config.shots) + 2 + len(candidates), show=show_progress)
     try:
         audit = _audit(store, config, candidates, cache, stages, say)
+    except VecleakError:
+        cache.clear()           # a user mistake is not resumable: leave nothing behind
+        raise
     finally:
         stages.close()
     audit["timings"] = {**stages.seconds, "total": round(time.monotonic() - t_start, 1)}
@@ -184,6 +189,9 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
     own.check_languages(langs, len(langs))
     attacker = match.encoder if match.encoder is not None and match.encoder.spec() == own.encoder_spec \
         else load_encoder(own.encoder_spec["name"])
+    if match.name is not None and match.name == own.encoder_spec["name"]:
+        notes.append(f"the attacker's own encoder is the store's ({match.name}): vecleak ships no other decoder for "
+                     "these languages, so the few-shot rows are an attacker who happens to use the same model")
     emb = cache.embeddings
     with stages.stage("embed", "embedding with the attacker's encoder"):
         ref_targets = encode_cached(attacker, texts, emb)
@@ -199,6 +207,13 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
     base_key = {"sample": sample.describe(), "encoder": match.name, "beams": config.beams, "seed": config.seed,
                 "decoder": own_name, "language": config.language, "aux": config.aux_size}
     levels = [Level("fewshot", shots=k) for k in shots]
+    pool_langs = [normalize_language(pool.metadata[i].get("lang") or config.language) for i in pool_rows]
+    if len(set(langs)) > 1:
+        per_lang = min(pool_langs.count(lang) for lang in set(langs))
+        if per_lang >= 2:
+            levels.append(Level("lago", shots=min(per_lang, min(shots))))
+        else:
+            notes.append("no LAGO row: some audited language has fewer than 2 leaked pairs in the pool")
     if match.encoder is not None:
         levels.append(Level("query", aux=len(aux_texts)))
     known = DECODER_FOR.get(match.name or "")
@@ -216,11 +231,17 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
             if done is None:
                 dec = known_dec if level.kind == "known-encoder" else own
                 enc = match.encoder if level.kind == "known-encoder" else attacker
-                metrics, recs = run_level(
-                    level, decoder=dec, attacker=enc, stored=audited.vectors, references=texts, languages=langs,
-                    leaked_vectors=pool_vectors, leaked_targets=pool_targets,
-                    aux_vectors=aux_vectors, aux_targets=aux_targets,
-                    reference_targets=ref_targets if enc is attacker else None, num_beams=config.beams)
+                if level.kind == "lago":
+                    metrics, recs = run_lago_level(
+                        level, decoder=own, attacker=attacker, stored=audited.vectors, references=texts,
+                        languages=langs, leaked_vectors=pool_vectors, leaked_targets=pool_targets,
+                        leaked_languages=pool_langs, reference_targets=ref_targets, num_beams=config.beams)
+                else:
+                    metrics, recs = run_level(
+                        level, decoder=dec, attacker=enc, stored=audited.vectors, references=texts, languages=langs,
+                        leaked_vectors=pool_vectors, leaked_targets=pool_targets,
+                        aux_vectors=aux_vectors, aux_targets=aux_targets,
+                        reference_targets=ref_targets if enc is attacker else None, num_beams=config.beams)
                 done = cache.put(key, {"metrics": {k: metrics[k] for k in ROW_KEYS if k in metrics},
                                        "per_record": metrics["per_record"], "reconstructions": recs})
         row = {"attacker": level.name, "knowledge": level.describe(), "shots": level.shots,

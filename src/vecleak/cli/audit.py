@@ -38,6 +38,8 @@ def audit(
     beams: Annotated[int, typer.Option(help="Beam width of every decode (1 = greedy).")] = _A.beams,
     language: Annotated[str, typer.Option(help="Language of rows without a 'lang' field (ISO 639-3).")]
         = _A.language,
+    aux_size: Annotated[int, typer.Option(help="Auxiliary texts the query-access attacker sends through the "
+                                               "encoder.")] = _A.aux_size,
     seed: Annotated[int, typer.Option(help="Seed of the sample and of random defenses.")] = _A.seed,
     resume: Annotated[bool, typer.Option(help="Reuse the embeddings and finished stages of an interrupted "
                                               "audit with the same settings.")] = False,
@@ -58,7 +60,7 @@ def audit(
     check_output_dir(out, kind="audit")
     config = AuditConfig(sample=sample, shots=levels, encoder=encoder, defense_sample=defense_sample,
                          defenses=tuple(defense) if defense else _A.defenses, beams=beams, min_recall=min_recall,
-                         language=language, seed=seed)
+                         language=language, aux_size=aux_size, seed=seed)
     options = StoreOptions(collection=collection, table=table, vector_column=vector_column, text_column=text_column,
                            id_column=id_column, texts=texts)
     console = make_console()

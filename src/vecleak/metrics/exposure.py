@@ -63,14 +63,22 @@ _MONTHS = ("january february march april may june july august september october 
            "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro").split()
 _MONTH_SET = frozenset(_MONTHS)
 _MONTH = "|".join(sorted(set(_MONTHS), key=len, reverse=True))
+_DAY, _YEAR = r"\d{1,2}", r"\d{4}"
 _PATTERNS = {
     "emails": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    "dates": re.compile(rf"\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|"
-                        rf"(?:\b\d{{1,2}}\.?\s+(?:de\s+)?)?\b(?:{_MONTH})\b\.?(?:\s+\d{{1,2}}\b)?(?:,?\s+(?:de\s+)?\d{{4}}\b)?",
-                        re.IGNORECASE),
+    # a month name is a date only beside a day or a year ("12 March", "March 12, 2024", "3 de mayo de 2021"),
+    # so the verb "may" and a bare "Jan" are not
+    "dates": re.compile(
+        rf"\b{_YEAR}-\d{{1,2}}-\d{{1,2}}\b|\b{_DAY}[/.]{_DAY}[/.](?:{_YEAR}|\d{{2}})\b"
+        rf"|\b{_DAY}\.?\s+(?:de\s+)?(?:{_MONTH})\b(?:,?\s+(?:de\s+)?{_YEAR}\b)?"
+        rf"|\b(?:{_MONTH})\.?\s+(?:{_DAY}\b(?:,?\s+{_YEAR}\b)?|(?:de\s+)?{_YEAR}\b)",
+        re.IGNORECASE),
     "numbers": re.compile(r"\d+(?:[.,]\d+)*"),
 }
-_CAPITALIZED = re.compile(r"(?<![.!?¿¡]\s)(?<!^)\b[^\W\d_a-zß-ÿ][^\W\d_]+")
+_WORD = re.compile(r"\b[^\W\d_]+")
+_SENTENCE_START = re.compile(r"(?:^|[.!?¿¡]\s+)$")
+#: A word with combining marks (NFD text keeps accents as separate code points).
+_SEGMENT = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+")
 SENSITIVE_KINDS = ("numbers", "dates", "emails", "capitalized")
 
 
@@ -96,19 +104,18 @@ def content_recall(reconstruction: str, reference: str, lang: str | None = None)
 def sensitive_parts(text: str) -> dict[str, list[str]]:
     """The sensitive parts of ``text`` by kind (see the module docstring)."""
     out = {kind: [m.group(0).strip() for m in pattern.finditer(text)] for kind, pattern in _PATTERNS.items()}
-    out["dates"] = [d for d in out["dates"] if d]
     emails = " ".join(out["emails"])
-    out["capitalized"] = [m.group(0) for m in _CAPITALIZED.finditer(text)
-                          if m.group(0).lower() not in _ALL_FUNCTION_WORDS and m.group(0).lower() not in _MONTH_SET
-                          and m.group(0) not in emails]
+    out["capitalized"] = [w for m in _WORD.finditer(text) if (w := m.group(0))[0].isupper()
+                          and not _SENTENCE_START.search(text[:m.start()])
+                          and w.lower() not in _ALL_FUNCTION_WORDS and w.lower() not in _MONTH_SET and w not in emails]
     return out
 
 
 def _found(part: str, reconstruction: str, kind: str) -> bool:
-    if kind == "capitalized":
-        return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", reconstruction) is not None
-    squash = lambda s: " ".join(s.lower().split())  # noqa: E731
-    return squash(part) in squash(reconstruction)
+    """Whether ``reconstruction`` contains ``part`` as a whole (never inside a longer word or number)."""
+    if kind != "capitalized":           # case and spacing do not matter; names are case-sensitive
+        part, reconstruction = " ".join(part.lower().split()), " ".join(reconstruction.lower().split())
+    return re.search(rf"(?<![\w]){re.escape(part)}(?![\w]|[.,]\d)", reconstruction) is not None
 
 
 def exposure(reconstructions: Sequence[str], references: Sequence[str],
@@ -138,14 +145,16 @@ def exposure(reconstructions: Sequence[str], references: Sequence[str],
 
 def highlight(reference: str, reconstruction: str, lang: str | None = None) -> list[tuple[str, bool]]:
     """``reference`` cut into ``(segment, recovered)`` pieces: a content word is ``recovered`` when
-    the reconstruction contains it. Joining the segments gives the reference back."""
+    the reconstruction contains it. Joining the segments gives the reference back (in its own
+    Unicode normalization: a decomposed accent stays inside its word)."""
     found = content_words(reference, lang) & set(tokenize(reconstruction))
     pieces: list[tuple[str, bool]] = []
     pos = 0
-    for m in re.finditer(r"[^\W_]+", reference):
+    for m in _SEGMENT.finditer(reference):
         if m.start() > pos:
             pieces.append((reference[pos:m.start()], False))
-        pieces.append((m.group(0), tokenize(m.group(0))[:1] != [] and tokenize(m.group(0))[0] in found))
+        tokens = tokenize(m.group(0))
+        pieces.append((m.group(0), len(tokens) == 1 and tokens[0] in found))
         pos = m.end()
     if pos < len(reference):
         pieces.append((reference[pos:], False))
