@@ -208,3 +208,18 @@ def test_store_without_texts_says_where_texts_come_from(capsys, tmp_path, store_
     assert_clean_failure(code, err, tmp_path / "o", "have no text")
 
 
+
+
+@pytest.mark.slow
+def test_ray_decoding_equals_local_decoding(store_rows):
+    """Ray Data workers give the reconstructions of local decoding, row for row, languages included."""
+    from vecleak.decoders.ray_generate import RayDecoder
+    from vecleak.decoders.shipped import load_decoder
+    from vecleak.encoders import load_encoder
+
+    decoder = load_decoder("multilingual")
+    vectors = load_encoder("use-multilingual").encode(store_rows["texts"][:10])
+    langs = ["eng", "spa"] * 5
+    local = decoder.generate(vectors, languages=langs, num_beams=2)
+    remote = RayDecoder(decoder, num_workers=1, rows_per_task=4).generate(vectors, languages=langs, num_beams=2)
+    assert remote == local and len({r[0] for r in remote}) > 1

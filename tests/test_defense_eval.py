@@ -129,3 +129,24 @@ def test_denoise_attacker_runs_end_to_end(capsys, files, tiny_decoder):
                   "--aux-size", 300)
     assert r["settings"]["attacker"] == "denoise" and r["settings"]["aux_size"] == 300
     assert "DenoisedAligner" in r["settings"]["aligner"]["type"] and 0 <= r["rouge_l"] <= 1
+
+
+@pytest.mark.slow
+def test_strongest_attacker_reports_the_best_of_every_attacker(tmp_path):
+    """--attacker strongest runs fewshot, denoise, adaptive and decoder-aux; each metric is the best
+    of them, named in best_attacker, and an adaptive attacker can never look weaker than the plain one."""
+    from vecleak.data.corpora import EXAMPLES
+    from vecleak.recipes.defense_eval import DECODING_ATTACKERS, evaluate_defense
+
+    results, _ = evaluate_defense(victim="minilm", decoder="multilingual", defense="gaussian",
+                                  defense_params={"sigma": 0.05}, shots=40, train=EXAMPLES / "leaked.txt",
+                                  test=EXAMPLES / "unseen.txt", limit=10, attacker="strongest", aux_size=80,
+                                  adapt_steps=2, beams=1, out=tmp_path / "out")
+    assert set(results["by_attacker"]) == set(DECODING_ATTACKERS)
+    for metric in ("rouge_l", "token_f1", "token_recall"):
+        best = max(r[metric] for r in results["by_attacker"].values())
+        assert results[metric] == pytest.approx(best)
+        assert results["by_attacker"][results["best_attacker"][metric]][metric] == pytest.approx(best)
+        assert results[metric] >= results["by_attacker"]["fewshot"][metric]
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert saved["settings"]["attacker"] == "strongest" and saved["settings"]["aux_size"] == 80

@@ -91,6 +91,8 @@ class AuditConfig:
         min_recall: the recall@10 a recommended defense must keep.
         language: the texts' language when rows carry no ``lang`` (ISO 639-3).
         aux_size: auxiliary texts of the query-access attacker.
+        backend: where decoding runs: ``local`` or ``ray`` (Ray Data over batches of vectors;
+            the same reconstructions).
     """
 
     sample: int = 500
@@ -102,4 +104,5 @@ class AuditConfig:
     min_recall: float = 0.95
     language: str = "eng"
     aux_size: int = 2000
+    backend: str = "local"
     seed: int = 0

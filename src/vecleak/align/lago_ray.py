@@ -16,17 +16,7 @@ import numpy as np
 
 from vecleak.align.lago_nodes import IEQNode, TVNode
 from vecleak.align.lago_solvers import SolverHistory, check_problem
-from vecleak.errors import InputError
-
-
-def _ray():
-    try:
-        import ray
-    except ImportError:
-        raise InputError("the ray backend needs Ray; install it with: pip install 'vecleak[ray]'") from None
-    if not ray.is_initialized():
-        ray.init(num_cpus=None, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
-    return ray
+from vecleak.ray_runtime import ray_runtime as _ray
 
 
 def ieq_pdmm_ray(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,

@@ -45,6 +45,7 @@ from vecleak.encoders.cache import encode_cached
 from vecleak.encoders.identify import EncoderMatch, identify_encoder, match_cosine, unit_length, MATCH_COSINE
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError, StoreError, VecleakError
+from vecleak.frontier.pareto import MIN_CUT
 from vecleak.frontier import AttackerKit, Candidate, FrontierPoint, apply_command, measure, pareto_set, recommend
 from vecleak.languages import normalize_language
 from vecleak.metrics import CORE_METRICS
@@ -123,6 +124,8 @@ def run_audit(store: VectorStore, config: AuditConfig | None = None, *, out: str
     candidates = [Candidate.parse(s) for s in config.defenses]
     if config.beams < 1 or config.defense_sample < 1 or not config.shots or min(config.shots) < 1:
         raise InputError("--beams, --defense-sample and every --shots level must be at least 1")
+    if config.backend not in ("local", "ray"):
+        raise InputError(f"--backend must be local or ray, got '{config.backend}'")
     if config.aux_size < 1:
         raise InputError(f"--aux-size must be at least 1, got {config.aux_size}")
     if not 0 < config.min_recall <= 1:
@@ -185,7 +188,7 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
         say(match.note)
 
     own_name = choose_attacker_decoder(match.name, set(langs))
-    own = load_decoder(own_name)
+    own = _on_backend(load_decoder(own_name), config.backend)
     own.check_languages(langs, len(langs))
     attacker = match.encoder if match.encoder is not None and match.encoder.spec() == own.encoder_spec \
         else load_encoder(own.encoder_spec["name"])
@@ -218,7 +221,7 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
         levels.append(Level("query", aux=len(aux_texts)))
     known = DECODER_FOR.get(match.name or "")
     if known is not None:
-        known_dec = load_decoder(known) if known != own_name else own
+        known_dec = _on_backend(load_decoder(known), config.backend) if known != own_name else own
         if known_dec.languages or set(langs) <= {"eng"}:
             levels.append(Level("known-encoder"))
         else:
@@ -276,14 +279,23 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
                      own_name, n_attack, notes)
 
 
+def _on_backend(decoder, backend: str):
+    """``decoder`` as it decodes on ``backend`` (Ray Data workers, or here)."""
+    if backend == "ray":
+        from vecleak.decoders.ray_generate import RayDecoder
+
+        return RayDecoder(decoder)
+    return decoder
+
+
 def _assemble(store, config, sample, match, attacks, recs_by_row, points, texts, langs, ids, own_name, n_attack,
               notes) -> dict[str, Any]:
     """audit.json's content (and the per-record rows under ``_rows``)."""
     from importlib.metadata import version
 
     pareto = set(pareto_set(points))
-    best = recommend(points, min_utility=config.min_recall)
     none_f1 = next(p.leakage["token_f1"] for p in points if p.spec["name"] == "none")
+    best = recommend(points, min_utility=config.min_recall, baseline=none_f1)
     defenses = []
     for i, p in enumerate(points):
         d = {"family": p.family, "defense": p.spec, "label": p.label(), **p.leakage, **p.utility,
@@ -292,8 +304,9 @@ def _assemble(store, config, sample, match, attacks, recs_by_row, points, texts,
         defenses.append(d)
     if best is None or points[best].spec["name"] == "none":
         recommendation = {"defense": None, "min_recall": config.min_recall,
-                          "reason": f"no defense of the sweep leaks less than the undefended store while keeping "
-                                    f"recall@10 >= {config.min_recall:.0%}; lower --min-recall or try other settings"}
+                          "reason": f"no defense of the sweep cuts the strongest attacker's token F1 by "
+                                    f"{MIN_CUT:.0%} or more while keeping recall@10 >= {config.min_recall:.0%}; "
+                                    "lower --min-recall or try other settings"}
     else:
         b = defenses[best]
         recommendation = {"defense": b["defense"], "label": b["label"], "token_f1": b["token_f1"],

@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from vecleak.cli.audit import audit as audit_command
+from vecleak.cli.frontier import frontier as frontier_command
 from vecleak.cli.output import OUTPUT as _OUTPUT
 from vecleak.cli.output import console as _console
 from vecleak.cli.output import emit as _emit
@@ -232,9 +233,11 @@ def evaluate_defense_cmd(
     shots: Annotated[int, typer.Option(help="Leaked pairs used for alignment.")] = 100,
     attacker: Annotated[str, typer.Option(help="fewshot (ALGEN on defended vectors), adaptive (also fine-tunes "
                                                "its decoder on defended vectors of its own corpus), denoise (learns a "
-                                               "Wiener denoiser on its own defended --aux copies, then ALGEN), or token-set "
-                                               "(multi-label word attacker trained on defended --aux vectors; "
-                                               "--train unused).")] = "fewshot",
+                                               "Wiener denoiser on its own defended --aux copies, then ALGEN), "
+                                               "decoder-aux (a decoder trained on (defended vector, text) pairs of "
+                                               "--aux: ridge adapter + fine-tuning), token-set (multi-label word "
+                                               "attacker on defended --aux vectors; --train unused), or strongest "
+                                               "(fewshot, denoise, adaptive and decoder-aux; best per metric).")] = "fewshot",
     aux: Annotated[Optional[Path], typer.Option(help="Adaptive attacker's own corpus (default: 2,000 shipped "
                                                      "Tatoeba English sentences).")] = None,
     aux_size: Annotated[int, typer.Option(help="Texts of --aux the adaptive attacker queries.")] = 1000,
@@ -558,6 +561,7 @@ def embed(
 
 
 app.command("audit")(audit_command)
+app.command("frontier")(frontier_command)
 
 
 @app.command("eval")

@@ -47,10 +47,20 @@ def pareto_set(points: Sequence[FrontierPoint], *, leak: str = "token_f1", utili
     return sorted(keep, key=lambda i: -points[i].utility[utility])
 
 
+#: The least relative cut of the strongest attacker's score that counts as protection.
+MIN_CUT = 0.05
+
+
 def recommend(points: Sequence[FrontierPoint], *, min_utility: float = 0.95, leak: str = "token_f1",
-              utility: str = "recall_at_10") -> int | None:
-    """Index of the least-leaking point that keeps ``utility >= min_utility`` (ties: more utility)."""
-    ok = [i for i, p in enumerate(points) if p.utility[utility] >= min_utility]
+              utility: str = "recall_at_10", baseline: float | None = None, min_cut: float = MIN_CUT) -> int | None:
+    """Index of the least-leaking point that keeps ``utility >= min_utility`` (ties: more utility).
+
+    ``baseline``: the undefended leakage; a point must then cut it by at least ``min_cut``
+    (relative) to be recommended, so a setting that changes nothing (a rotation, int8 rounding)
+    is never sold as protection.
+    """
+    ok = [i for i, p in enumerate(points) if p.utility[utility] >= min_utility
+          and (baseline is None or p.leakage[leak] <= (1 - min_cut) * baseline)]
     if not ok:
         return None
     return min(ok, key=lambda i: (points[i].leakage[leak], -points[i].utility[utility]))

@@ -2,7 +2,7 @@
 
 victim texts --victim encoder--> vectors --defense--> stored vectors --attacker--> text --metrics.
 
-Two attackers:
+Attackers (``--attacker``):
 
 * ``fewshot``: ALGEN as in :mod:`vecleak.recipes.algen`, aligning *defended* victim vectors to
   its own space with ``shots`` leaked (text, defended vector) pairs.
@@ -12,6 +12,15 @@ Two attackers:
   (aligned defended vector, text) pairs for ``adapt_steps`` steps, so the decoder learns the
   defense's noise. Default corpus: 2,000 English Tatoeba sentences shipped in
   ``vecleak/data/aux``; default 1,000 texts and 60 steps of 32 (about a minute on 2 cores).
+* ``denoise``: a Wiener denoiser learnt on its own defended copies of the aux vectors, then ALGEN.
+* ``decoder-aux``: the seed's Eguard attacker, a decoder trained on (defended vector, text)
+  pairs of the aux corpus (``aux_size`` texts through the deployed defense): its first layer is
+  a ridge from the defended space into the attacker's, fitted on those pairs and the leaked
+  ones, and the pretrained decoder behind it is fine-tuned on them for ``adapt_steps`` steps.
+* ``token-set``: a multi-label word attacker trained on defended aux vectors (no decoder).
+* ``strongest``: every attacker above that decodes (``fewshot``, ``denoise``, ``adaptive``,
+  ``decoder-aux``), each with a fresh decoder; the best score per metric is reported, with
+  which attacker reached it (``best_attacker``) and every attacker's scores (``by_attacker``).
 
 A defense that learns (PCA) is fitted by the defender on text of its own (the shipped Tatoeba
 sentences, ``DEFENDER_CORPUS``), never on the vectors being scored; every stored vector then
@@ -48,7 +57,9 @@ from vecleak.recipes.io import (
 )
 from vecleak.seeding import preserves_global_rng
 
-ATTACKERS = ("fewshot", "adaptive", "denoise", "token-set")
+ATTACKERS = ("fewshot", "adaptive", "denoise", "decoder-aux", "token-set", "strongest")
+#: The attackers ``strongest`` runs.
+DECODING_ATTACKERS = ("fewshot", "denoise", "adaptive", "decoder-aux")
 DEFAULT_AUX_SIZE = 1000
 DEFAULT_ADAPT_STEPS = 60
 ADAPT_BATCH = 32
@@ -117,12 +128,31 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
         aligner = DenoisedAligner(fit_denoiser(own_copy(defense, X_aux, seed).transform(X_aux), X_aux))
     attack = ALGENAttack(decoder, attacker, aligner=aligner, num_beams=beams,
                          language=language if decoder.languages else None)
+    if kind == "decoder-aux":
+        X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
+        D_aux = defense.transform(X_aux)                    # query access to the deployed defense
+        Y_aux = attacker.encode(list(aux_texts))
+        attack.aligner.fit(np.concatenate([D_aux, D_leak]), np.concatenate([Y_aux, Y_leak]))
+        adapt_decoder(decoder, attack.aligner.transform(D_aux), list(aux_texts), steps=adapt_steps, seed=seed,
+                      language=aux_language)
+        return attack, attack.invert(D_test), Y_leak
     attack.fit(D_leak, leaked_texts, attacker_vectors=Y_leak)
     if kind == "adaptive":
         X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
         aligned_aux = attack.aligner.transform(defense.transform(X_aux))
         adapt_decoder(decoder, aligned_aux, list(aux_texts), steps=adapt_steps, seed=seed, language=aux_language)
     return attack, attack.invert(D_test), Y_leak
+
+
+def _rebuildable(defense: Defense) -> bool:
+    """Whether a fresh instance of ``defense`` (same spec and seed) can be built from the registry."""
+    return not getattr(defense, "fitted_from_", None) and defense.name != "eguard"
+
+
+def _rebuild(defense: Defense) -> dict[str, Any]:
+    """The registry arguments that rebuild ``defense`` with its spec and seed (so every attacker of
+    ``strongest`` meets the same defense, with the same noise stream)."""
+    return {k: v for k, v in defense.spec().items() if k != "name"}
 
 
 def own_copy(defense: Defense, X_aux: np.ndarray, seed: int) -> Defense:
@@ -164,7 +194,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     mech = defense if isinstance(defense, Defense) else load_defense(defense, epsilon=epsilon, seed=seed,
                                                                      **(defense_params or {}))
     aux_texts: list[str] = []
-    if attacker in ("adaptive", "denoise", "token-set"):
+    if attacker in ("adaptive", "denoise", "decoder-aux", "token-set", "strongest"):
         aux_texts = read_texts(aux or AUX_CORPUS)[:aux_size]
         if len(aux_texts) < MIN_AUX:
             raise InputError(f"the auxiliary corpus has {len(aux_texts)} texts; the {attacker} attacker needs at least "
@@ -181,18 +211,34 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     language = language or (langs[0] if langs and len(set(langs)) == 1 else "eng")
     dec.check_languages(language, 1)
 
-    attack, inversion, Y_leak = attack_defended(
-        mech, decoder=dec, victim=victim_enc, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
-        X_test=targets.vectors, kind=attacker, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed,
-        language=language)
-    adapt_info = {"aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts)} if attacker in ("adaptive", "denoise") \
-        else {}
-    if attacker == "adaptive":
+    kinds = DECODING_ATTACKERS if attacker == "strongest" else (attacker,)
+    if attacker == "strongest" and targets.texts is None:
+        raise InputError(f"{test}: --attacker strongest picks the best attacker by its scores; give test rows with texts")
+    runs: dict[str, tuple[ALGENAttack, Inversion, np.ndarray]] = {}
+    for kind in kinds:
+        fresh = dec if kind == kinds[0] else load_decoder(decoder)      # fine-tuning changes a decoder in place
+        runs[kind] = attack_defended(
+            load_defense(mech.spec()["name"], **_rebuild(mech)) if kind != kinds[0] and _rebuildable(mech) else mech,
+            decoder=fresh, victim=victim_enc, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
+            X_test=targets.vectors, kind=kind, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed,
+            language=language)
+    adapt_info = {"aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts)} \
+        if attacker in ("adaptive", "denoise", "decoder-aux", "strongest") else {}
+    if attacker in ("adaptive", "decoder-aux", "strongest"):
         adapt_info["adapt_steps"] = adapt_steps
     results: dict[str, Any] = {}
+    scored = {k: (a, inv, a.evaluate(inv, targets.texts) if targets.texts is not None else None, y)
+              for k, (a, inv, y) in runs.items()}
+    best = max(scored, key=lambda k: scored[k][2]["token_f1"]) if targets.texts is not None else kinds[0]
+    attack, inversion, best_metrics, Y_leak = scored[best]
     rows = [{"reconstruction": r} for r in inversion.reconstructions]
     if targets.texts is not None:
-        results.update(attack.evaluate(inversion, targets.texts))
+        results.update(best_metrics)
+        if attacker == "strongest":
+            keys = ("rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "cosine")
+            results["by_attacker"] = {k: {m: v[2][m] for m in (*keys, "chance")} for k, v in scored.items()}
+            results["best_attacker"] = {m: max(scored, key=lambda k: scored[k][2][m]) for m in keys}
+            results.update({m: scored[results["best_attacker"][m]][2][m] for m in keys})
         results["chance_guess"] = guess_level(attack, Y_leak, targets.texts)
         for row, ref in zip(rows, targets.texts):
             row["reference"] = ref

@@ -1,4 +1,4 @@
-"""Exported data as a store: a vectors file (``.npy``, ``.jsonl``, ``.parquet``) and a texts file.
+"""Data outside a database as a store: arrays in memory, or a vectors file (``.npy``, ``.jsonl``, ``.parquet``) and a texts file.
 
 ``vecleak audit --vectors FILE --texts FILE``: row ``i`` of the texts (``.txt`` line, or
 ``.jsonl`` object with ``text`` and optional ``lang``) belongs to vector ``i``. Ids are positions.
@@ -10,28 +10,28 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from vecleak.errors import StoreError
 from vecleak.stores.base import StoreBatch, VectorStore, in_batches
 
 
-class FileStore(VectorStore):
-    """Vectors and texts from two files, read once (exported data is small enough to hold)."""
+class ArrayStore(VectorStore):
+    """Vectors ``(n, d)`` with their texts and languages, held in memory; ids are positions."""
 
-    kind = "files"
+    kind = "arrays"
 
-    def __init__(self, vectors: str | Path, texts: str | Path | None) -> None:
-        from vecleak.data.records import read_records
-        from vecleak.data.vectors import read_vectors
+    def __init__(self, vectors: np.ndarray, texts: Sequence[str | None] | None = None,
+                 langs: Sequence[str | None] | None = None) -> None:
+        from vecleak.data.vectors import check_vectors
 
-        self.vectors_path = Path(vectors)
-        self.texts_path = Path(texts) if texts is not None else None
-        self._vectors = read_vectors(self.vectors_path)
-        records = read_records(self.texts_path) if self.texts_path is not None else []
-        if records and len(records) != len(self._vectors):
-            raise StoreError(f"{texts} holds {len(records)} texts but {vectors} holds {len(self._vectors)} vectors; "
-                             "give one text per vector, in the same order")
-        self._texts = [r.text for r in records] or [None] * len(self._vectors)
-        self._langs = [r.lang for r in records] or [None] * len(self._vectors)
+        self._vectors = check_vectors(vectors, name="stored vectors")
+        n = len(self._vectors)
+        self._texts = list(texts) if texts is not None else [None] * n
+        self._langs = list(langs) if langs is not None else [None] * n
+        if len(self._texts) != n or len(self._langs) != n:
+            raise StoreError(f"{len(self._texts)} texts and {len(self._langs)} languages for {n} vectors; give one "
+                             "per vector, in the same order")
 
     def count(self) -> int:
         return len(self._vectors)
@@ -50,6 +50,28 @@ class FileStore(VectorStore):
             pos = [int(k) for k in chunk]
             yield StoreBatch(list(chunk), self._vectors[pos], [self._texts[p] for p in pos],
                              [{"lang": self._langs[p]} if self._langs[p] else {} for p in pos])
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rows": len(self._vectors)}
+
+
+class FileStore(ArrayStore):
+    """Vectors and texts from two files, read once (exported data is small enough to hold)."""
+
+    kind = "files"
+
+    def __init__(self, vectors: str | Path, texts: str | Path | None) -> None:
+        from vecleak.data.records import read_records
+        from vecleak.data.vectors import read_vectors
+
+        self.vectors_path = Path(vectors)
+        self.texts_path = Path(texts) if texts is not None else None
+        E = read_vectors(self.vectors_path)
+        records = read_records(self.texts_path) if self.texts_path is not None else []
+        if records and len(records) != len(E):
+            raise StoreError(f"{texts} holds {len(records)} texts but {vectors} holds {len(E)} vectors; "
+                             "give one text per vector, in the same order")
+        super().__init__(E, [r.text for r in records] or None, [r.lang for r in records] or None)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "vectors": str(self.vectors_path),

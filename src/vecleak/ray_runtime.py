@@ -1,0 +1,16 @@
+"""Ray, started on first use: the local machine unless ``ray.init(address=...)`` ran before."""
+
+from __future__ import annotations
+
+from vecleak.errors import InputError
+
+
+def ray_runtime():
+    """The ``ray`` module, initialized (a clear error when the ``vecleak[ray]`` extra is missing)."""
+    try:
+        import ray
+    except ImportError:
+        raise InputError("the ray backend needs Ray; install it with: pip install 'vecleak[ray]'") from None
+    if not ray.is_initialized():
+        ray.init(num_cpus=None, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    return ray
