@@ -418,3 +418,50 @@ def test_purmech_samples_the_tails_with_their_exact_mass(monkeypatch):
     finally:
         ldp.purkayastha_table.cache_clear()
         ldp.purkayastha_tails.cache_clear()
+
+
+# --- secure mode: randomness from the OS CSPRNG ---------------------------------------------------
+
+def test_secure_random_draws_the_right_distributions():
+    from vecleak.defenses.secure_random import SecureRandom
+
+    r = SecureRandom()
+    z = r.standard_normal(200_000)
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01            # 5 standard errors
+    g = r.gamma(384, 1 / 12, 50_000)                                    # mean 32, variance 384/144
+    assert abs(g.mean() - 32) < 5 * (384 / 144 / 50_000) ** 0.5 and abs(g.var() / (384 / 144) - 1) < 0.05
+    assert sorted(r.permutation(100)) == list(range(100))
+    counts = r.multinomial(100_000, [0.2, 0.3, 0.5])
+    assert counts.sum() == 100_000 and np.allclose(counts / 100_000, [0.2, 0.3, 0.5], atol=0.01)
+    u = r.random(100_000)
+    assert u.min() >= 0 and u.max() < 1 and abs(u.mean() - 0.5) < 0.005
+
+
+@pytest.mark.parametrize("name, kw", [("purmech", {"epsilon": 12.0}), ("lapmech", {"epsilon": 12.0}),
+                                      ("gaussian", {"sigma": 0.05}), ("dp-gaussian", {"epsilon": 4.0})])
+def test_secure_mode_matches_the_seeded_mechanism_and_never_repeats(name, kw):
+    from vecleak.defenses import load_defense
+
+    E = np.random.default_rng(0).normal(size=(400, 384)).astype(np.float32)
+    u = E / np.linalg.norm(E, axis=1, keepdims=True)
+    kw = dict(kw)
+    eps = kw.pop("epsilon", None)
+    secure = load_defense(name, epsilon=eps, secure=True, **kw)
+    seeded = load_defense(name, epsilon=eps, seed=1, **kw)
+    a, b = secure.fit_transform(E), load_defense(name, epsilon=eps, secure=True, **kw).fit_transform(E)
+    assert not np.allclose(a, b)                                       # nothing replays
+    cos = lambda x: ((x * u).sum(1) / np.linalg.norm(x, axis=1))      # noqa: E731
+    ca, cs = cos(a), cos(seeded.fit_transform(E))
+    assert abs(ca.mean() - cs.mean()) < 5 * np.hypot(ca.std(), cs.std()) / np.sqrt(len(E))
+    spec = secure.spec()
+    assert spec["secure"] is True and spec["seed"] is None
+
+
+def test_secure_mode_refuses_a_seed_and_deterministic_defenses():
+    from vecleak.defenses import load_defense
+    from vecleak.errors import InputError
+
+    with pytest.raises(InputError, match="drop the seed"):
+        load_defense("gaussian", secure=True, seed=3)
+    with pytest.raises(InputError, match="takes no parameter 'secure'"):
+        load_defense("pca", secure=True)

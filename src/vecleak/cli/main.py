@@ -452,6 +452,8 @@ def defend_fit(
                                                                           "dp-gaussian.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Key seed, for experiments only; a deployment leaves it "
                                                      "unset (fresh OS entropy, never written).")] = None,
+    secure: Annotated[bool, typer.Option(help="Noise from the OS CSPRNG (purmech, lapmech, gaussian, "
+                                              "dp-gaussian, uniform): no seed, nothing replayable.")] = False,
 ) -> None:
     """Fit a defense once and save it: stored vectors and later queries then get the same map."""
     import numpy as np
@@ -464,7 +466,7 @@ def defend_fit(
     if (in_ is None) == (dim is None):
         raise InputError("give the vectors to fit on with --in, or only their dimension with --dim")
     check_output_dir(out, kind="model")
-    mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))
+    mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param), **({"secure": True} if secure else {}))
     E = read_vectors(in_) if in_ is not None else np.zeros((1, dim), np.float32) + 1.0
     if in_ is None and mech.learns_from_data:
         raise InputError(f"{defense} learns from vectors; give them with --in instead of --dim")
@@ -486,6 +488,8 @@ def defend_apply(
                                                                           "dp-gaussian.")] = None,
     old_epsilon: Annotated[Optional[float], typer.Option("--epsilon", hidden=True)] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of a random defense (leave unset in deployment).")] = None,
+    secure: Annotated[bool, typer.Option(help="Noise from the OS CSPRNG (purmech, lapmech, gaussian, "
+                                              "dp-gaussian, uniform): no seed, nothing replayable.")] = False,
 ) -> None:
     """Defend stored vectors: read, transform, write .npy atomically.
 
@@ -506,9 +510,10 @@ def defend_apply(
     check_output_file(out)
     epsilon = _renamed(old_epsilon, epsilon, "--epsilon", "--dp-epsilon")
     from_folder = Path(defense).is_dir()
-    if from_folder and (param or epsilon is not None or seed is not None):
-        raise InputError("--param, --dp-epsilon and --seed belong to a defense name; a fitted folder keeps its own")
-    mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param))
+    if from_folder and (param or epsilon is not None or seed is not None or secure):
+        raise InputError("--param, --dp-epsilon, --seed and --secure belong to a defense name; a fitted folder "
+                         "keeps its own")
+    mech = load_defense(defense, epsilon=epsilon, seed=seed, **_params(param), **({"secure": True} if secure else {}))
     E = read_vectors(in_)
     want = getattr(mech, "n_features_in_", None)
     if from_folder and want is not None and E.shape[1] != want:

@@ -83,11 +83,27 @@ class Defense(ABC):
 
 
 class RandomDefense(Defense):
-    """A defense that draws fresh randomness on every :meth:`transform` call."""
+    """A defense that draws fresh randomness on every :meth:`transform` call.
 
-    def __init__(self, *, seed: int | None = None) -> None:
+    ``secure=True`` draws every random bit from the operating system's CSPRNG
+    (:class:`~vecleak.defenses.secure_random.SecureRandom`): no seed exists, none is written,
+    and outputs cannot be replayed (opacus's ``secure_mode``); it refuses a ``seed``.
+    """
+
+    def __init__(self, *, seed: int | None = None, secure: bool = False) -> None:
         self.seed = check_seed(seed)
-        self._rng = np.random.default_rng(self.seed)
+        self.secure = bool(secure)
+        if self.secure:
+            if self.seed is not None:
+                raise InputError("secure mode draws its randomness from the operating system; drop the seed")
+            from vecleak.defenses.secure_random import SecureRandom
+
+            self._rng = SecureRandom()
+        else:
+            self._rng = np.random.default_rng(self.seed)
+
+    def spec(self) -> dict[str, Any]:
+        return {**super().spec(), **({"secure": True} if self.secure else {})}
 
     def _generator(self, generator: np.random.Generator | None) -> np.random.Generator:
         if generator is None:

@@ -184,9 +184,9 @@ class _SphereMechanism(RandomDefense):
 
     _mechanism: Callable[..., tuple[np.ndarray, np.ndarray]]
 
-    def __init__(self, *, epsilon: float, seed: int | None = None) -> None:
+    def __init__(self, *, epsilon: float, seed: int | None = None, secure: bool = False) -> None:
         self.epsilon = check_epsilon(epsilon)
-        super().__init__(seed=seed)
+        super().__init__(seed=seed, secure=secure)
 
     def _params(self) -> dict[str, Any]:
         return {"epsilon": self.epsilon}

@@ -39,9 +39,9 @@ class Gaussian(RandomDefense):
 
     name = "gaussian"
 
-    def __init__(self, *, sigma: float, seed: int | None = None) -> None:
+    def __init__(self, *, sigma: float, seed: int | None = None, secure: bool = False) -> None:
         self.sigma = check_positive(sigma, "sigma", allow_zero=True)
-        super().__init__(seed=seed)
+        super().__init__(seed=seed, secure=secure)
 
     def _params(self) -> dict[str, Any]:
         return {"sigma": self.sigma}
@@ -97,14 +97,15 @@ class DPGaussian(Gaussian):
     name = "dp-gaussian"
 
     def __init__(self, *, epsilon: float, delta: float = 1e-5, sensitivity: float = 2.0,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, secure: bool = False) -> None:
         self.epsilon = check_epsilon(epsilon)
         delta_f = check_positive(delta, "delta")
         if delta_f >= 1:
             raise InputError(f"delta must be a number in (0, 1), got {delta!r}")
         self.delta = delta_f
         self.sensitivity = check_positive(sensitivity, "sensitivity")
-        super().__init__(sigma=dp_gaussian_sigma(self.epsilon, self.delta, self.sensitivity), seed=seed)
+        super().__init__(sigma=dp_gaussian_sigma(self.epsilon, self.delta, self.sensitivity), seed=seed,
+                         secure=secure)
 
     def _params(self) -> dict[str, Any]:
         return {"epsilon": self.epsilon, "delta": self.delta, "sensitivity": self.sensitivity,

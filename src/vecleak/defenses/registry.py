@@ -137,12 +137,12 @@ def _parameters(factory: Callable[..., Defense]) -> tuple[set[str], bool]:
     return names, any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
 
 
-def _gaussian(*, sigma: float = 0.1, seed: int | None = None) -> Defense:
-    return Gaussian(sigma=sigma, seed=seed)
+def _gaussian(*, sigma: float = 0.1, seed: int | None = None, secure: bool = False) -> Defense:
+    return Gaussian(sigma=sigma, seed=seed, secure=secure)
 
 
-def _uniform(*, sigma: float = 0.1, seed: int | None = None) -> Defense:
-    return Uniform(sigma=sigma, seed=seed)
+def _uniform(*, sigma: float = 0.1, seed: int | None = None, secure: bool = False) -> Defense:
+    return Uniform(sigma=sigma, seed=seed, secure=secure)
 
 
 def _truncate(*, n_dims: int = 128) -> Defense:

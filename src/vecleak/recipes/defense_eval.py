@@ -22,9 +22,9 @@ Attackers (``--attacker``):
   ``decoder-aux``), each with a fresh decoder; the best score per metric is reported, with
   which attacker reached it (``best_attacker``) and every attacker's scores (``by_attacker``).
 
-A defense that learns (PCA) is fitted by the defender on text of its own (the shipped Tatoeba
-sentences, ``DEFENDER_CORPUS``), never on the vectors being scored; every stored vector then
-passes through it.
+A defense that learns (PCA) is fitted by the defender on text of its own (``DEFENDER_CORPUS``:
+2,000 shipped SNLI premises, disjoint from the attacker's Tatoeba ``AUX_CORPUS``), never on the
+vectors being scored; every stored vector then passes through it.
 """
 
 from __future__ import annotations
