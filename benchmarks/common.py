@@ -49,3 +49,17 @@ def markdown_table(rows: list[dict], columns: list[str]) -> str:
         return str(v)
 
     return head + "".join("| " + " | ".join(fmt(r.get(c, "")) for c in columns) + " |\n" for r in rows)
+
+
+def wikiqa_sentences(min_words: int = 4) -> list[str]:
+    """WikiQA answer sentences (Wikipedia, lower-cased as distributed), de-tokenized and de-duplicated:
+    an English domain no shipped decoder was trained on."""
+    from vecleak.utility.detok import detokenize
+
+    out: list[str] = []
+    for split in ("train", "dev", "test"):
+        path = SHARED / "wikiqa" / split / "b.toks"
+        if not path.is_file():
+            raise SystemExit(f"{path} not found: set VECLEAK_SHARED_DATA to the shared data folder")
+        out += [detokenize(x.strip()) for x in path.read_text(encoding="utf-8").splitlines()]
+    return [t for t in dict.fromkeys(out) if len(t.split()) >= min_words]

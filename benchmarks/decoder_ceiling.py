@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from common import markdown_table, sample, stsb_sentences, write_json
+from common import markdown_table, sample, stsb_sentences, wikiqa_sentences, write_json
 from vecleak.align import Ridge
 from vecleak.decoders import load_decoder, rerank
 from vecleak.encoders import encode_cached, load_encoder
@@ -40,6 +40,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=".vecleak-cache")
     ap.add_argument("--out", default="benchmarks/results/decoder_ceiling")
+    ap.add_argument("--corpus", choices=("stsb", "wikiqa"), default="stsb",
+                    help="held-out test text: STSb test (every language) or WikiQA answers (English only)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -48,9 +50,14 @@ def main() -> None:
     decoder = load_decoder(args.decoder)
     attacker = load_encoder(decoder.encoder_spec["name"])
     rows = []
+    if args.corpus == "wikiqa" and args.langs != ["eng"]:
+        raise SystemExit("--corpus wikiqa is English only: use --langs eng")
     for lang in args.langs:
-        sentences = stsb_sentences(STSB_CODES[lang], "test")
-        test = [sentences[i] for i in picked if i < len(sentences)]
+        if args.corpus == "wikiqa":
+            test = sample(wikiqa_sentences(), args.n_test, seed=0)
+        else:
+            sentences = stsb_sentences(STSB_CODES[lang], "test")
+            test = [sentences[i] for i in picked if i < len(sentences)]
         y = encode_cached(attacker, test, args.cache)
         language = lang if decoder.languages else None
         scorer = ALGENAttack(decoder, attacker, aligner=Ridge(alpha=0), language=language)
@@ -73,7 +80,8 @@ def main() -> None:
                                     "tokenizer": "unicode", "rows": rows})
     table = markdown_table(rows, COLUMNS)
     with open(f"{args.out}.md", "w", encoding="utf-8") as fh:
-        fh.write(f"# Own-space ceiling of decoder '{args.decoder}' ({args.n_test} STSb test sentences per language, "
+        corpus = "STSb test" if args.corpus == "stsb" else "WikiQA answer"
+        fh.write(f"# Own-space ceiling of decoder '{args.decoder}' ({args.n_test} {corpus} sentences per language, "
                  f"{args.threads} CPU threads, Unicode tokens; chance: the same outputs against shuffled "
                  f"references)\n\n" + table)
     print(table)

@@ -465,3 +465,23 @@ def test_secure_mode_refuses_a_seed_and_deterministic_defenses():
         load_defense("gaussian", secure=True, seed=3)
     with pytest.raises(InputError, match="takes no parameter 'secure'"):
         load_defense("pca", secure=True)
+
+
+def test_every_defense_is_a_scikit_learn_estimator():
+    """get_params round-trips, sklearn.clone gives an unfitted twin with the same parameters and
+    seed (so the same outputs), for every registered defense and for a pipeline."""
+    from sklearn.base import clone
+
+    from vecleak.defenses import defense_names, load_defense
+    from vecleak.defenses.pipeline import DefensePipeline
+
+    E = np.random.default_rng(0).normal(size=(50, 64)).astype(np.float32)
+    extra = {"pca": {"n_components": 8}, "truncate": {"n_dims": 16}}
+    mechs = [load_defense(n, epsilon=8.0 if n in ("purmech", "lapmech", "dp-gaussian") else None, seed=3,
+                          **extra.get(n, {})) for n in defense_names()]
+    mechs.append(DefensePipeline([load_defense("pca", n_components=8), load_defense("gaussian", seed=1)]))
+    for mech in mechs:
+        twin = clone(mech)
+        assert twin is not mech and twin.get_params(deep=False).keys() == mech.get_params(deep=False).keys()
+        np.testing.assert_array_equal(twin.fit_transform(E), clone(mech).fit_transform(E))
+        assert type(twin)(**twin.get_params(deep=False)).spec() == twin.spec()

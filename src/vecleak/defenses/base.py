@@ -25,6 +25,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from vecleak.data.vectors import check_vectors
 from vecleak.errors import InputError
@@ -34,8 +35,11 @@ from vecleak.errors import InputError
 TRAINED_DEFENSE_FILE = "defense.json"
 
 
-class Defense(ABC):
+class Defense(BaseEstimator, ABC):
     """A transformation of embeddings meant to stop them being inverted to text.
+
+    A scikit-learn estimator: ``get_params`` / ``set_params`` / :func:`sklearn.base.clone` work
+    on every defense (a clone has the same parameters and seed, and is unfitted).
 
     Subclasses set ``name`` (the registry name) and implement :meth:`transform`; defenses
     that learn from vectors override :meth:`fit` and keep learned state in attributes ending

@@ -37,13 +37,12 @@ class DefensePipeline(Defense):
     name = "pipeline"
 
     def __init__(self, steps: Sequence[Defense]) -> None:
-        steps = list(steps)
-        if not steps:
+        if not len(steps):
             raise InputError("a defense pipeline needs at least one step")
         for s in steps:
             if not callable(getattr(s, "transform", None)):
                 raise InputError(f"pipeline step {s!r} has no transform(E); give defenses")
-        self.steps = steps
+        self.steps = steps          # kept as given (scikit-learn's clone checks it is the same object)
 
     @property
     def learns_from_data(self) -> bool:  # type: ignore[override]
