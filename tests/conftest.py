@@ -167,3 +167,20 @@ def lance_dir(tmp_path_factory, store_rows):
     db.create_table("docs", [{"id": i, "vector": v.tolist(), "text": t} for i, v, t in
                              zip(r["ids"], r["vectors"], r["texts"])])
     return folder
+
+
+@pytest.fixture(scope="session")
+def qdrant_dir(tmp_path_factory, store_rows):
+    """A local Qdrant folder (qdrant-client's embedded mode) with a collection 'docs' (integer ids,
+    dot-product distance so vectors are stored as given, text and lang in the payload)."""
+    from qdrant_client import QdrantClient, models
+
+    folder = tmp_path_factory.mktemp("qdrant")
+    client = QdrantClient(path=str(folder))
+    r = store_rows
+    client.create_collection("docs", vectors_config=models.VectorParams(size=r["vectors"].shape[1],
+                                                                        distance=models.Distance.DOT))
+    client.upsert("docs", points=[models.PointStruct(id=k, vector=v.tolist(), payload={"text": t, "lang": "eng"})
+                                  for k, (v, t) in enumerate(zip(r["vectors"], r["texts"]))])
+    client.close()
+    return folder

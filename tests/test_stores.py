@@ -10,7 +10,18 @@ from vecleak.errors import StoreError
 from vecleak.stores import StoreOptions, open_store, sample_store
 
 
-def _open(kind, chroma_dir, pg_url, faiss_files, lance_dir):
+KINDS = ["chroma", "pgvector", "faiss", "lancedb", "qdrant"]
+
+
+@pytest.fixture
+def stores(chroma_dir, pg_url, faiss_files, lance_dir, qdrant_dir):
+    return {"chroma": chroma_dir, "pgvector": pg_url, "faiss": faiss_files, "lancedb": lance_dir, "qdrant": qdrant_dir}
+
+
+def _open(kind, stores):
+    chroma_dir, pg_url, faiss_files, lance_dir = (stores[k] for k in ("chroma", "pgvector", "faiss", "lancedb"))
+    if kind == "qdrant":
+        return open_store(f"qdrant:{stores['qdrant']}")
     if kind == "chroma":
         return open_store(f"chroma:{chroma_dir}")
     if kind == "pgvector":
@@ -20,16 +31,16 @@ def _open(kind, chroma_dir, pg_url, faiss_files, lance_dir):
     return open_store(f"lancedb:{lance_dir}")
 
 
-@pytest.mark.parametrize("kind", ["chroma", "pgvector", "faiss", "lancedb"])
-def test_reader_returns_what_was_written(kind, chroma_dir, pg_url, faiss_files, lance_dir, store_rows):
-    with _open(kind, chroma_dir, pg_url, faiss_files, lance_dir) as store:
+@pytest.mark.parametrize("kind", KINDS)
+def test_reader_returns_what_was_written(kind, stores, store_rows):
+    with _open(kind, stores) as store:
         assert store.count() == 300 and store.dim == 384
         ids = [i for chunk in store.iter_ids(batch_size=64) for i in chunk]
         batches = list(store.iter_batches(batch_size=128))
     want = {i: (v, t) for i, v, t in zip(store_rows["ids"], store_rows["vectors"], store_rows["texts"])}
     got_ids = [i for b in batches for i in b.ids]
     assert sorted(got_ids) == sorted(ids) and len(set(ids)) == 300
-    if kind == "faiss":       # FAISS keeps positions, not the writer's ids
+    if kind in ("faiss", "qdrant"):       # positions / the integer ids the fixture wrote
         want = {str(k): want[f"doc-{k}"] for k in range(300)}
     assert set(got_ids) == set(want)
     for b in batches:
@@ -41,9 +52,9 @@ def test_reader_returns_what_was_written(kind, chroma_dir, pg_url, faiss_files, 
                 assert m.get("lang") == "eng"
 
 
-@pytest.mark.parametrize("kind", ["chroma", "pgvector", "faiss", "lancedb"])
-def test_sample_is_seeded_disjoint_and_fetches_requested_rows(kind, chroma_dir, pg_url, faiss_files, lance_dir):
-    with _open(kind, chroma_dir, pg_url, faiss_files, lance_dir) as store:
+@pytest.mark.parametrize("kind", KINDS)
+def test_sample_is_seeded_disjoint_and_fetches_requested_rows(kind, stores):
+    with _open(kind, stores) as store:
         a = sample_store(store, 50, 100, seed=3)
         b = sample_store(store, 50, 100, seed=3)
         c = sample_store(store, 50, 100, seed=4)
@@ -53,11 +64,13 @@ def test_sample_is_seeded_disjoint_and_fetches_requested_rows(kind, chroma_dir, 
     assert a.describe()["sample_ids_sha256"] == b.describe()["sample_ids_sha256"]
 
 
-def test_reading_chroma_leaves_the_directory_untouched(chroma_dir):
-    before = tree_digest(chroma_dir)
-    with open_store(f"chroma:{chroma_dir}") as store:
+@pytest.mark.parametrize("kind", ["chroma", "lancedb", "faiss", "qdrant"])
+def test_reading_leaves_the_store_folder_untouched(kind, stores):
+    folder = stores[kind] if kind != "faiss" else stores[kind][0].parent
+    before = tree_digest(folder)
+    with _open(kind, stores) as store:
         sample_store(store, 30, 30, seed=0)
-    assert tree_digest(chroma_dir) == before
+    assert tree_digest(folder) == before
 
 
 def test_pgvector_session_is_read_only(pg_url):
@@ -87,6 +100,8 @@ def test_pgvector_session_is_read_only(pg_url):
     (lambda d: open_store(f"faiss:{d['tmp']}/none.index"), "no such index file"),
     (lambda d: open_store(f"lancedb:{d['lance']}", StoreOptions(collection="nope")), "has no table 'nope'"),
     (lambda d: open_store("redis://localhost"), "unknown store"),
+    (lambda d: open_store(f"qdrant:{d['tmp']}/none"), "no such directory"),
+    (lambda d: open_store("qdrant+http://127.0.0.1:1", StoreOptions(collection="docs")), "cannot open Qdrant"),
 ])
 def test_bad_store_inputs_are_one_line_errors(make, needle, chroma_dir, pg_url, lance_dir, tmp_path):
     with pytest.raises(StoreError) as err:

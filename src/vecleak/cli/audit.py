@@ -14,9 +14,10 @@ _A = AuditConfig()
 
 def audit(
     out: Annotated[Path, typer.Option(help="Folder for report.html, audit.json and reconstructions.jsonl.")],
-    store: Annotated[Optional[str], typer.Option(help="chroma:DIR, postgresql://USER@HOST:PORT/DB, lancedb:DIR or "
-                                                      "faiss:INDEX. Read only.")] = None,
-    collection: Annotated[Optional[str], typer.Option(help="Chroma collection or LanceDB table.")] = None,
+    store: Annotated[Optional[str], typer.Option(help="chroma:DIR, postgresql://USER@HOST:PORT/DB, lancedb:DIR, "
+                                                      "qdrant:PATH, qdrant+http://HOST:PORT or faiss:INDEX. "
+                                                      "Read only.")] = None,
+    collection: Annotated[Optional[str], typer.Option(help="Chroma or Qdrant collection, or LanceDB table.")] = None,
     table: Annotated[Optional[str], typer.Option(help="PostgreSQL table (schema.table allowed).")] = None,
     vector_column: Annotated[Optional[str], typer.Option(help="Vector column (default: embedding in PostgreSQL, "
                                                               "vector in LanceDB).")] = None,

@@ -1,4 +1,4 @@
-"""Vector stores, read-only: Chroma, PostgreSQL + pgvector, LanceDB, FAISS (see :mod:`vecleak.stores.uri`)."""
+"""Vector stores, read-only: Chroma, PostgreSQL + pgvector, LanceDB, Qdrant, FAISS (see :mod:`vecleak.stores.uri`)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@
 ``chroma:DIR``                     a Chroma persistent directory (``--collection``)
 ``postgresql://USER@HOST:PORT/DB`` a pgvector table (``--table``, column options)
 ``lancedb:DIR``                    a LanceDB table (``--collection``)
+``qdrant:PATH``                    a local Qdrant folder (``--collection``)
+``qdrant+http://HOST:PORT``        a Qdrant server (``--collection``)
 ``faiss:INDEX``                    a FAISS index file (texts from ``--texts FILE``)
 ``files:VECTORS``                  exported vectors (texts from ``--texts FILE``)
 =================================  ===============================================
@@ -43,10 +45,15 @@ def open_store(uri: str, options: StoreOptions = StoreOptions()) -> VectorStore:
                              "if they are not 'embedding' / 'text')")
         return PgVectorStore(uri, options.table, vector_column=options.vector_column or "embedding",
                              text_column=options.text_column or "text", id_column=options.id_column or "id")
+    if uri.startswith(("qdrant+http://", "qdrant+https://")):
+        from vecleak.stores.qdrant import QdrantStore
+
+        return QdrantStore(uri[len("qdrant+"):], options.collection, vector_name=options.vector_column,
+                           text_field=options.text_column or "text")
     kind, sep, rest = uri.partition(":")
     if not sep or not rest:
         raise StoreError(f"--store {uri!r}: unknown store; use one of chroma:DIR, postgresql://USER@HOST:PORT/DB, "
-                         "lancedb:DIR, faiss:INDEX")
+                         "lancedb:DIR, qdrant:PATH, qdrant+http://HOST:PORT, faiss:INDEX")
     if kind == "chroma":
         from vecleak.stores.chroma import ChromaStore
 
@@ -56,6 +63,11 @@ def open_store(uri: str, options: StoreOptions = StoreOptions()) -> VectorStore:
 
         return LanceStore(rest, options.collection or options.table, vector_column=options.vector_column or "vector",
                           text_column=options.text_column or "text", id_column=options.id_column or "id")
+    if kind == "qdrant":
+        from vecleak.stores.qdrant import QdrantStore
+
+        return QdrantStore(rest, options.collection, vector_name=options.vector_column,
+                           text_field=options.text_column or "text")
     if kind == "files":
         from vecleak.stores.files import FileStore
 
@@ -65,4 +77,4 @@ def open_store(uri: str, options: StoreOptions = StoreOptions()) -> VectorStore:
 
         return FaissStore(rest, options.texts)
     raise StoreError(f"--store {uri!r}: unknown store kind '{kind}'; use one of chroma:DIR, "
-                     "postgresql://USER@HOST:PORT/DB, lancedb:DIR, faiss:INDEX")
+                     "postgresql://USER@HOST:PORT/DB, lancedb:DIR, qdrant:PATH, faiss:INDEX")

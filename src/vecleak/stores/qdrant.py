@@ -1,0 +1,100 @@
+"""Qdrant collections: a local folder (``qdrant:PATH``, qdrant-client's embedded mode) or a
+server (``qdrant+http://HOST:PORT``, ``qdrant+https://...``), read with ``scroll`` and ``retrieve``.
+
+Texts and languages come from each point's payload (``text`` / ``--text-column``, ``lang``).
+A collection with named vectors needs ``--vector-column NAME``. Ids are listed with ``scroll``
+(ids only, in Qdrant's id order); a sample fetches its points with ``retrieve``. Note that a
+collection with cosine distance normalizes vectors when they are written: what is stored is
+unit length whatever the encoder produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from vecleak.errors import StoreError
+from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches
+
+
+class QdrantStore(VectorStore):
+    """One collection of a Qdrant store (read-only use of the client: scroll, retrieve, count)."""
+
+    kind = "qdrant"
+
+    def __init__(self, location: str, collection: str | None = None, *, vector_name: str | None = None,
+                 text_field: str = "text", timeout: int = 5) -> None:
+        try:
+            from qdrant_client import QdrantClient
+        except ImportError as err:
+            raise StoreError("reading Qdrant needs qdrant-client: pip install 'vecleak[stores]'") from err
+        self.location = location
+        try:
+            if location.startswith(("http://", "https://")):
+                self._client = QdrantClient(url=location, timeout=timeout, check_compatibility=False)
+            else:
+                if not Path(location).is_dir():
+                    raise StoreError(f"qdrant:{location}: no such directory; give the folder QdrantClient(path=...) "
+                                     "wrote, or qdrant+http://HOST:PORT")
+                self._client = QdrantClient(path=location)
+            names = sorted(c.name for c in self._client.get_collections().collections)
+        except StoreError:
+            raise
+        except Exception as err:       # connection refused, a locked folder, a server error
+            raise StoreError(f"cannot open Qdrant at {location}: {str(err).splitlines()[0][:160]}") from err
+        if collection is None:
+            if len(names) != 1:
+                raise StoreError(f"Qdrant at {location} holds {len(names)} collections ({', '.join(names) or 'none'}); "
+                                 "name one with --collection")
+            collection = names[0]
+        if collection not in names:
+            raise StoreError(f"Qdrant at {location} has no collection '{collection}'; it has: {', '.join(names) or 'none'}")
+        self.collection, self.vector_name, self.text_field = collection, vector_name, text_field
+        vectors = self._client.get_collection(collection).config.params.vectors
+        if isinstance(vectors, dict):
+            if vector_name not in vectors:
+                raise StoreError(f"collection {collection} has named vectors ({', '.join(sorted(vectors))}); "
+                                 "choose one with --vector-column")
+            self._dim = int(vectors[vector_name].size)
+        else:
+            self._dim = int(vectors.size)
+
+    def count(self) -> int:
+        return int(self._client.count(self.collection, exact=True).count)
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def iter_ids(self, batch_size: int = 10_000) -> Iterator[list[str]]:
+        offset = None
+        while True:
+            points, offset = self._client.scroll(self.collection, limit=batch_size, offset=offset,
+                                                 with_payload=False, with_vectors=False)
+            if points:
+                yield [str(p.id) for p in points]
+            if offset is None:
+                return
+
+    def iter_batches(self, ids: Sequence[str] | None = None, *, batch_size: int = 256) -> Iterator[StoreBatch]:
+        keys = [i for chunk in self.iter_ids() for i in chunk] if ids is None else list(ids)
+        for chunk in in_batches(keys, batch_size):
+            got = self._client.retrieve(self.collection, ids=[int(i) if i.isdigit() else i for i in chunk],
+                                        with_payload=True, with_vectors=True)
+            by_id = {str(p.id): p for p in got}
+            points = [by_id[i] for i in chunk if i in by_id]
+            vectors = check_dimensions([p.vector[self.vector_name] if self.vector_name else p.vector for p in points],
+                                       f"qdrant collection {self.collection}")
+            payloads = [p.payload or {} for p in points]
+            yield StoreBatch([str(p.id) for p in points], vectors.reshape(len(points), -1),
+                             [pl.get(self.text_field) for pl in payloads],
+                             [{"lang": pl["lang"]} if pl.get("lang") else {} for pl in payloads])
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "location": self.location, "collection": self.collection}
+
+    def close(self) -> None:
+        client, self._client = getattr(self, "_client", None), None
+        if client is not None:
+            client.close()
