@@ -169,3 +169,19 @@ def test_unit_length():
     assert not unit_length(np.array([[1.0, 0.0], [0.0, 1.01]]))            # one row off is enough
     assert unit_length(np.array([[1.0, 0.0], [0.0, 1.0005]]))              # within the tolerance
     assert not unit_length(np.zeros((0, 3)))                               # no rows: not unit length
+
+
+def test_verdict_levels_read_both_measures_above_chance():
+    from vecleak.audit.verdict import verdict
+
+    def row(name, content, half, c_content=0.05, c_half=0.0):
+        return {"attacker": name, "knowledge": name, "content_recall": content, "half_recovered": half,
+                "token_f1": content, "chance": {"content_recall": c_content, "half_recovered": c_half, "token_f1": 0.1}}
+
+    assert verdict([row("a", 0.10, 0.01)])["level"] == "low"          # 5 points above chance, 1% half-way
+    assert verdict([row("a", 0.20, 0.01)])["level"] == "moderate"     # content words 15 points above chance
+    assert verdict([row("a", 0.12, 0.06)])["level"] == "moderate"     # 6% of records half rebuilt
+    assert verdict([row("a", 0.30, 0.30)])["level"] == "high"
+    v = verdict([row("weak", 0.12, 0.0), row("strong", 0.50, 0.2)])
+    assert v["attacker"] == "strong" and v["level"] == "high" and "50%" in v["sentence"]
+    assert verdict([row("a", 0.30, 0.30, c_content=0.28, c_half=0.29)])["level"] == "low"   # all of it is chance

@@ -7,28 +7,34 @@ from typing import Any
 
 from vecleak.metrics.exposure import highlight
 
-#: Share of records with at least half of their content words rebuilt (above chance) at which
-#: leakage is called high / moderate.
-HIGH, MODERATE = 0.25, 0.05
+#: Leakage levels, each reached by either measure above its chance level: the share of records
+#: with at least half of their content words rebuilt, or the mean share of content words rebuilt.
+HIGH = {"half_recovered": 0.25, "content_recall": 0.40}
+MODERATE = {"half_recovered": 0.05, "content_recall": 0.10}
+
+
+def _excess(row: dict[str, Any], key: str) -> float:
+    return row[key] - row["chance"].get(key, 0.0)
 
 
 def verdict(attacks: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """One level (``high``, ``moderate``, ``low``) and one sentence, from the strongest row.
 
-    The strongest row is the one rebuilding the most records at least half-way, above its
-    chance level (the same outputs scored against shuffled records).
+    The strongest row is the one rebuilding the largest share of content words above its chance
+    level (the same outputs scored against shuffled records); its level is the highest whose
+    threshold (:data:`HIGH`, :data:`MODERATE`) either measure reaches.
     """
-    def excess(row: dict[str, Any]) -> float:
-        return row["half_recovered"] - row["chance"].get("half_recovered", 0.0)
-
-    worst = max(attacks, key=excess)
-    gain = excess(worst)
-    level = "high" if gain >= HIGH else "moderate" if gain >= MODERATE else "low"
-    sentence = (f"An attacker who {worst['knowledge']} rebuilds at least half of the content words of "
-                f"{worst['half_recovered']:.0%} of records (chance {worst['chance'].get('half_recovered', 0):.0%}); "
-                f"token F1 {worst['token_f1']:.3f} against a chance level of {worst['chance']['token_f1']:.3f}.")
+    worst = max(attacks, key=lambda r: (_excess(r, "content_recall"), _excess(r, "half_recovered")))
+    level = next((name for name, bar in (("high", HIGH), ("moderate", MODERATE))
+                  if any(_excess(worst, k) >= v for k, v in bar.items())), "low")
+    c = worst["chance"]
+    sentence = (f"An attacker who {worst['knowledge']} rebuilds {worst['content_recall']:.0%} of a record's content "
+                f"words on average (chance {c.get('content_recall', 0):.0%}) and at least half of them for "
+                f"{worst['half_recovered']:.0%} of records (chance {c.get('half_recovered', 0):.0%}); token F1 "
+                f"{worst['token_f1']:.3f} against a chance level of {c['token_f1']:.3f}.")
     return {"level": level, "attacker": worst["attacker"], "half_recovered": worst["half_recovered"],
-            "half_recovered_chance": worst["chance"].get("half_recovered", 0.0), "token_f1": worst["token_f1"],
+            "half_recovered_chance": c.get("half_recovered", 0.0), "content_recall": worst["content_recall"],
+            "content_recall_chance": c.get("content_recall", 0.0), "token_f1": worst["token_f1"],
             "token_f1_chance": worst["chance"]["token_f1"], "sentence": sentence}
 
 
