@@ -302,3 +302,31 @@ def test_json_mode_prints_only_the_results(capsys):
     assert parsed["languages"] == ["eng", "deu", "fra"] and parsed["threshold"] == 0.5
     code, out, _ = run_cli(capsys, "--quiet", "graph", "--langs", "eng,deu")
     assert code == 0 and out == ""
+
+
+@pytest.mark.parametrize("command, config, rename", [
+    ("audit", "AuditConfig", {}),
+    ("defend train", "EguardConfig", {"mi_weight": "alpha"}),
+])
+def test_option_defaults_are_the_config_defaults(command, config, rename):
+    """defend train and audit read their defaults from the torch-free configs: no second copy."""
+    import dataclasses
+
+    import typer
+
+    import vecleak.configs as configs
+    from vecleak.cli.main import app
+
+    group = typer.main.get_command(app)
+    for part in command.split():
+        group = group.commands[part]
+    defaults = {rename.get(p.name, p.name): p.default for p in group.params}
+    cls = getattr(configs, config)
+    shared = [f.name for f in dataclasses.fields(cls) if f.name in defaults]
+    assert len(shared) >= 6, shared
+    for name in shared:
+        want = getattr(cls(), name)
+        got = defaults[name]
+        if isinstance(want, tuple):
+            got = tuple(int(x) for x in got.split(",")) if isinstance(got, str) else (tuple(got) if got else want)
+        assert got == want, name

@@ -18,7 +18,7 @@ from vecleak.cli.frontier import frontier as frontier_command
 from vecleak.cli.output import OUTPUT as _OUTPUT
 from vecleak.cli.output import console as _console
 from vecleak.cli.output import emit as _emit
-from vecleak.configs import LagoConfig, TrainingConfig
+from vecleak.configs import EguardConfig, LagoConfig, TrainingConfig
 from vecleak.data.atomic import check_output_dir, check_output_file
 from vecleak.data.corpora import EXAMPLES
 
@@ -60,7 +60,7 @@ def _alpha(value: str) -> float | str:
 
 
 #: The one source of option defaults (torch-free, so importing them loads no model).
-_T, _L = TrainingConfig(), LagoConfig()
+_T, _L, _E = TrainingConfig(), LagoConfig(), EguardConfig()
 
 
 @app.command()
@@ -408,21 +408,21 @@ def defend_train(
     out: Annotated[Path, typer.Option(help="Output folder: defense.json + projection.safetensors.")],
     method: Annotated[str, typer.Option(help="Defense to train (eguard).")] = "eguard",
     encoder: Annotated[str, typer.Option(help="Victim encoder whose vectors the defense protects.")] = "minilm",
-    task: Annotated[str, typer.Option(help="Task loss: sst2, snli or retrieval (SNLI entailment pairs).")] = "sst2",
-    architecture: Annotated[str, typer.Option(help="Projector: transformer (chunks of 32) or mlp.")] = "transformer",
-    privacy: Annotated[str, typer.Option(help="Privacy term: mine (Eguard); adversarial, fgsm, freelb (against an online word attacker); mse, cosine, none.")] = "mine",
-    mi_weight: Annotated[float, typer.Option(help="Weight of the global MI term (the paper's alpha).")] = 1.0,
+    task: Annotated[str, typer.Option(help="Task loss: sst2, snli or retrieval (SNLI entailment pairs).")] = _E.task,
+    architecture: Annotated[str, typer.Option(help="Projector: transformer (chunks of 32) or mlp.")] = _E.architecture,
+    privacy: Annotated[str, typer.Option(help="Privacy term: mine (Eguard); adversarial, fgsm, freelb (against an online word attacker); mse, cosine, none.")] = _E.privacy,
+    mi_weight: Annotated[float, typer.Option(help="Weight of the global MI term (the paper's alpha).")] = _E.alpha,
     old_alpha: Annotated[Optional[float], typer.Option("--alpha", hidden=True)] = None,
-    beta: Annotated[float, typer.Option(help="Weight of the local (keyword/antonym CLUB) term.")] = 0.1,
-    steps: Annotated[int, typer.Option(min=1, help="Training steps.")] = 800,
-    n_train: Annotated[int, typer.Option(min=2, help="Training examples of the task.")] = 3000,
-    seed: Annotated[int, typer.Option(help="Seed of initialization and batches.")] = 0,
+    beta: Annotated[float, typer.Option(help="Weight of the local (keyword/antonym CLUB) term.")] = _E.beta,
+    steps: Annotated[int, typer.Option(min=1, help="Training steps.")] = _E.steps,
+    n_train: Annotated[int, typer.Option(min=2, help="Training examples of the task.")] = _E.n_train,
+    seed: Annotated[int, typer.Option(help="Seed of initialization and batches.")] = _E.seed,
     cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
 ) -> None:
     """Train a projection defense and save it as a folder any --defense option takes."""
     from vecleak.encoders.registry import load_encoder
     from vecleak.errors import InputError
-    from vecleak.recipes.eguard import EguardConfig, train_eguard
+    from vecleak.recipes.eguard import train_eguard
 
     if method != "eguard":
         raise InputError(f"unknown --method '{method}'; the trainable defense is eguard")

@@ -33,11 +33,11 @@ from torch import nn
 
 from vecleak.data.atomic import write_model_folder
 from vecleak.data.vectors import check_vectors
+from vecleak.configs import ARCHITECTURES
 from vecleak.defenses.base import TRAINED_DEFENSE_FILE, Defense
 from vecleak.errors import CheckpointError, DimensionMismatchError, InputError
 
 WEIGHTS_FILE = "projection.safetensors"
-ARCHITECTURES = ("transformer", "mlp")
 
 
 class ChunkTransformer(nn.Module):

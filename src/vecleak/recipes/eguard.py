@@ -46,64 +46,14 @@ from vecleak.data.records import read_texts
 from vecleak.classifiers.text_autoencoder import BagOfWordsAutoencoder
 from vecleak.classifiers.token_set import TokenSetDecoder, TokenVocabulary
 from vecleak.defenses.mutual_information import CLUB, MINE
-from vecleak.defenses.projection import (
-    ARCHITECTURES,
-    ProjectionDefense,
-    build_projector,
-)
+from vecleak.configs import ATTACKER_TERMS, EguardConfig
+from vecleak.defenses.projection import ProjectionDefense, build_projector
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.cache import encode_cached
 from vecleak.errors import InputError
 from vecleak.data.corpora import DEFENDER_CORPUS
 from vecleak.seeding import preserves_global_rng
 from vecleak.utility.tasks import SNLI_CLASSES, load_task
-
-TASKS = ("sst2", "snli", "retrieval")
-PRIVACY_TERMS = ("mine", "adversarial", "fgsm", "freelb", "mse", "cosine", "none")
-ATTACKER_TERMS = ("adversarial", "fgsm", "freelb")
-
-
-@dataclass
-class EguardConfig:
-    """Training settings; ``alpha`` weighs the global MI term, ``beta`` the local (CLUB) one.
-
-    ``lr`` is the projector's learning rate, ``head_lr`` the task head's; ``critic_lr`` the
-    MINE / CLUB networks'; ``critic_warmup`` critic-only steps before the projector moves, then
-    ``critic_steps`` critic updates (fresh batches) before every projector update.
-    ``adv_epsilon`` and ``adv_steps``: the fgsm / freelb perturbation radius (coordinate
-    standard deviations) and freelb's ascent steps.
-    """
-
-    task: str = "sst2"
-    architecture: str = "transformer"
-    privacy: str = "mine"
-    alpha: float = 1.0
-    beta: float = 0.1
-    steps: int = 800
-    batch_size: int = 64
-    lr: float = 1e-3
-    head_lr: float = 1e-3
-    critic_lr: float = 1e-3
-    critic_warmup: int = 300
-    critic_steps: int = 1
-    adv_epsilon: float = 0.5
-    adv_steps: int = 3
-    n_train: int = 3000
-    latent_dim: int = 128
-    seed: int = 0
-
-    def check(self) -> None:
-        if self.task not in TASKS:
-            raise InputError(f"unknown --task '{self.task}'; use one of {', '.join(TASKS)}")
-        if self.architecture not in ARCHITECTURES:
-            raise InputError(f"unknown --architecture '{self.architecture}'; use one of {', '.join(ARCHITECTURES)}")
-        if self.privacy not in PRIVACY_TERMS:
-            raise InputError(f"unknown privacy term '{self.privacy}'; use one of {', '.join(PRIVACY_TERMS)}")
-        if min(self.alpha, self.beta, self.adv_epsilon) < 0 or min(self.steps, self.critic_steps, self.adv_steps) < 1 \
-                or min(self.batch_size, self.n_train) < 2:
-            raise InputError("alpha, beta and adv_epsilon must be >= 0; steps, critic_steps and adv_steps >= 1; "
-                             "batch size and n_train >= 2")
-
 
 @dataclass
 class TrainingData:
