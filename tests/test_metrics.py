@@ -120,3 +120,21 @@ def test_distinct_rate():
 
     assert distinct_rate(["a b", "A  b", "c"]) == pytest.approx(2 / 3)
     assert distinct_rate(["x"] * 4) == pytest.approx(0.25)
+
+
+def test_chance_shuffles_within_each_language():
+    """A German output scored against a French reference shares no word: chance of a
+    multilingual set must shuffle references within a language (or it reads too low)."""
+    from vecleak.metrics import chance_metrics, shuffled_references
+
+    refs = ["der Hund läuft", "die Katze schläft", "das Kind spielt", "le chien court", "le chat dort", "un enfant joue"]
+    langs = ["deu"] * 3 + ["fra"] * 3
+    for seed in range(5):
+        shuffled = shuffled_references(refs, seed=seed, groups=langs)
+        assert all(s != r for s, r in zip(shuffled, refs))                              # a derangement
+        assert sorted(shuffled[:3]) == sorted(refs[:3]) and sorted(shuffled[3:]) == sorted(refs[3:])
+    outs = ["der Mann", "die Frau", "das Haus", "le garçon", "le café", "un livre"]     # generic per-language words
+    within = chance_metrics(outs, refs, groups=langs)["token_f1"]
+    across = chance_metrics(outs, refs)["token_f1"]
+    assert within > 0 and within >= across
+    assert shuffled_references(["a"], groups=["eng"]) == ["a"]

@@ -106,9 +106,10 @@ def run_lago_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder
         aligned[rows] = inv.aligned
     attack = cross.attack(langs[0])
     refs = list(references)
-    metrics = attack.evaluate(Inversion(recs, aligned), refs, reference_vectors=reference_targets)
+    metrics = attack.evaluate(Inversion(recs, aligned), refs, reference_vectors=reference_targets,
+                              languages=list(languages))
     metrics.update(exposure(recs, refs, languages))
-    chance = exposure(recs, shuffled_references(refs), languages)
+    chance = exposure(recs, shuffled_references(refs, groups=list(languages)), languages)
     metrics["chance"].update({k: chance[k] for k in ("content_recall", "half_recovered")})
     metrics.pop("per_sentence", None)
     return metrics, recs

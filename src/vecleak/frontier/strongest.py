@@ -73,16 +73,17 @@ def score(attack: ALGENAttack, vectors: np.ndarray, references: Sequence[str], l
     """Invert ``vectors (n, m)`` (each row into its language) and score against ``references``.
 
     Besides :meth:`ALGENAttack.evaluate`'s metrics: the data-owner terms of
-    :func:`~vecleak.metrics.exposure.exposure`, whose chance levels (against shuffled
-    references) join ``chance``. ``reference_targets (n, d)``: the attacker's vectors of the
+    :func:`~vecleak.metrics.exposure.exposure`, whose chance levels (against references
+    shuffled within each language) join ``chance``. ``reference_targets (n, d)``: the attacker's vectors of the
     references, when already computed.
     """
     refs = list(references)
     langs = list(languages) if languages is not None and attack.decoder.languages else None
     inversion = attack.invert(vectors, languages=langs)
-    metrics = attack.evaluate(inversion, refs, reference_vectors=reference_targets)
+    groups = list(languages) if languages is not None else None
+    metrics = attack.evaluate(inversion, refs, reference_vectors=reference_targets, languages=groups)
     metrics.update(exposure(inversion.reconstructions, refs, languages))
-    chance = exposure(inversion.reconstructions, shuffled_references(refs), languages)
+    chance = exposure(inversion.reconstructions, shuffled_references(refs, groups=groups), languages)
     metrics["chance"].update({k: chance[k] for k in ("content_recall", "half_recovered")})
     return metrics, inversion.reconstructions
 

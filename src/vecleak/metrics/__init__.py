@@ -57,24 +57,37 @@ def bootstrap_ci(groups: Sequence[Sequence[float]], *, n_boot: int = 1000, level
     return float(np.quantile(stats, tail)), float(np.quantile(stats, 1 - tail))
 
 
-def shuffled_references(references: Sequence[str], *, seed: int = 0) -> list[str]:
-    """The references in a seeded order in which no item keeps its place (a derangement)."""
+def shuffled_references(references: Sequence[str], *, seed: int = 0,
+                        groups: Sequence[str | None] | None = None) -> list[str]:
+    """The references in a seeded order in which no item keeps its place (a derangement).
+
+    ``groups`` (e.g. each row's language): shuffle only within a group, so a German output is
+    scored against another German reference, not against French (which would share no word and
+    put chance too low). A group of one keeps its item.
+    """
     n = len(references)
-    if n < 2:
-        return list(references)
-    perm = np.random.default_rng(seed).permutation(n)
-    out = [""] * n
-    for i in range(n):
-        out[perm[i]] = references[perm[(i + 1) % n]]
+    rng = np.random.default_rng(seed)
+    members: dict[str | None, list[int]] = {}
+    for i, g in enumerate(groups if groups is not None else [None] * n):
+        members.setdefault(g, []).append(i)
+    out = list(references)
+    for rows in members.values():
+        if len(rows) < 2:
+            continue
+        perm = [rows[k] for k in rng.permutation(len(rows))]
+        for k in range(len(perm)):
+            out[perm[k]] = references[perm[(k + 1) % len(perm)]]
     return out
 
 
 def chance_metrics(reconstructions: Sequence[str], references: Sequence[str], *, seed: int = 0,
-                   tokenizer: str = DEFAULT_TOKENIZER) -> dict[str, float]:
+                   tokenizer: str = DEFAULT_TOKENIZER, groups: Sequence[str | None] | None = None) -> dict[str, float]:
     """The metrics of the same reconstructions against shuffled references: what an attack
     scores from generic, text-independent output (a decoder that writes one frequent sentence
-    for every vector scores as much here as against the true references)."""
-    return text_metrics(reconstructions, shuffled_references(references, seed=seed), tokenizer=tokenizer)
+    for every vector scores as much here as against the true references). ``groups``: shuffle
+    within each group (each row's language), see :func:`shuffled_references`."""
+    return text_metrics(reconstructions, shuffled_references(references, seed=seed, groups=groups),
+                        tokenizer=tokenizer)
 
 
 __all__ = [

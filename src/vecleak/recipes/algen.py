@@ -90,7 +90,8 @@ class ALGENAttack:
         return Inversion(texts, aligned, candidates)
 
     def evaluate(self, inversion: Inversion, references: Sequence[str],
-                 reference_vectors: np.ndarray | None = None) -> dict[str, float]:
+                 reference_vectors: np.ndarray | None = None,
+                 languages: Sequence[str] | None = None) -> dict[str, float]:
         """Metrics of an inversion against the true texts.
 
         ``cosine`` is cos(A(reconstruction), A(reference)); ``aligned_cosine`` is
@@ -98,7 +99,8 @@ class ALGENAttack:
         text metrics of the same reconstructions against shuffled references,
         ``distinct_rate`` the share of distinct reconstructions, ``ci95`` bootstrap 95%
         intervals of the means, ``per_sentence`` each sentence's scores (callers write them
-        per row and drop them from summaries).
+        per row and drop them from summaries). ``languages``: each row's language, so that
+        chance shuffles references only within a language.
         """
         if len(references) != len(inversion.reconstructions):
             raise InputError(f"{len(inversion.reconstructions)} reconstructions but {len(references)} references")
@@ -108,7 +110,8 @@ class ALGENAttack:
         per = sentence_scores(inversion.reconstructions, references, tokenizer=self.tokenizer)
         out["ci95"] = {k: list(bootstrap_ci([per[k]])) for k in ("rouge_l", "token_f1", "token_recall")}
         out["per_sentence"] = per
-        out["chance"] = chance_metrics(inversion.reconstructions, references, tokenizer=self.tokenizer)
+        out["chance"] = chance_metrics(inversion.reconstructions, references, tokenizer=self.tokenizer,
+                                       groups=languages)
         out["distinct_rate"] = distinct_rate(inversion.reconstructions)
         out["cosine"] = float(cosine_rows(rec_vecs, ref_vecs).mean())
         out["aligned_cosine"] = float(cosine_rows(inversion.aligned, ref_vecs).mean())

@@ -69,7 +69,7 @@ def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str
         for row, lang in zip(rows, langs):
             row["lang"] = lang
     if targets.texts is not None:
-        results.update(attack.evaluate(inversion, targets.texts))
+        results.update(attack.evaluate(inversion, targets.texts, languages=langs if isinstance(langs, list) else None))
         for row, ref in zip(rows, targets.texts):
             row["reference"] = ref
         attach_sentence_scores(rows, results)
@@ -112,7 +112,7 @@ def evaluate_file(path: str | os.PathLike[str], *, encoder: str | None = None,
     if not refs:
         raise InputError(f"{path}: no lines to score")
     results: dict[str, Any] = text_metrics(hyps, refs, tokenizer=tokenizer)
-    results["chance"] = chance_metrics(hyps, refs, tokenizer=tokenizer)
+    results["chance"] = chance_metrics(hyps, refs, tokenizer=tokenizer, groups=langs if any(langs) else None)
     results["distinct_rate"] = distinct_rate(hyps)
     if any(langs):
         per: dict[str, dict[str, Any]] = {}
