@@ -50,7 +50,8 @@ def sample_store(store: VectorStore, sample: int, leak_pool: int, *, seed: int =
     audited = store.fetch([ids[k] for k in order[:sample]])
     if any(t is None or not str(t).strip() for t in audited.texts):
         missing = sum(t is None or not str(t).strip() for t in audited.texts)
-        raise StoreError(f"{missing} of the {sample} sampled rows have no text, so nothing can be scored; give the "
-                         "texts (--texts FILE for FAISS, --text-column for tables) or audit a store that keeps them")
+        raise StoreError(f"{missing} of the {sample} sampled rows have no text, so nothing can be scored and no leaked "
+                         "pairs can come from the store; give the texts (--texts FILE for FAISS or exported "
+                         "vectors, --text-column for tables)")
     leaked = store.fetch([ids[k] for k in order[sample:sample + leak_pool]])
     return StoreSample(audited, leaked, seed, len(ids))
