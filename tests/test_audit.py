@@ -223,3 +223,23 @@ def test_ray_decoding_equals_local_decoding(store_rows):
     local = decoder.generate(vectors, languages=langs, num_beams=2)
     remote = RayDecoder(decoder, num_workers=1, rows_per_task=4).generate(vectors, languages=langs, num_beams=2)
     assert remote == local and len({r[0] for r in remote}) > 1
+
+
+@pytest.mark.slow
+def test_unknown_encoder_is_audited_as_a_black_box(tmp_path, store_rows):
+    """Vectors no known encoder makes (MiniLM under a secret random linear map, 256-d): the audit
+    says so, runs the few-shot rows only, and they still beat chance."""
+    from vecleak.audit import run_audit
+    from vecleak.configs import AuditConfig
+    from vecleak.stores.files import ArrayStore
+
+    rng = np.random.default_rng(0)
+    secret = rng.normal(size=(384, 256)).astype(np.float32) / 16
+    store = ArrayStore(store_rows["vectors"] @ secret, store_rows["texts"])
+    audit = run_audit(store, AuditConfig(sample=30, shots=(10, 200), defense_sample=10, aux_size=50,
+                                         defenses=("quantize:mode=int8",)), out=tmp_path / "bb")
+    assert audit["encoder"]["name"] is None and "black box" in audit["encoder"]["note"]
+    assert [a["attacker"] for a in audit["attacks"]] == ["fewshot-10", "fewshot-200"]
+    best = audit["attacks"][-1]
+    assert best["token_f1"] > best["chance"]["token_f1"]
+    assert all(set(d["attackers"]) == {"fewshot"} for d in audit["defenses"])
