@@ -57,6 +57,23 @@ class IEQNode:
     def weights(self) -> np.ndarray:
         return self.W
 
+    def neighbours(self) -> list[int]:
+        """This node's neighbours, in the order :meth:`iterate` takes and returns their messages."""
+        return sorted(self.signs)
+
+    def iterate(self, *messages: tuple[np.ndarray, np.ndarray]) -> tuple:
+        """One iteration for message passing without a coordinator: apply the neighbours'
+        ``y_ji`` of the previous iteration (none on the first), then :meth:`step`.
+
+        Returns one ``(y1_ij, y2_ij)`` per neighbour (in :meth:`neighbours` order) and W's
+        relative change last, so each message can travel straight to its neighbour.
+        """
+        order = self.neighbours()
+        if messages:
+            self.receive(dict(zip(order, messages)))
+        y, change = self.step()
+        return (*[y[j] for j in order], change)
+
 
 class TVNode:
     """One language of the total-variation solver, started at its own ridge solution."""
@@ -78,3 +95,8 @@ class TVNode:
         change = float(np.linalg.norm(W - self.W) / max(np.linalg.norm(W), 1e-30))
         self.W = W
         return change
+
+    def iterate(self, t: int, *neighbour_W: np.ndarray) -> tuple[np.ndarray, float]:
+        """:meth:`step`, returning the new map too, so it can travel straight to the neighbours."""
+        change = self.step(t, *neighbour_W)
+        return self.W, change

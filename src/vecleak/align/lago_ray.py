@@ -1,8 +1,11 @@
 """LAGO as distributed optimization: one Ray actor per language, messages only along edges.
 
 Each actor holds its own leaked pairs and map. IEQ-PDMM actors keep the duals of their own
-directed edges and send ``y_ij`` to neighbour j each iteration; TV actors send their current
-map. The driver only routes messages, so the same code runs with actors on other machines
+directed edges; every iteration is one call per actor (:meth:`IEQNode.iterate`) whose
+per-neighbour messages ``y_ij`` are separate return values, handed by reference to the
+neighbour's next call: the data goes from actor to actor through Ray's object store, the
+driver never fetches it and never waits inside the loop (Ray pipelines the iterations). TV
+actors send their current map the same way. The same code runs with actors on other machines
 (``ray.init(address=...)`` before fitting). Results equal the in-process float64 solvers to
 round-off. Needs ``pip install vecleak[ray]``.
 """
@@ -31,11 +34,18 @@ def ieq_pdmm_ray(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.n
         signs[i][j], signs[j][i] = 1.0, -1.0
     Node = ray.remote(num_cpus=0)(IEQNode)
     nodes = [Node.remote(X, Y, s, epsilon=epsilon, c=c, theta=theta, lam=lam) for X, Y, s in zip(Xs, Ys, signs)]
+    order = [sorted(s) for s in signs]                  # each node's neighbours, as IEQNode.neighbours()
     hist = SolverHistory()
-    for _ in range(iterations):
-        out = ray.get([node.step.remote() for node in nodes])
-        ray.get([node.receive.remote({j: out[j][0][i] for j in signs[i]}) for i, node in enumerate(nodes)])
-        hist.change.append(max(ch for _, ch in out))
+    outs: list[list] = [[] for _ in nodes]
+    changes = []
+    for t in range(iterations):
+        # node i's inbox: what each neighbour j addressed to i in the previous iteration (refs only)
+        inbox = [[outs[j][order[j].index(i)] for j in order[i]] if t else [] for i in range(len(nodes))]
+        outs = [list(_as_list(node.iterate.options(num_returns=len(order[i]) + 1).remote(*inbox[i])))
+                for i, node in enumerate(nodes)]
+        changes.append([o[-1] for o in outs])
+    flat = ray.get([ref for row in changes for ref in row])
+    hist.change = [max(flat[t * len(nodes):(t + 1) * len(nodes)]) for t in range(len(changes))]
     Ws = ray.get([node.weights.remote() for node in nodes])
     _finish(hist, Ws, E, epsilon, t0)
     return Ws, hist
@@ -56,13 +66,23 @@ def total_variation_ray(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edge
     nodes = [Node.remote(X, Y, nb, eta=eta, step=step, lam=lam) for X, Y, nb in zip(Xs, Ys, nbrs)]
     hist = SolverHistory()
     refs = [node.weights.remote() for node in nodes]
+    changes = []
     for t in range(iterations):
-        changes = ray.get([node.step.remote(t, *[refs[j] for j in nbrs[i]]) for i, node in enumerate(nodes)])
-        refs = [node.weights.remote() for node in nodes]
-        hist.change.append(max(changes))
+        # every node's map of the last iteration goes to its neighbours by reference: no fetch, no wait
+        outs = [node.iterate.options(num_returns=2).remote(t, *[refs[j] for j in nbrs[i]])
+                for i, node in enumerate(nodes)]
+        refs = [w for w, _ in outs]
+        changes.append([c for _, c in outs])
+    flat = ray.get([ref for row in changes for ref in row])
+    hist.change = [max(flat[t * len(nodes):(t + 1) * len(nodes)]) for t in range(len(changes))]
     Ws = ray.get(refs)
     _finish(hist, Ws, E, 0.0, t0)
     return Ws, hist
+
+
+def _as_list(refs) -> list:
+    """``num_returns=1`` gives one ref, more give a list: always a list."""
+    return refs if isinstance(refs, list) else [refs]
 
 
 def _finish(hist: SolverHistory, Ws: list[np.ndarray], E: np.ndarray, epsilon: float, t0: float) -> None:
