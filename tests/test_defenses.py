@@ -485,3 +485,25 @@ def test_every_defense_is_a_scikit_learn_estimator():
         assert twin is not mech and twin.get_params(deep=False).keys() == mech.get_params(deep=False).keys()
         np.testing.assert_array_equal(twin.fit_transform(E), clone(mech).fit_transform(E))
         assert type(twin)(**twin.get_params(deep=False)).spec() == twin.spec()
+
+
+def test_purmech_direction_is_uniform_orthogonal_to_the_input():
+    """PurMech's output is cos θ x + sin θ u with u uniform on the unit sphere of x's orthogonal
+    complement: u ⟂ x, E[u] = 0 and E[u uᵀ] = (I − x xᵀ) / (d − 1)."""
+    from vecleak.defenses.ldp import purmech
+
+    d, n = 16, 40_000
+    x = np.zeros((n, d), np.float32)
+    x[:, 0] = 1.0                                      # one input, n draws
+    out, theta = purmech(x, epsilon=4.0, generator=np.random.default_rng(0))
+    s = np.sin(theta)
+    keep = s > 0.05
+    u = (out[keep] - np.cos(theta[keep])[:, None] * x[keep]) / s[keep, None]
+    assert np.allclose(u[:, 0], 0, atol=1e-4)                                   # orthogonal to x
+    assert np.allclose(np.linalg.norm(u, axis=1), 1, atol=1e-4)
+    rest = u[:, 1:].astype(np.float64)
+    se = 1 / np.sqrt(len(rest) * (d - 1))
+    assert np.abs(rest.mean(0)).max() < 6 * se                                  # no preferred direction
+    cov = rest.T @ rest / len(rest)
+    assert np.abs(np.diag(cov) - 1 / (d - 1)).max() < 0.004                    # isotropic
+    assert np.abs(cov - np.diag(np.diag(cov))).max() < 0.003
