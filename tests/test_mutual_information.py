@@ -79,3 +79,30 @@ def test_club_log_likelihood_is_the_gaussian_density():
     with torch.no_grad():
         value = float(club.log_likelihood(torch.zeros(2, 1), y))
     assert value == pytest.approx(float(expected), abs=1e-6)
+
+
+def test_mine_surrogate_gradient_is_the_bias_corrected_dv_gradient():
+    """On the first batch the moving average is that batch's mean of exp(S), so the surrogate's
+    gradient is exactly the Donsker-Varadhan bound's; with the average at twice the batch mean,
+    the marginal term's gradient is halved (the paper's bias correction)."""
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 3), torch.randn(64, 3)
+    mine = MINE(3, 3, hidden=16)
+
+    def grads(loss):
+        mine.zero_grad()
+        loss.backward()
+        return torch.cat([p.grad.flatten() for p in mine.parameters()])
+
+    g_sur = grads(mine.surrogate(x, y, generator=torch.Generator().manual_seed(1))[0])
+    g_dv = grads(mine.lower_bound(x, y, generator=torch.Generator().manual_seed(1)))
+    torch.testing.assert_close(g_sur, g_dv, rtol=1e-4, atol=1e-6)
+
+    joint, marginal = mine._pairs(x, y, torch.Generator().manual_seed(1))
+    batch_mean = torch.exp(marginal).mean().detach()
+    g_joint = grads(mine._pairs(x, y, torch.Generator().manual_seed(1))[0].mean())
+    g_marg = grads(torch.exp(mine._pairs(x, y, torch.Generator().manual_seed(1))[1]).mean() / batch_mean)
+    mine.ema = 2 * batch_mean / (1 - mine.ema_rate) - mine.ema_rate * batch_mean / (1 - mine.ema_rate)
+    g_half = grads(mine.surrogate(x, y, generator=torch.Generator().manual_seed(1))[0])
+    torch.testing.assert_close(mine.ema, 2 * batch_mean)                     # the update landed on 2x
+    torch.testing.assert_close(g_half, g_joint - 0.5 * g_marg, rtol=1e-4, atol=1e-6)
