@@ -37,22 +37,33 @@ def test_fast_ieq_pdmm_equals_the_literal_algorithm(theta, m):
 
 
 @pytest.mark.parametrize("theta,block_bytes,m", [(1.0, None, 50), (0.7, None, 50), (1.0, 1, 50), (0.7, 1, 12)])
-def test_column_blocked_kernel_equals_the_global_iteration(theta, block_bytes, m, monkeypatch):
-    """The default path runs column blocks through the kernel (m = 50: Woodbury form, 2b < m;
-    m = 12: explicit inverse); recording the objective needs the whole W every iteration, so it
-    runs the global torch iteration. ``block_bytes=1`` forces the smallest blocks (8 columns:
-    five blocks whose statistics combine)."""
+def test_kernel_iterates_do_not_depend_on_blocks_or_chunks(theta, block_bytes, m, monkeypatch):
+    """Column blocks (``block_bytes=1``: 8-column blocks whose statistics combine) and iteration
+    chunks (``record_objective`` runs the kernel one iteration per call, keeping its state) give
+    the one-shot run's maps and history; m = 50: Woodbury form (2b < m), m = 12: explicit inverse."""
+    Xs, Ys = problem(m=m, n=37)
+    whole, hw = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=80, dtype="float64")
     if block_bytes is not None:
         monkeypatch.setattr(lago_kernels, "BLOCK_BYTES", block_bytes)
-    Xs, Ys = problem(m=m, n=37)
-    blocked, hb = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=80, dtype="float64")
-    whole, hw = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=80, dtype="float64",
-                         record_objective=True)
-    for a, b in zip(blocked, whole):
+    chunked, hc = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, theta=theta, iterations=80, dtype="float64",
+                           record_objective=True)
+    for a, b in zip(whole, chunked):
         np.testing.assert_allclose(a, b, atol=1e-12, rtol=0)
     for name in ("violation", "primal_residual", "change"):
-        np.testing.assert_allclose(getattr(hb, name), getattr(hw, name), rtol=1e-8, atol=1e-14)
-    assert len(hw.objective) == 80 and not hb.objective
+        np.testing.assert_allclose(getattr(hc, name), getattr(hw, name), rtol=1e-8, atol=1e-14)
+    assert len(hc.objective) == 80 and not hw.objective
+    assert hc.objective[-1] == pytest.approx(objective(Xs, Ys, chunked, 0.01), rel=1e-9)
+
+
+def test_ieq_pdmm_tol_stops_where_the_history_says():
+    Xs, Ys = problem(m=12)
+    full, hf = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, iterations=400, dtype="float64")
+    stop = next(t for t, (ch, v) in enumerate(zip(hf.change, hf.violation)) if ch < 1e-3 and v < 1e-3)
+    early, he = ieq_pdmm(Xs, Ys, EDGES, epsilon=0.05, iterations=400, dtype="float64", tol=1e-3)
+    assert len(he.change) == stop + 1 < 400
+    ref = ieq_pdmm_reference(Xs, Ys, EDGES, epsilon=0.05, iterations=stop + 1)
+    for a, b in zip(ref, early):
+        np.testing.assert_allclose(b, a, atol=1e-10, rtol=0)
 
 
 def tv_literal(Xs, Ys, edges, eta, step, lam, iterations):
@@ -81,13 +92,12 @@ def test_total_variation_equals_the_literal_update(m):
 
 
 @pytest.mark.parametrize("m", [12, 50])
-def test_total_variation_kernel_equals_the_torch_iteration(m, monkeypatch):
-    """Column blocks (five of them here) give the torch iteration's maps and history."""
+def test_total_variation_blocks_combine_exactly(m, monkeypatch):
+    """Five column blocks give the one-block run's maps and history."""
     Xs, Ys = problem(m=m, n=37)
+    whole, hw = total_variation(Xs, Ys, EDGES, eta=0.5, step=0.002, iterations=60, dtype="float64")
     monkeypatch.setattr(lago_kernels, "BLOCK_BYTES", 1)
     blocked, hb = total_variation(Xs, Ys, EDGES, eta=0.5, step=0.002, iterations=60, dtype="float64")
-    monkeypatch.setattr(lago_kernels, "available", lambda: False)
-    whole, hw = total_variation(Xs, Ys, EDGES, eta=0.5, step=0.002, iterations=60, dtype="float64")
     for a, b in zip(blocked, whole):
         np.testing.assert_allclose(a, b, atol=1e-12, rtol=0)
     for name in ("objective", "violation", "primal_residual", "change"):

@@ -13,10 +13,11 @@ Two facts make them fast:
    aggregates run chunk by chunk (a few KB of every array) as loops that LLVM turns into
    AVX-512 code, around one or two small BLAS products per node.
 
-The iterates are those of the torch paths in :mod:`vecleak.align.lago_solvers` (same
-recursions, same order); per-iteration statistics are sums and maxima, so the blocks' values
-combine exactly into the global history. Early stopping and IEQ-PDMM's ``record_objective``
-need the global state after every iteration and take the torch path.
+They are the only fast implementation of the two solvers (the literal algorithm in
+:mod:`vecleak.align.lago_solvers` is the test oracle); per-iteration statistics are sums and
+maxima, so the blocks' values combine exactly into the global history. Early stopping and
+IEQ-PDMM's ``record_objective`` need the global state after every iteration: they run the
+same kernel one iteration at a time (:class:`IEQBlocks` keeps its state between calls).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ try:
     from llvmlite import ir
     from numba import types
     from numba.extending import intrinsic as _intrinsic
-except ImportError:  # pragma: no cover - numba is a dependency; the torch path still works without it
+except ImportError:  # pragma: no cover - numba is a dependency; the solvers say so when it is missing
     numba = None
 
     def _intrinsic(fn):
@@ -291,10 +292,8 @@ def _run_blocks(spans: list[tuple[int, int, int]], threads: int, run) -> None:
                 run(*span)
 
 
-def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray | None, W0: np.ndarray,
-                     edges: np.ndarray, deg: np.ndarray, *, c: float, epsilon: float, theta: float,
-                     iterations: int, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All IEQ-PDMM iterations, block by block.
+class IEQBlocks:
+    """IEQ-PDMM's state, column block by column block, advanced by :meth:`run` (resumable).
 
     Args:
         L: Woodbury form: ``(k, b, m)`` ``(XXᵀ + ρI)⁻¹X`` per node (X padded to a common b);
@@ -305,40 +304,69 @@ def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray |
         edges: ``(E, 2)``; deg: ``(k,)`` node degrees.
         threads: blocks processed in parallel.
 
-    Returns:
-        ``W (k, m, n)``; ``vmax (T,)``, the largest constraint excess of each iteration; and
-        ``sums (T, 3)``, each iteration's summed excess², ``(W^t − W^{t−1})²`` and ``(W^t)²``.
+    ``run(t)`` continues every block by ``t`` iterations from where the last call left it, so a
+    caller that needs the whole ``W`` between iterations (early stopping, the objective) runs
+    the same kernel one iteration at a time: the iterates do not depend on how they are cut.
     """
-    k, m, n = W0.shape
-    dt = W0.dtype
-    I = np.ascontiguousarray(edges[:, 0], dtype=np.int64)
-    J = np.ascontiguousarray(edges[:, 1], dtype=np.int64)
-    dual = Xt is not None
-    deg_f = deg.astype(dt)
-    inv_rho = np.ones(k, dt) if inv_rho is None else inv_rho.astype(dt)
-    L = np.ascontiguousarray(L, dtype=dt)
-    Xt = np.ascontiguousarray(Xt, dtype=dt) if dual else np.zeros((k, 1, 1), dt)
-    per_column = (5 * k + 2 * len(I)) * m * dt.itemsize  # W0, S, U, W, T per node; p1, p2 per edge
-    if not dual:  # each m × m product reads a whole (XᵀX + ρI)⁻¹: wider blocks amortize it
-        per_column //= EXPLICIT_WIDTH_FACTOR
-    nb = block_width(per_column, n)
-    W = np.empty_like(W0)
-    spans = _spans(n, nb, threads)
-    stats = np.zeros((len(spans), iterations, 4), dtype=np.float64)
-    kernel = _kernel("ieq")
 
-    def run(bi: int, lo: int, hi: int) -> None:
-        w0 = np.ascontiguousarray(W0[:, :, lo:hi])
-        S, U, Wb, T = (np.zeros_like(w0) for _ in range(4))
-        p1 = np.zeros((len(I), m, hi - lo), dtype=dt)
-        p2 = np.zeros_like(p1)
-        tmp = np.zeros((k, L.shape[1] if dual else 1, hi - lo), dtype=dt)
-        kernel(L, Xt, inv_rho, dual, w0, I, J, deg_f, float(c), float(epsilon), float(theta),
-               int(iterations), S, U, p1, p2, Wb, tmp, T, stats[bi], CHUNK)
-        W[:, :, lo:hi] = Wb
+    def __init__(self, L: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray | None, W0: np.ndarray,
+                 edges: np.ndarray, deg: np.ndarray, *, c: float, epsilon: float, theta: float, threads: int) -> None:
+        k, m, n = W0.shape
+        dt = W0.dtype
+        self.I = np.ascontiguousarray(edges[:, 0], dtype=np.int64)
+        self.J = np.ascontiguousarray(edges[:, 1], dtype=np.int64)
+        self.dual = Xt is not None
+        self.deg = deg.astype(dt)
+        self.inv_rho = np.ones(k, dt) if inv_rho is None else inv_rho.astype(dt)
+        self.L = np.ascontiguousarray(L, dtype=dt)
+        self.Xt = np.ascontiguousarray(Xt, dtype=dt) if self.dual else np.zeros((k, 1, 1), dt)
+        self.params = (float(c), float(epsilon), float(theta))
+        self.threads = threads
+        per_column = (5 * k + 2 * len(self.I)) * m * dt.itemsize  # W0, S, U, W, T per node; p1, p2 per edge
+        if not self.dual:  # each m × m product reads a whole (XᵀX + ρI)⁻¹: wider blocks amortize it
+            per_column //= EXPLICIT_WIDTH_FACTOR
+        self.spans = _spans(n, block_width(per_column, n), threads)
+        self.state = []
+        for _, lo, hi in self.spans:
+            w0 = np.ascontiguousarray(W0[:, :, lo:hi])
+            p1 = np.zeros((len(self.I), m, hi - lo), dtype=dt)
+            self.state.append({"W0": w0, "S": np.zeros_like(w0), "U": np.zeros_like(w0), "W": np.zeros_like(w0),
+                               "T": np.zeros_like(w0), "p1": p1, "p2": np.zeros_like(p1),
+                               "tmp": np.zeros((k, self.L.shape[1] if self.dual else 1, hi - lo), dtype=dt)})
+        self.shape = W0.shape
 
-    _run_blocks(spans, threads, run)
-    return W, stats.max(axis=0)[:, 0], stats.sum(axis=0)[:, 1:]
+    def run(self, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+        """``iterations`` more iterations; their ``vmax (T,)`` (largest constraint excess) and
+        ``sums (T, 3)`` (summed excess², ``(W^t − W^{t−1})²`` and ``(W^t)²``)."""
+        stats = np.zeros((len(self.spans), iterations, 4), dtype=np.float64)
+        kernel = _kernel("ieq")
+        c, eps, theta = self.params
+
+        def run(bi: int, lo: int, hi: int) -> None:
+            st = self.state[bi]
+            kernel(self.L, self.Xt, self.inv_rho, self.dual, st["W0"], self.I, self.J, self.deg, c, eps, theta,
+                   int(iterations), st["S"], st["U"], st["p1"], st["p2"], st["W"], st["tmp"], st["T"], stats[bi],
+                   CHUNK)
+
+        _run_blocks(self.spans, self.threads, run)
+        return stats.max(axis=0)[:, 0], stats.sum(axis=0)[:, 1:]
+
+    @property
+    def W(self) -> np.ndarray:
+        """The current maps ``(k, m, n)``."""
+        W = np.empty(self.shape, dtype=self.state[0]["W"].dtype)
+        for (_, lo, hi), st in zip(self.spans, self.state):
+            W[:, :, lo:hi] = st["W"]
+        return W
+
+
+def ieq_pdmm_blocked(L: np.ndarray, Xt: np.ndarray | None, inv_rho: np.ndarray | None, W0: np.ndarray,
+                     edges: np.ndarray, deg: np.ndarray, *, c: float, epsilon: float, theta: float,
+                     iterations: int, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All IEQ-PDMM iterations at once (:class:`IEQBlocks`): ``(W (k, m, n), vmax (T,), sums (T, 3))``."""
+    blocks = IEQBlocks(L, Xt, inv_rho, W0, edges, deg, c=c, epsilon=epsilon, theta=theta, threads=threads)
+    vmax, sums = blocks.run(iterations)
+    return blocks.W, vmax, sums
 
 
 def total_variation_blocked(A: np.ndarray, B: np.ndarray, W0: np.ndarray, edges: np.ndarray, *, gram: bool,
@@ -383,9 +411,13 @@ def total_variation_blocked(A: np.ndarray, B: np.ndarray, W0: np.ndarray, edges:
     return W, combined
 
 
-def history_from_stats(vmax: np.ndarray, sums: np.ndarray) -> tuple[list[float], list[float], list[float]]:
-    """``(violation, primal_residual, change)`` lists from the blocks' combined statistics."""
+def history_from_stats(vmax: np.ndarray, sums: np.ndarray, *,
+                       first: bool = True) -> tuple[list[float], list[float], list[float]]:
+    """``(violation, primal_residual, change)`` lists from the blocks' combined statistics
+    (``first``: these include iteration 0, whose change is 1 by definition)."""
     violation = [float(v) for v in vmax]
     residual = [math.sqrt(float(s)) for s in sums[:, 0]]
-    change = [1.0] + [math.sqrt(float(d)) / max(math.sqrt(float(w)), 1e-30) for d, w in sums[1:, 1:]]
+    change = [math.sqrt(float(d)) / max(math.sqrt(float(w)), 1e-30) for d, w in sums[:, 1:]]
+    if first and change:
+        change[0] = 1.0
     return violation, residual, change

@@ -32,12 +32,15 @@ time. :func:`ieq_pdmm` computes the same iterates faster, by three pieces of alg
 4. *Column blocks*: every step acts on the n columns of the maps separately, so
    :mod:`~vecleak.align.lago_kernels` runs all iterations on one block of columns at a time,
    its state in cache, in short vectorized passes (numba), blocks in parallel threads.
-   Early stopping (``tol``) and ``record_objective`` need the whole W after every iteration
-   and run the global torch iteration instead.
+   Early stopping (``tol``) and ``record_objective`` need the whole W after every iteration:
+   the same kernel then runs one iteration per call, its state kept between calls.
 
 TV uses the Gram form ``XᵀX W − XᵀY`` for its gradient (and objective) when m < 2b. Its
-columns are independent too, so it runs through the same column-block scheme (torch path
-without numba).
+columns are independent too, so it runs through the same column-block scheme.
+
+So each solver exists twice: the literal algorithm (the test oracle: :func:`ieq_pdmm_reference`
+here, the TV update in the tests) and the kernel; the Ray backend's per-language nodes
+(:mod:`~vecleak.align.lago_nodes`) are the third form a distributed run needs.
 
 Both solvers return per-language ridge exactly when the graph has no edges, when ε = ∞
 (IEQ) or η = 0 (TV, which starts from the per-language ridge solution).
@@ -192,7 +195,8 @@ def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarr
         c, theta, lam: PDMM penalty c > 0, averaging θ ∈ (0, 1], ridge λ ≥ 0.
         iterations: maximum iterations; ``tol`` > 0 stops once the relative change of W and
             the constraint excess both fall below it.
-        record_objective: also record the objective every iteration (slower: global path).
+        record_objective: also record the objective every iteration (slower: the kernel then runs
+            one iteration per call).
         dtype: ``"float32"``, ``"float64"`` or ``"auto"`` (float32 for ε ≤ 1, where it agrees with
             float64 to ~1e-5 and runs about twice as fast; float64 above, because the duals
             grow like 2cε and float32 would round the solution away).
@@ -207,75 +211,44 @@ def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarr
     deg = degrees(k, E)
     systems = _NodeSystems([np.asarray(X, np.float64) for X in Xs], 2 * c * deg + lam, tdt)
     C = _stack([np.asarray(X, np.float64).T @ np.asarray(Y, np.float64) for X, Y in zip(Xs, Ys)], tdt)   # (k, m, n)
-    I, J = torch.from_numpy(E[:, 0]), torch.from_numpy(E[:, 1])
-    pairs = E.tolist()
-    if tol == 0 and not record_objective and lago_kernels.available():
-        return _ieq_pdmm_blocked(systems, C, E, deg, c=c, epsilon=epsilon, theta=theta, iterations=iterations, t0=t0)
-    # (diag(d) + A): U's recursion needs d_i W_i + Σ_{j∈N(i)} W_j for every node in one matmul
-    DA = np.diag(deg).astype(np.float64)
-    for i, j in pairs:
-        DA[i, j] += 1
-        DA[j, i] += 1
-    DA_t = torch.from_numpy(DA).to(tdt)
-    shape = C.shape
-    p1 = torch.zeros((len(E),) + shape[1:], dtype=tdt)
-    p2 = torch.zeros_like(p1)
-    D = torch.empty_like(p1)
-    P = torch.empty_like(p1)
-    U = torch.zeros_like(C)
-    S = torch.empty_like(C)
-    R = torch.empty_like(C)
-    nbr = torch.empty((k, C[0].numel()), dtype=tdt)
-    W, W_prev = torch.empty_like(C), torch.empty_like(C)
-    hist = SolverHistory()
-    two_c_eps = 2 * c * epsilon
-    for t in range(iterations):
-        # S_i = ½ (Σ_e B_ie P_e + U_i), P = p1 − p2
-        torch.sub(p1, p2, out=P)
-        S.copy_(U)
-        S.index_add_(0, I, P)
-        S.index_add_(0, J, P, alpha=-1)
-        S.mul_(0.5)
-        W, W_prev = W_prev, W
-        systems.solve(torch.sub(C, S, out=R), out=W)
-        for e, (i, j) in enumerate(pairs):
-            torch.sub(W[i], W[j], out=D[e])
-        if theta == 1:
-            p1.add_(D, alpha=2 * c).sub_(two_c_eps).abs_()
-            p2.sub_(D, alpha=2 * c).sub_(two_c_eps).abs_()
-        else:
-            new1 = (p1 + 2 * c * D - two_c_eps).abs_()
-            new2 = (p2 - 2 * c * D - two_c_eps).abs_()
-            p1.mul_(1 - theta).add_(new1, alpha=theta)
-            p2.mul_(1 - theta).add_(new2, alpha=theta)
-        torch.mm(DA_t, W.view(k, -1), out=nbr)
-        U.mul_(1 - 2 * theta).add_(nbr.view(shape), alpha=-4 * c * theta)
-        excess = D.abs_().sub_(epsilon).clamp_(min=0)
-        hist.violation.append(float(excess.max()))
-        hist.primal_residual.append(float(torch.linalg.vector_norm(excess)))
-        hist.change.append(_rel_change(W, W_prev if t else None, R))
-        if record_objective:
-            hist.objective.append(objective(Xs, Ys, list(W.double().numpy()), lam))
-        if tol > 0 and hist.change[-1] < tol and hist.violation[-1] < tol:
-            break
-    hist.seconds = time.perf_counter() - t0
-    return [w.double().numpy() for w in W], hist
+    return _ieq_pdmm_blocked(systems, C, E, deg, c=c, epsilon=epsilon, theta=theta, iterations=iterations, t0=t0,
+                             tol=tol, objective_of=(lambda W: objective(Xs, Ys, list(W), lam)) if record_objective
+                             else None)
 
 
 def _ieq_pdmm_blocked(systems: _NodeSystems, C: torch.Tensor, E: np.ndarray, deg: np.ndarray, *, c: float,
-                      epsilon: float, theta: float, iterations: int, t0: float) -> tuple[list[np.ndarray], SolverHistory]:
-    """The same iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, short passes)."""
+                      epsilon: float, theta: float, iterations: int, t0: float, tol: float = 0.0,
+                      objective_of=None) -> tuple[list[np.ndarray], SolverHistory]:
+    """The iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, short passes): all
+    at once, or one at a time when ``tol`` or ``objective_of`` needs the whole W after each."""
+    _need_kernels()
     W0 = systems.solve(C, out=torch.empty_like(C)).numpy()
     if systems.dual:
         L, Xt, inv_rho = systems.L.numpy(), systems.Xt.numpy(), systems.inv_rho.reshape(-1).numpy()
     else:
         L, Xt, inv_rho = systems.M.numpy(), None, None
-    W, vmax, sums = lago_kernels.ieq_pdmm_blocked(L, Xt, inv_rho, W0, E, deg, c=c, epsilon=epsilon, theta=theta,
-                                                  iterations=iterations, threads=torch.get_num_threads())
+    blocks = lago_kernels.IEQBlocks(L, Xt, inv_rho, W0, E, deg, c=c, epsilon=epsilon, theta=theta,
+                                    threads=torch.get_num_threads())
     hist = SolverHistory()
-    hist.violation, hist.primal_residual, hist.change = lago_kernels.history_from_stats(vmax, sums)
+    if tol == 0 and objective_of is None:
+        hist.violation, hist.primal_residual, hist.change = lago_kernels.history_from_stats(*blocks.run(iterations))
+    else:
+        for t in range(iterations):
+            v, r, ch = lago_kernels.history_from_stats(*blocks.run(1), first=t == 0)
+            hist.violation += v
+            hist.primal_residual += r
+            hist.change += ch
+            if objective_of is not None:
+                hist.objective.append(objective_of(blocks.W.astype(np.float64)))
+            if tol > 0 and ch[0] < tol and v[0] < tol:
+                break
     hist.seconds = time.perf_counter() - t0
-    return [w.astype(np.float64) for w in W], hist
+    return [w.astype(np.float64) for w in blocks.W], hist
+
+
+def _need_kernels() -> None:
+    if not lago_kernels.available():
+        raise InputError("LAGO's solvers need numba (a vecleak dependency): pip install numba")
 
 
 def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
@@ -304,64 +277,15 @@ def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: n
     # Gram form when it is cheaper (2m²n vs 4bmn flops per node): −Xᵀ(Y − XW) = GW − XᵀY, and
     # ½‖Y − XW‖² = ½(Σ W ⊙ GW − 2 Σ W ⊙ XᵀY + ‖Y‖²)
     gram = m < 2 * b
-    if lago_kernels.available():
-        return _total_variation_blocked(Xp, Yp, Ws0, E, gram=gram, lam=lam, eta=eta, step=step,
-                                        iterations=iterations, dtype=tdt, t0=t0)
-    X_t, Y_t = torch.from_numpy(Xp).to(tdt), torch.from_numpy(Yp).to(tdt)
-    Xt_t = None if gram else X_t.transpose(1, 2).contiguous()
-    if gram:
-        G_t = torch.from_numpy(Xp.transpose(0, 2, 1) @ Xp).to(tdt)
-        C_t = torch.from_numpy(Xp.transpose(0, 2, 1) @ Yp).to(tdt)
-        yy = float(np.sum(Yp ** 2))
-    I, J = torch.from_numpy(E[:, 0]), torch.from_numpy(E[:, 1])
-    pairs = E.tolist()
-    W = _stack(Ws0, tdt)
-    resid = None if gram else torch.empty_like(Y_t)
-    D = torch.empty((len(E),) + W.shape[1:], dtype=tdt)
-    sgn = torch.empty_like(D)
-    tv = torch.empty_like(W)
-    grad = torch.empty_like(W)
-    XtR = torch.empty_like(W)
-    hist = SolverHistory()
-    if gram:
-        GW = torch.empty_like(W)
-    for t in range(iterations):
-        if gram:
-            torch.bmm(G_t, W, out=GW)                                 # (k, m, n)
-            torch.sub(GW, C_t, out=XtR)                               # −Xᵀ(Y − XW)
-            fit = 0.5 * (float(torch.sum(W * GW)) - 2 * float(torch.sum(W * C_t)) + yy)
-        else:
-            torch.baddbmm(Y_t, X_t, W, alpha=-1, out=resid)         # (k, b, n) Y − XW
-            fit = 0.5 * float(torch.sum(resid * resid))
-            torch.bmm(Xt_t, resid, out=XtR).neg_()                   # −Xᵀ(Y − XW)
-        for e, (i, j) in enumerate(pairs):
-            torch.sub(W[i], W[j], out=D[e])
-        torch.sign(D, out=sgn)
-        tv.zero_()
-        tv.index_add_(0, I, sgn)
-        tv.index_add_(0, J, sgn, alpha=-1)
-        absD = D.abs_()
-        f = fit + 0.5 * lam * float(torch.linalg.vector_norm(W)) ** 2 + eta * float(absD.sum())
-        if not math.isfinite(f):
-            raise InputError(f"total variation diverged at iteration {t + 1}; lower the step (now {step})")
-        hist.objective.append(f)
-        hist.violation.append(float(absD.max()))
-        hist.primal_residual.append(float(torch.linalg.vector_norm(absD)))
-        # grad = −Xᵀ(Y − XW) + λW + η Σ_j sign(W_i − W_j)
-        torch.mul(W, lam, out=grad).add_(XtR).add_(tv, alpha=eta)
-        a = step / math.sqrt(t + 1)
-        W.sub_(grad, alpha=a)
-        hist.change.append(a * float(torch.linalg.vector_norm(grad)) / max(float(torch.linalg.vector_norm(W)), 1e-30))
-    if not torch.isfinite(W).all():
-        raise InputError(f"total variation diverged; lower the step (now {step})")
-    hist.seconds = time.perf_counter() - t0
-    return [w.double().numpy() for w in W], hist
+    return _total_variation_blocked(Xp, Yp, Ws0, E, gram=gram, lam=lam, eta=eta, step=step,
+                                    iterations=iterations, dtype=tdt, t0=t0)
 
 
 def _total_variation_blocked(Xp: np.ndarray, Yp: np.ndarray, Ws0: list[np.ndarray], E: np.ndarray, *, gram: bool,
                              lam: float, eta: float, step: float, iterations: int, dtype: torch.dtype,
                              t0: float) -> tuple[list[np.ndarray], SolverHistory]:
-    """The same iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, short passes)."""
+    """The iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, short passes)."""
+    _need_kernels()
     dt = torch.empty(0, dtype=dtype).numpy().dtype
     if gram:
         A, B = Xp.transpose(0, 2, 1) @ Xp, Xp.transpose(0, 2, 1) @ Yp
@@ -416,14 +340,6 @@ def ieq_pdmm_reference(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges
                 take = y[(i, j)] + y[(j, i)] > 0
                 z[(i, j)] = (1 - theta) * z[(i, j)] + theta * np.where(take, y[(j, i)], -y[(i, j)])
     return Ws
-
-
-def _rel_change(W: torch.Tensor, W_prev: torch.Tensor | None, buf: torch.Tensor | None = None) -> float:
-    """``‖W − W_prev‖_F / ‖W‖_F`` (``buf``: scratch of W's shape, to avoid an allocation)."""
-    if W_prev is None:
-        return 1.0
-    diff = torch.sub(W, W_prev, out=buf) if buf is not None else W - W_prev
-    return float(torch.linalg.vector_norm(diff) / torch.linalg.vector_norm(W).clamp_min(1e-30))
 
 
 def _check_params(**params: float) -> None:
