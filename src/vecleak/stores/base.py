@@ -109,6 +109,19 @@ def check_dimensions(vectors: Sequence[Any], where: str) -> np.ndarray:
     return np.asarray(np.stack([np.asarray(v, dtype=np.float32) for v in vectors]), dtype=np.float32)
 
 
+def pick_collection(names: Sequence[str], wanted: str | None, where: str, *, what: str = "collection") -> str:
+    """``wanted`` if the store has it; with ``wanted=None`` the store's only collection (or a
+    :class:`StoreError` naming the choices and ``--collection``)."""
+    listed = ", ".join(sorted(names)) or "none"
+    if wanted is None:
+        if len(names) != 1:
+            raise StoreError(f"{where} holds {len(names)} {what}s ({listed}); name one with --collection")
+        return next(iter(names))
+    if wanted not in names:
+        raise StoreError(f"{where} has no {what} '{wanted}'; it has: {listed}")
+    return wanted
+
+
 def in_batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """``items`` in consecutive slices of ``size``."""
     for start in range(0, len(items), size):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches
+from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches, pick_collection
 
 # No network calls from an audit (read when chromadb first builds its settings in this process).
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -45,13 +45,7 @@ class ChromaStore(VectorStore):
             names = sorted(getattr(c, "name", c) for c in self._client.list_collections())
         except Exception as err:        # chromadb raises its own types for a corrupt or newer store
             raise StoreError(f"chroma:{path}: cannot open the store ({type(err).__name__}: {err})") from err
-        if collection is None:
-            if len(names) != 1:
-                raise StoreError(f"chroma:{path} holds {len(names)} collections ({', '.join(names) or 'none'}); "
-                                 "name one with --collection")
-            collection = names[0]
-        if collection not in names:
-            raise StoreError(f"chroma:{path} has no collection '{collection}'; it has: {', '.join(names) or 'none'}")
+        collection = pick_collection(names, collection, f"chroma:{path}")
         self.collection = collection
         self._col = self._client.get_collection(collection)
         self._dim: int | None = None

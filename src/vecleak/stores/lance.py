@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches
+from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches, pick_collection
 
 
 class LanceStore(VectorStore):
@@ -33,13 +33,7 @@ class LanceStore(VectorStore):
         db = lancedb.connect(str(self.path))
         listed = db.list_tables()
         names = sorted(getattr(listed, "tables", listed))
-        if table is None:
-            if len(names) != 1:
-                raise StoreError(f"lancedb:{path} holds {len(names)} tables ({', '.join(names) or 'none'}); "
-                                 "name one with --collection")
-            table = names[0]
-        if table not in names:
-            raise StoreError(f"lancedb:{path} has no table '{table}'; it has: {', '.join(names) or 'none'}")
+        table = pick_collection(names, table, f"lancedb:{path}", what="table")
         self.table = table
         self._tbl = db.open_table(table)
         columns = set(self._tbl.schema.names)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches
+from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches, pick_collection
 
 
 class QdrantStore(VectorStore):
@@ -43,13 +43,7 @@ class QdrantStore(VectorStore):
             raise
         except Exception as err:       # connection refused, a locked folder, a server error
             raise StoreError(f"cannot open Qdrant at {location}: {str(err).splitlines()[0][:160]}") from err
-        if collection is None:
-            if len(names) != 1:
-                raise StoreError(f"Qdrant at {location} holds {len(names)} collections ({', '.join(names) or 'none'}); "
-                                 "name one with --collection")
-            collection = names[0]
-        if collection not in names:
-            raise StoreError(f"Qdrant at {location} has no collection '{collection}'; it has: {', '.join(names) or 'none'}")
+        collection = pick_collection(names, collection, f"Qdrant at {location}")
         self.collection, self.vector_name, self.text_field = collection, vector_name, text_field
         vectors = self._client.get_collection(collection).config.params.vectors
         if isinstance(vectors, dict):
