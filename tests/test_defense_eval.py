@@ -73,13 +73,35 @@ def test_wrong_width_vectors_are_refused(capsys, files, tiny_decoder):
 
 
 @pytest.mark.slow
-def test_adaptive_attacker_fine_tunes_on_defended_aux_vectors(capsys, files, tiny_decoder):
+def test_adaptive_attacker_fine_tunes_on_defended_aux_vectors(capsys, files, tiny_decoder, minilm, sentences):
+    """adapt_decoder changes the decoder in place and lowers its loss on the (defended vector,
+    text) pairs it was tuned on; the CLI records what the adaptive attacker used."""
+    import numpy as np
+    import torch
+
+    from vecleak.decoders import load_decoder
+    from vecleak.defenses import load_defense
+    from vecleak.recipes.defense_eval import adapt_decoder
+
+    decoder = load_decoder(str(tiny_decoder))
+    texts = sentences[:40]
+    defended = load_defense("gaussian", sigma=0.05, seed=0).transform(minilm.encode(texts))
+
+    def loss() -> float:
+        decoder.model.eval()
+        with torch.no_grad():
+            ids, mask = decoder.codec.pad(decoder.codec.encode(texts))
+            return float(decoder.model.loss(torch.from_numpy(np.asarray(defended)), ids, mask))
+
+    before = [p.detach().clone() for p in decoder.model.parameters() if p.requires_grad]
+    start = loss()
+    adapt_decoder(decoder, defended, texts, steps=30, batch_size=16, lr=3e-3)
+    after = [p for p in decoder.model.parameters() if p.requires_grad]
+    assert any(not torch.equal(a, b) for a, b in zip(before, after))
+    assert loss() < start
     r = _evaluate(capsys, files, tiny_decoder, "gaussian", "--param", "sigma=0.05", "--attacker", "adaptive",
                   "--aux-size", 64, "--adapt-steps", 2)
-    assert r["settings"]["attacker"] == "adaptive" and r["settings"]["aux_size"] == 64
-    assert r["settings"]["adapt_steps"] == 2 and r["settings"]["defense"]["sigma"] == 0.05
-    assert r["settings"]["aux"].endswith("tatoeba_en.txt")
-    assert 0.0 <= r["rouge_l"] <= 1.0 and "guess" in r["chance_guess"]
+    assert r["settings"]["attacker"] == "adaptive" and r["settings"]["adapt_steps"] == 2
 
 
 @pytest.mark.slow

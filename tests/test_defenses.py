@@ -9,7 +9,6 @@ import pytest
 from scipy import integrate, stats
 
 from vecleak.defenses import (
-    DEFAULT_EPSILONS,
     PCA,
     DefensePipeline,
     DPGaussian,
@@ -142,6 +141,9 @@ def test_lapmech_radius_is_gamma_d_over_eps():
 def test_lapmech_class_normalizes_and_refuses_bad_epsilon():
     out = LapMech(epsilon=1e6, seed=0).transform(3 * gaussian_rows(5, 32, seed=0))
     np.testing.assert_allclose(out, unit(3 * gaussian_rows(5, 32, seed=0)), atol=1e-3)
+    for bad in (0.0, -1.0, float("inf"), float("nan")):
+        with pytest.raises(InputError, match="epsilon must be"):
+            LapMech(epsilon=bad)
 
 
 def test_dp_gaussian_sigma_formula_and_empirical_std():
@@ -365,7 +367,6 @@ def test_registry_errors():
 
 
 def test_registry_defaults_and_params():
-    assert DEFAULT_EPSILONS == (1.0, 4.0, 8.0, 12.0)
     assert load_defense("gaussian").spec() == {"name": "gaussian", "sigma": 0.1, "seed": None}
     assert load_defense("pca").n_components == 64
     assert load_defense("pca", n_components=8, seed=3).spec() == {"name": "pca", "n_components": 8, "seed": None}

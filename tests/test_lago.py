@@ -200,3 +200,14 @@ def test_ray_backend_matches_in_process_solvers():
                 np.testing.assert_allclose(dist.W_[lang], local.W_[lang], atol=1e-6)
     finally:
         ray.shutdown()
+
+
+def test_total_variation_descends_with_a_small_step_and_says_when_a_large_one_diverges():
+    from vecleak.errors import InputError
+
+    Xs, Ys = problem(m=12)
+    _, hist = total_variation(Xs, Ys, EDGES, eta=0.5, step=0.002, iterations=300, dtype="float64")
+    assert min(hist.objective) < hist.objective[0]                      # TV pulls the maps together
+    assert hist.objective[-1] <= hist.objective[0]
+    with pytest.raises(InputError, match="diverged.*lower the step"):
+        total_variation(Xs, Ys, EDGES, eta=0.5, step=1e6, iterations=400, dtype="float64")

@@ -19,6 +19,8 @@ These defenses do not normalize their input.
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 from typing import Any
 
 import numpy as np
@@ -52,8 +54,9 @@ class _KeyedMap(Defense):
         self.seed = check_seed(seed)
         self._key = np.random.SeedSequence(self.seed)
 
+    @abstractmethod
     def _draw(self, d: int, rng: np.random.Generator) -> None:
-        raise NotImplementedError
+        """Draw the secret map for dimension ``d`` from ``rng`` (sets the learned attributes)."""
 
     def fit(self, E: np.ndarray) -> _KeyedMap:
         """Draw the map for ``E``'s dimension ``d`` (the vectors themselves are not used)."""

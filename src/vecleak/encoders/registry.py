@@ -9,7 +9,6 @@ from vecleak.encoders.base import Encoder
 from vecleak.errors import UnknownEncoderError
 
 _NAMED: dict[str, Callable[[], Encoder]] = {}
-PREFIXES = ("st:", "hf:", "file:")
 
 
 def register_encoder(name: str, factory: Callable[[], Encoder]) -> None:
