@@ -7,13 +7,14 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from vecleak.errors import InputError
 
 L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
 
-class LogisticHead:
+class LogisticHead(ClassifierMixin, BaseEstimator):
     """Softmax regression on standardized features, fitted full-batch with L-BFGS in float64.
 
     ``fit`` standardizes each feature with the train mean and standard deviation, holds out a
@@ -45,7 +46,7 @@ class LogisticHead:
 
     def __init__(self, *, l2_grid: Sequence[float] = L2_GRID, val_fraction: float = 0.1,
                  max_iter: int = 100, seed: int = 0, threads: int | None = 1) -> None:
-        self.l2_grid = tuple(l2_grid)
+        self.l2_grid = l2_grid
         self.val_fraction = val_fraction
         self.max_iter = max_iter
         self.seed = seed
