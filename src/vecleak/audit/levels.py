@@ -26,7 +26,7 @@ from vecleak.align.identity import Identity
 from vecleak.align.ridge import Ridge
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.encoders.base import Encoder, l2_normalize
-from vecleak.frontier.strongest import score
+from vecleak.frontier.strongest import evaluate_inversion, score
 from vecleak.recipes.algen import ALGENAttack
 
 KNOWLEDGE = {
@@ -84,8 +84,6 @@ def run_lago_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder
                    num_beams: int = 1) -> tuple[dict[str, Any], list[str]]:
     """The ``lago-K`` row: per-language maps from ``K`` leaked pairs of each language, solved jointly."""
     from vecleak.configs import LagoConfig
-    from vecleak.metrics.exposure import exposure
-    from vecleak.metrics import shuffled_references
     from vecleak.recipes.algen import Inversion
     from vecleak.recipes.lago import fit_cross_lingual
 
@@ -104,12 +102,7 @@ def run_lago_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder
         for k, i in enumerate(rows):
             recs[i] = inv.reconstructions[k]
         aligned[rows] = inv.aligned
-    attack = cross.attack(langs[0])
-    refs = list(references)
-    metrics = attack.evaluate(Inversion(recs, aligned), refs, reference_vectors=reference_targets,
-                              languages=list(languages))
-    metrics.update(exposure(recs, refs, languages))
-    chance = exposure(recs, shuffled_references(refs, groups=list(languages)), languages)
-    metrics["chance"].update({k: chance[k] for k in ("content_recall", "half_recovered")})
+    metrics = evaluate_inversion(cross.attack(langs[0]), Inversion(recs, aligned), references, languages,
+                                 reference_targets)
     metrics.pop("per_sentence", None)
     return metrics, recs

@@ -30,7 +30,7 @@ from vecleak.defenses.base import Defense
 from vecleak.encoders.base import Encoder
 from vecleak.metrics import CORE_METRICS, shuffled_references
 from vecleak.metrics.exposure import exposure
-from vecleak.recipes.algen import ALGENAttack
+from vecleak.recipes.algen import ALGENAttack, Inversion
 
 #: Attacker names, weakest knowledge first.
 ATTACKERS = ("fewshot", "query")
@@ -68,24 +68,27 @@ class AttackerKit:
                            tokenizer=self.tokenizer)
 
 
-def score(attack: ALGENAttack, vectors: np.ndarray, references: Sequence[str], languages: Sequence[str] | None,
-          reference_targets: np.ndarray | None = None) -> tuple[dict[str, Any], list[str]]:
-    """Invert ``vectors (n, m)`` (each row into its language) and score against ``references``.
-
-    Besides :meth:`ALGENAttack.evaluate`'s metrics: the data-owner terms of
-    :func:`~vecleak.metrics.exposure.exposure`, whose chance levels (against references
-    shuffled within each language) join ``chance``. ``reference_targets (n, d)``: the attacker's vectors of the
-    references, when already computed.
-    """
+def evaluate_inversion(attack: ALGENAttack, inversion: Inversion, references: Sequence[str],
+                       languages: Sequence[str] | None, reference_targets: np.ndarray | None = None) -> dict[str, Any]:
+    """:meth:`ALGENAttack.evaluate`'s metrics of ``inversion`` plus the data-owner terms of
+    :func:`~vecleak.metrics.exposure.exposure`, whose chance levels (against references shuffled
+    within each language) join ``chance``. ``reference_targets (n, d)``: the attacker's vectors of
+    the references, when already computed."""
     refs = list(references)
-    langs = list(languages) if languages is not None and attack.decoder.languages else None
-    inversion = attack.invert(vectors, languages=langs)
     groups = list(languages) if languages is not None else None
     metrics = attack.evaluate(inversion, refs, reference_vectors=reference_targets, languages=groups)
     metrics.update(exposure(inversion.reconstructions, refs, languages))
     chance = exposure(inversion.reconstructions, shuffled_references(refs, groups=groups), languages)
     metrics["chance"].update({k: chance[k] for k in ("content_recall", "half_recovered")})
-    return metrics, inversion.reconstructions
+    return metrics
+
+
+def score(attack: ALGENAttack, vectors: np.ndarray, references: Sequence[str], languages: Sequence[str] | None,
+          reference_targets: np.ndarray | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Invert ``vectors (n, m)`` (each row into its language) and :func:`evaluate_inversion` it."""
+    langs = list(languages) if languages is not None and attack.decoder.languages else None
+    inversion = attack.invert(vectors, languages=langs)
+    return evaluate_inversion(attack, inversion, references, languages, reference_targets), inversion.reconstructions
 
 
 def strongest_attack(defense: Defense, kits: AttackerKit | Sequence[AttackerKit], vectors: np.ndarray,
