@@ -202,6 +202,8 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
         aux_texts = read_texts(AUX_CORPUS)[:config.aux_size]
         aux_targets = encode_cached(attacker, aux_texts, emb) if match.encoder is not None else None
         aux_vectors = encode_cached(match.encoder, aux_texts, emb) if match.encoder is not None else None
+        # the store's encoder's own vectors of the references (the known-encoder attacker's space)
+        known_refs = encode_cached(match.encoder, texts, emb) if match.encoder is not None else None
         if aux_vectors is not None and not match.normalized:
             # the store keeps another scaling: the attacker's queries come back scaled like the store's
             scale = float(np.median(np.linalg.norm(audited.vectors, axis=1)))
@@ -244,7 +246,7 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
                         level, decoder=dec, attacker=enc, stored=audited.vectors, references=texts, languages=langs,
                         leaked_vectors=pool_vectors, leaked_targets=pool_targets,
                         aux_vectors=aux_vectors, aux_targets=aux_targets,
-                        reference_targets=ref_targets if enc is attacker else None, num_beams=config.beams)
+                        reference_targets=ref_targets if enc is attacker else known_refs, num_beams=config.beams)
                 done = cache.put(key, {"metrics": {k: metrics[k] for k in ROW_KEYS if k in metrics},
                                        "per_record": metrics["per_record"], "reconstructions": recs})
         row = {"attacker": level.name, "knowledge": level.describe(), "shots": level.shots,
@@ -269,7 +271,9 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
             if done is None:
                 point = measure(cand, kits, vectors=audited.vectors, references=texts[:n_attack], languages=langs,
                                 fit_vectors=pool.vectors, corpus=pool.vectors, attack_rows=n_attack,
-                                reference_targets=ref_targets[:n_attack], seed=config.seed)
+                                reference_targets=[ref_targets[:n_attack]] + [
+                                    None if known_refs is None else known_refs[:n_attack]] * (len(kits) - 1),
+                                seed=config.seed)
                 done = cache.put(key, None if point is None else
                                  {"family": point.family, "spec": point.spec, "leakage": point.leakage,
                                   "utility": point.utility})

@@ -93,18 +93,21 @@ def score(attack: ALGENAttack, vectors: np.ndarray, references: Sequence[str], l
 
 def strongest_attack(defense: Defense, kits: AttackerKit | Sequence[AttackerKit], vectors: np.ndarray,
                      references: Sequence[str], languages: Sequence[str] | None = None,
-                     reference_targets: np.ndarray | None = None) -> dict[str, Any]:
+                     reference_targets: np.ndarray | Sequence[np.ndarray | None] | None = None) -> dict[str, Any]:
     """Leakage of ``defense`` (already fitted) on undefended target ``vectors (n, m)``.
 
-    ``reference_targets``: the first kit's vectors of ``references``, when already computed.
+    ``reference_targets``: each kit's attacker vectors of ``references`` (one array: the first
+    kit's), when already computed, so no sweep re-embeds the same references.
     Returns ``{"attackers": {name: metrics}, <metric>: max over attackers, "attacker": {metric: name},
     "chance": chance of the best attacker by token F1, "reconstructions": that attacker's outputs}``.
     """
     kits = [kits] if isinstance(kits, AttackerKit) else list(kits)
+    per_kit = [reference_targets] if reference_targets is None or isinstance(reference_targets, np.ndarray) \
+        else list(reference_targets)
+    per_kit += [None] * (len(kits) - len(per_kit))
     stored = defense.transform(vectors)
     runs: dict[str, tuple[dict[str, Any], list[str]]] = {}
-    for n, kit in enumerate(kits):
-        targets = reference_targets if n == 0 else None
+    for kit, targets in zip(kits, per_kit):
         leaked = defense.transform(kit.leaked_vectors)
         if "fewshot" in kit.attackers:
             attack = kit.attack().fit(leaked, kit.leaked_texts, attacker_vectors=kit.leaked_targets)

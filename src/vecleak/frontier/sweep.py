@@ -70,7 +70,8 @@ def build(candidate: Candidate, *, seed: int, dim: int):
 
 def measure(candidate: Candidate, kit: AttackerKit | Sequence[AttackerKit], *, vectors: np.ndarray, references: Sequence[str],
             languages: Sequence[str] | None, fit_vectors: np.ndarray, corpus: np.ndarray | None = None,
-            attack_rows: int | None = None, reference_targets: np.ndarray | None = None, seed: int = 0,
+            attack_rows: int | None = None,
+            reference_targets: np.ndarray | Sequence[np.ndarray | None] | None = None, seed: int = 0,
             k: int = 10) -> FrontierPoint | None:
     """One candidate's point, or ``None`` when it cannot apply at this dimension.
 
@@ -80,7 +81,7 @@ def measure(candidate: Candidate, kit: AttackerKit | Sequence[AttackerKit], *, v
         references: the texts of the attack targets; ``languages``: their languages (or ``None``).
         fit_vectors: ``(f, m)`` the defender's vectors to fit learning defenses on (not the audited ones).
         corpus: ``(N, m)`` raw vectors the retrieval corpus holds besides ``vectors``.
-        reference_targets: the attacker's vectors of ``references``, when already computed.
+        reference_targets: each kit's attacker vectors of ``references`` (see :func:`strongest_attack`).
     """
     defense = build(candidate, seed=seed, dim=vectors.shape[1])
     if defense is None:
