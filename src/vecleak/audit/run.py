@@ -46,6 +46,7 @@ from vecleak.encoders.identify import EncoderMatch, identify_encoder, match_cosi
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError, StoreError, VecleakError
 from vecleak.frontier.pareto import MIN_CUT
+from vecleak.frontier.sweep import with_baseline
 from vecleak.frontier import AttackerKit, Candidate, FrontierPoint, apply_command, measure, pareto_set, recommend
 from vecleak.languages import normalize_language
 from vecleak.metrics import CORE_METRICS
@@ -264,7 +265,7 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
                                 num_beams=config.beams, label="known-encoder", attackers=("query",)))
     n_attack = min(config.defense_sample, len(texts))
     points: list[FrontierPoint] = []
-    for cand in [Candidate("none", "none"), *[c for c in candidates if c.name != "none"]]:
+    for cand in with_baseline(candidates):
         with stages.stage(f"defense:{cand.name}", f"defense: {cand.name} {cand.params or ''}".strip()):
             key = {**base_key, "stage": "defense", "candidate": asdict(cand), "rows": n_attack}
             done = cache.get(key)

@@ -59,6 +59,11 @@ def _number(value: str) -> Any:
 DEFAULT_GRID: tuple[Candidate, ...] = tuple(Candidate.parse(spec) for spec in AUDIT_DEFENSES)
 
 
+def with_baseline(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """``candidates`` with the undefended point (``none``) first, once."""
+    return [Candidate("none", "none"), *[c for c in candidates if c.name != "none"]]
+
+
 def build(candidate: Candidate, *, seed: int, dim: int):
     """The defense a candidate names (``None`` when it cannot apply at ``dim``, e.g. PCA wider than it)."""
     params = dict(candidate.params)
@@ -103,7 +108,7 @@ def sweep_defenses(candidates: Sequence[Candidate], kit: AttackerKit | Sequence[
                    on_point: Callable[[FrontierPoint], None] | None = None, **inputs: Any) -> list[FrontierPoint]:
     """:func:`measure` every candidate (``none`` first, always); ``inputs`` are :func:`measure`'s."""
     points: list[FrontierPoint] = []
-    for cand in [Candidate("none", "none")] + [c for c in candidates if c.name != "none"]:
+    for cand in with_baseline(candidates):
         point = measure(cand, kit, **inputs)
         if point is not None:
             points.append(point)
