@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import clone
 
 from vecleak.align.denoise import DenoisedAligner, fit_denoiser
 from vecleak.align.ridge import Ridge
@@ -145,25 +146,19 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
 
 
 def _rebuildable(defense: Defense) -> bool:
-    """Whether a fresh instance of ``defense`` (same spec and seed) can be built from the registry."""
+    """Whether ``defense`` is a mechanism with parameters (not a trained or fitted folder)."""
     return not getattr(defense, "fitted_from_", None) and defense.name != "eguard"
-
-
-def _rebuild(defense: Defense) -> dict[str, Any]:
-    """The registry arguments that rebuild ``defense`` with its spec and seed (so every attacker of
-    ``strongest`` meets the same defense, with the same noise stream)."""
-    return {k: v for k, v in defense.spec().items() if k != "name"}
 
 
 def own_copy(defense: Defense, X_aux: np.ndarray, seed: int) -> Defense:
     """The attacker's own instance of ``defense``: same mechanism and parameters, its own
     randomness (and key), fitted on the attacker's vectors where the defense learns."""
-    if getattr(defense, "fitted_from_", None) or defense.name == "eguard":
+    if not _rebuildable(defense):
         return defense        # a trained or fitted folder: the attacker queries the deployed one
-    spec = {k: v for k, v in defense.spec().items() if k != "seed"}
-    name, epsilon = spec.pop("name"), spec.pop("epsilon", None)
-    copy = load_defense(name, epsilon=epsilon, seed=seed + 1_000_003, **spec)
-    return copy.fit(X_aux)
+    params = defense.get_params(deep=False)
+    if "seed" in params and not params.get("secure"):
+        params["seed"] = seed + 1_000_003
+    return type(defense)(**params).fit(X_aux)
 
 
 def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: str | os.PathLike[str],
@@ -218,7 +213,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     for kind in kinds:
         fresh = dec if kind == kinds[0] else load_decoder(decoder)      # fine-tuning changes a decoder in place
         runs[kind] = attack_defended(
-            load_defense(mech.spec()["name"], **_rebuild(mech)) if kind != kinds[0] and _rebuildable(mech) else mech,
+            clone(mech) if kind != kinds[0] and _rebuildable(mech) else mech,      # same parameters and seed
             decoder=fresh, victim=victim_enc, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
             X_test=targets.vectors, kind=kind, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed,
             language=language)
