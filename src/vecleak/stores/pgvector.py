@@ -2,8 +2,8 @@
 
 Every session is read-only (``default_transaction_read_only=on``), so the reader cannot write
 to the user's database even by mistake. Ids are listed ``ORDER BY`` the id column (stable between
-runs); rows are fetched by id with ``= ANY(...)``, so a sample of a table of millions reads only
-the ids and the sampled rows. A ``lang`` column, when the table has one, becomes row metadata.
+runs); rows are fetched by id with ``= ANY(...)`` cast to the column's own type (so its primary-key
+index answers), so a sample of a table of millions reads only the ids and the sampled rows. A ``lang`` column, when the table has one, becomes row metadata.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ class PgVectorStore(VectorStore):
             raise StoreError(f"column {table}.{vector_column} is of type {columns[vector_column]}, not a pgvector "
                              "'vector'; give the embedding column with --vector-column")
         self.vector_column, self.text_column, self.id_column = vector_column, text_column, id_column
+        self._id_type = columns[id_column]          # fetch by the column's own type, so its index serves
         self.lang_column = "lang" if "lang" in columns and text_column != "lang" else None
         self._dim: int | None = None
 
@@ -123,7 +124,7 @@ class PgVectorStore(VectorStore):
                 while rows := cur.fetchmany(batch_size):
                     yield self._batch(rows)
             return
-        where = sql.SQL("WHERE {}::text = ANY(%s)").format(sql.Identifier(self.id_column))
+        where = sql.SQL("WHERE {} = ANY(%s::{}[])").format(sql.Identifier(self.id_column), sql.Identifier(self._id_type))
         for chunk in in_batches(list(ids), batch_size):
             with self._conn.cursor() as cur:
                 cur.execute(self._select(where), (list(chunk),))
