@@ -112,6 +112,20 @@ class _Stages:
             self._progress.stop()
 
 
+def check_config(config: AuditConfig) -> list[Candidate]:
+    """Refuse settings no audit can run with (before any store or model opens); the parsed defenses."""
+    candidates = [Candidate.parse(s) for s in config.defenses]
+    if config.beams < 1 or config.defense_sample < 1 or not config.shots or min(config.shots) < 1:
+        raise InputError("--beams, --defense-sample and every --shots level must be at least 1")
+    if config.backend not in ("local", "ray"):
+        raise InputError(f"--backend must be local or ray, got '{config.backend}'")
+    if config.aux_size < 1:
+        raise InputError(f"--aux-size must be at least 1, got {config.aux_size}")
+    if not 0 < config.min_recall <= 1:
+        raise InputError(f"--min-recall must be in (0, 1], got {config.min_recall}")
+    return candidates
+
+
 def run_audit(store: VectorStore, config: AuditConfig | None = None, *, out: str | Path, resume: bool = False,
               show_progress: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Audit ``store`` (read-only) and write ``out/audit.json`` + ``out/report.html``; returns the audit.
@@ -122,15 +136,7 @@ def run_audit(store: VectorStore, config: AuditConfig | None = None, *, out: str
 
     config = config or AuditConfig()
     out = check_output_dir(Path(out), kind="audit")
-    candidates = [Candidate.parse(s) for s in config.defenses]
-    if config.beams < 1 or config.defense_sample < 1 or not config.shots or min(config.shots) < 1:
-        raise InputError("--beams, --defense-sample and every --shots level must be at least 1")
-    if config.backend not in ("local", "ray"):
-        raise InputError(f"--backend must be local or ray, got '{config.backend}'")
-    if config.aux_size < 1:
-        raise InputError(f"--aux-size must be at least 1, got {config.aux_size}")
-    if not 0 < config.min_recall <= 1:
-        raise InputError(f"--min-recall must be in (0, 1], got {config.min_recall}")
+    candidates = check_config(config)
     cache = StageCache(resume_folder(out))
     if not resume:
         cache.clear()

@@ -49,6 +49,7 @@ def audit(
 ) -> None:
     """Audit a vector store: how much of its text can be rebuilt, and what each defense costs."""
     from vecleak.audit import run_audit
+    from vecleak.audit.run import check_config
     from vecleak.cli.output import OUTPUT, console as make_console, emit
     from vecleak.data.atomic import check_output_dir
     from vecleak.errors import InputError
@@ -64,6 +65,7 @@ def audit(
     config = AuditConfig(sample=sample, shots=levels, encoder=encoder, defense_sample=defense_sample,
                          defenses=tuple(defense) if defense else _A.defenses, beams=beams, min_recall=min_recall,
                          language=language, aux_size=aux_size, backend=backend, seed=seed)
+    check_config(config)
     options = StoreOptions(collection=collection, table=table, vector_column=vector_column, text_column=text_column,
                            id_column=id_column, texts=texts)
     console = make_console()

@@ -50,7 +50,7 @@ class PgVectorStore(VectorStore):
             self._conn = psycopg.connect(url, connect_timeout=connect_timeout, autocommit=True,
                                          options="-c default_transaction_read_only=on")
         except psycopg.OperationalError as err:
-            reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+            reason = str(err).strip().splitlines()[-1].strip() if str(err).strip() else type(err).__name__
             raise StoreError(f"cannot connect to {redact(url)}: {reason}; check the host, port, user and password") \
                 from err
         schema, _, name = table.rpartition(".")
