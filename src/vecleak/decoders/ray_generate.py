@@ -30,10 +30,10 @@ class _Worker:
 
         torch.set_num_threads(threads)
         files = ray.get(files[0])            # the decoder's files, from Ray's object store
-        folder = Path(tempfile.mkdtemp(prefix="vecleak-ray-decoder-"))
-        for name, data in files.items():
-            (folder / name).write_bytes(data)
-        self.decoder = InversionDecoder.load(folder)
+        with tempfile.TemporaryDirectory(prefix="vecleak-ray-decoder-") as tmp:   # loaded into memory, then gone
+            for name, data in files.items():
+                (Path(tmp) / name).write_bytes(data)
+            self.decoder = InversionDecoder.load(tmp)
         self.options = options
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
