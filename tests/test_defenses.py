@@ -336,7 +336,7 @@ def test_nan_and_shape_inputs_are_one_line_errors():
     with pytest.raises(InputError, match="2-D"):
         PurMech(epsilon=1.0).transform(np.ones(8, np.float32))
     rot = Rotation(seed=0).fit(gaussian_rows(2, 8, seed=0))
-    with pytest.raises(DimensionMismatchError, match="dimension 6 but 8"):
+    with pytest.raises(DimensionMismatchError, match="X has 6 features, but Rotation is expecting 8"):
         rot.transform(gaussian_rows(2, 6, seed=0))
 
 

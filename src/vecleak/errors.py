@@ -10,15 +10,21 @@ class VecleakError(Exception):
     """Base class for mistakes a user can fix; ``str(err)`` is the one-line message."""
 
 
-class InputError(VecleakError):
-    """An input file or value is missing, empty, malformed or inconsistent."""
+class InputError(VecleakError, ValueError):
+    """An input file or value is missing, empty, malformed or inconsistent.
+
+    A ``ValueError`` too, as scikit-learn and numpy code expects of a bad value."""
 
 
-class DimensionMismatchError(VecleakError):
+class InputTypeError(InputError, TypeError):
+    """An input is not of a type that can be read as numbers (a ``TypeError`` too)."""
+
+
+class DimensionMismatchError(VecleakError, ValueError):
     """Two arrays or an array and an encoder disagree on the embedding dimension."""
 
 
-class NonFiniteError(VecleakError):
+class NonFiniteError(VecleakError, ValueError):
     """Vectors contain NaN or infinity."""
 
 

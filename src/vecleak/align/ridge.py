@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 
-from vecleak.data.vectors import check_vectors
+from vecleak.data.vectors import check_features, check_vectors
 from vecleak.errors import DimensionMismatchError, InputError
 
 #: Relative α grid searched by ``alpha="auto"``, times the largest squared singular value of X.
 AUTO_GRID = np.logspace(-6, 1, 36)
 
 
-class Ridge(BaseEstimator):
+class Ridge(TransformerMixin, BaseEstimator):
     """Linear map ``X (n, m) -> X W (n, d)`` fitted on b leaked (victim, attacker) pairs.
 
     Args:
@@ -57,9 +57,16 @@ class Ridge(BaseEstimator):
             raise InputError(f"alpha must be a finite number >= 0 or 'auto', got {self.alpha}")
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> Ridge:
-        """Fit on victim vectors ``X (b, m)`` and attacker vectors ``Y (b, d)`` of the same texts."""
+        """Fit on victim vectors ``X (b, m)`` and attacker vectors ``Y (b, d)`` of the same texts
+        (a 1-D ``Y (b,)`` is one attacker coordinate, as scikit-learn's ``y``)."""
         self._check_alpha()
+        if Y is None:
+            raise InputError("Ridge requires y to be passed, but the target y is None; give the attacker's "
+                             "vectors Y (b, d) of the leaked texts")
         X = check_vectors(X, name="victim vectors (X)", dtype=None).astype(np.float64, copy=False)
+        Y = np.asarray(Y)
+        if Y.ndim == 1:
+            Y = Y[:, None]
         Y = check_vectors(Y, name="attacker vectors (Y)", dtype=None).astype(np.float64, copy=False)
         if X.shape[0] != Y.shape[0]:
             raise DimensionMismatchError(
@@ -76,18 +83,28 @@ class Ridge(BaseEstimator):
         self.W_ = ridge_solve(X, Y, self.alpha_).astype(np.float32)
         self.intercept_ = (y_mean - x_mean @ self.W_).astype(np.float32) if self.fit_intercept \
             else np.zeros(Y.shape[1], np.float32)
-        self.n_features_in_ = X.shape[1]
+        check_features(X, self, reset=True)
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Map victim vectors ``X (n, m)`` into the attacker space: ``(n, d)`` float32."""
         if not hasattr(self, "W_"):
             raise InputError("this Ridge aligner is not fitted yet; call fit(X, Y) first")
-        X = check_vectors(X, name="victim vectors to align", dim=self.n_features_in_)
+        X = check_features(check_vectors(X, name="victim vectors to align"), self, reset=False,
+                           name="victim vectors to align")
         return (X @ self.W_ + self.intercept_).astype(np.float32)
 
-    def fit_transform(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        return self.fit(X, Y).transform(X)
+    def fit_transform(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``fit(X, y)`` then ``transform(X)``: ``(b, d)`` float32."""
+        return self.fit(X, y).transform(X)
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True                     # Y: the attacker's vectors
+        tags.target_tags.single_output = False
+        tags.target_tags.multi_output = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
 
 
 
@@ -127,7 +144,7 @@ def _loo_alpha(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray | None, *,
     means, as a brute-force refit would (tested against one).
     """
     if X.shape[0] < 2:
-        raise InputError("alpha='auto' needs at least 2 leaked pairs; give more pairs or a fixed --alpha")
+        raise InputError("alpha='auto' needs at least 2 leaked pairs, got 1 sample; give more pairs or a fixed --alpha")
     U, s, _ = np.linalg.svd(X, full_matrices=False)
     grid = np.asarray(alphas, dtype=np.float64) if alphas is not None else AUTO_GRID * s[0] ** 2
     if grid.ndim != 1 or len(grid) == 0 or (grid <= 0).any() or not np.isfinite(grid).all():

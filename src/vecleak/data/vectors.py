@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vecleak.errors import DimensionMismatchError, InputError, NonFiniteError, VecleakError
+from vecleak.errors import InputTypeError, DimensionMismatchError, InputError, NonFiniteError, VecleakError
 
 VECTOR_SUFFIXES = (".npy", ".jsonl", ".parquet")
 
@@ -24,13 +24,25 @@ def check_vectors(x: np.ndarray, *, name: str = "vectors", dim: int | None = Non
         dtype: the dtype returned (float32 for models); ``None`` keeps a floating dtype as it is
             (float64 stays float64 for exact solves; integers become float64).
     """
+    if hasattr(x, "toarray") or hasattr(x, "tocsr"):
+        raise InputError(f"{name}: sparse input is not supported; give a dense array (x.toarray())")
     x = np.asarray(x)
-    if x.dtype == object or not np.issubdtype(x.dtype, np.number):
+    if x.dtype == object:
+        try:
+            x = x.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise InputTypeError(f"{name}: expected numbers, got objects ({err})") from None
+    if np.iscomplexobj(x):
+        raise InputError(f"{name}: Complex data not supported; give real vectors")
+    if not np.issubdtype(x.dtype, np.number):
         raise InputError(f"{name}: expected numbers, got dtype {x.dtype}")
     if x.ndim != 2:
-        raise InputError(f"{name}: expected a 2-D array (n, d), got shape {x.shape}")
+        raise InputError(f"{name}: expected a 2-D array (n, d), got shape {x.shape}; "
+                         "Reshape your data: x.reshape(1, -1) for one vector")
     if x.shape[0] == 0 or x.shape[1] == 0:
-        raise InputError(f"{name}: empty array of shape {x.shape}; give at least one vector")
+        what = "sample" if x.shape[0] == 0 else "feature"
+        raise InputError(f"{name}: 0 {what}(s) (shape={x.shape}) while a minimum of 1 is required; "
+                         "give at least one non-empty vector")
     if dim is not None and x.shape[1] != dim:
         raise DimensionMismatchError(
             f"{name}: vectors have dimension {x.shape[1]} but {dim} is expected; "
@@ -45,6 +57,21 @@ def check_vectors(x: np.ndarray, *, name: str = "vectors", dim: int | None = Non
             f"{name}: {int(bad.sum())} vector(s) contain NaN or inf (first at row {int(np.argmax(bad))}); "
             "drop or recompute them"
         )
+    return x
+
+
+def check_features(x: np.ndarray, estimator: object, *, reset: bool, name: str = "vectors") -> np.ndarray:
+    """Record (``reset``, in ``fit``) or check ``x``'s dimension against ``estimator.n_features_in_``.
+
+    scikit-learn's convention, in its words, so that its estimator checks and users read the same
+    message; an estimator not yet fitted accepts any dimension. Returns ``x``.
+    """
+    if reset:
+        estimator.n_features_in_ = x.shape[1]
+    elif getattr(estimator, "n_features_in_", x.shape[1]) != x.shape[1]:
+        raise DimensionMismatchError(
+            f"{name}: X has {x.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input; use vectors from the matching encoder")
     return x
 
 

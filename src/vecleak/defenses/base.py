@@ -25,9 +25,9 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 
-from vecleak.data.vectors import check_vectors
+from vecleak.data.vectors import check_features, check_vectors
 from vecleak.errors import InputError
 
 
@@ -35,7 +35,7 @@ from vecleak.errors import InputError
 TRAINED_DEFENSE_FILE = "defense.json"
 
 
-class Defense(BaseEstimator, ABC):
+class Defense(TransformerMixin, BaseEstimator, ABC):
     """A transformation of embeddings meant to stop them being inverted to text.
 
     A scikit-learn estimator: ``get_params`` / ``set_params`` / :func:`sklearn.base.clone` work
@@ -51,10 +51,23 @@ class Defense(BaseEstimator, ABC):
     learns_from_data: ClassVar[bool] = False
     seed: int | None = None
 
-    def fit(self, E: np.ndarray) -> Defense:
-        """Learn from vectors ``E: (n, d)``; the default learns nothing and returns ``self``."""
-        check_vectors(E, name=f"{self.name} fit vectors")
+    def fit(self, E: np.ndarray, y: None = None) -> Defense:
+        """Learn from vectors ``E: (n, d)`` (``y`` is ignored, as in scikit-learn transformers); the
+        default learns nothing but the dimension (``n_features_in_``) and returns ``self``."""
+        self._input(E, reset=True)
         return self
+
+    def _input(self, E: np.ndarray, *, reset: bool = False) -> np.ndarray:
+        """``E (n, d)`` checked, as float32. ``reset`` (in ``fit``) records ``d`` as
+        ``n_features_in_``; otherwise a fitted defense refuses vectors of another dimension."""
+        name = f"{self.name} {'fit vectors' if reset else 'input'}"
+        return check_features(check_vectors(E, name=name), self, reset=reset, name=name)
+
+    def __sklearn_tags__(self):  # noqa: D105 - scikit-learn's estimator tags
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = self.learns_from_data           # the others transform unfitted
+        tags.transformer_tags.preserves_dtype = ["float32"]  # every defense returns float32
+        return tags
 
     @abstractmethod
     def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
@@ -66,7 +79,8 @@ class Defense(BaseEstimator, ABC):
                 (ignored by deterministic defenses).
         """
 
-    def fit_transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
+    def fit_transform(self, E: np.ndarray, y: None = None, *,
+                      generator: np.random.Generator | None = None) -> np.ndarray:
         """``fit(E)`` then ``transform(E)``."""
         return self.fit(E).transform(E, generator=generator)
 
@@ -108,6 +122,11 @@ class RandomDefense(Defense):
 
     def spec(self) -> dict[str, Any]:
         return {**super().spec(), **({"secure": True} if self.secure else {})}
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = True                        # a fresh draw on every call
+        return tags
 
     def _generator(self, generator: np.random.Generator | None) -> np.random.Generator:
         if generator is None:

@@ -193,7 +193,7 @@ class _SphereMechanism(RandomDefense):
 
     def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
         """Perturb ``E: (n, d)``; returns ``(n, d)`` float32."""
-        x = unit_rows(E, name=f"{self.name} input")
+        x = unit_rows(self._input(E), name=f"{self.name} input")
         out, _ = type(self)._mechanism(x, epsilon=self.epsilon, generator=self._generator(generator))
         return out
 

@@ -48,7 +48,7 @@ class Gaussian(RandomDefense):
 
     def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
         """Add noise to ``E: (n, d)`` after normalizing rows; returns ``(n, d)`` float32."""
-        x = unit_rows(E, name=f"{self.name} input")
+        x = unit_rows(self._input(E), name=f"{self.name} input")
         noise = self._generator(generator).standard_normal(x.shape, dtype=np.float32)
         noise *= np.float32(self.sigma)
         noise += x
@@ -69,7 +69,7 @@ class Uniform(Gaussian):
 
     def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
         """Add noise to ``E: (n, d)`` after normalizing rows; returns ``(n, d)`` float32."""
-        x = unit_rows(E, name=f"{self.name} input")
+        x = unit_rows(self._input(E), name=f"{self.name} input")
         half_width = math.sqrt(3.0) * self.sigma
         noise = self._generator(generator).uniform(-half_width, half_width, x.shape).astype(np.float32)
         noise += x

@@ -48,9 +48,9 @@ class DefensePipeline(Defense):
     def learns_from_data(self) -> bool:  # type: ignore[override]
         return any(getattr(s, "learns_from_data", False) for s in self.steps)
 
-    def fit(self, E: np.ndarray) -> DefensePipeline:
+    def fit(self, E: np.ndarray, y: None = None) -> DefensePipeline:
         """Fit each step on the previous steps' output of ``E: (n, d)``."""
-        x = E
+        x = self._input(E, reset=True)
         for i, s in enumerate(self.steps):
             if i < len(self.steps) - 1:
                 x = s.fit(x).transform(x)
@@ -60,13 +60,21 @@ class DefensePipeline(Defense):
 
     def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
         """Apply every step to ``E: (n, d)``; returns the last step's ``(n, d_k)`` float32."""
-        x = E
+        x = self._input(E)
         for s in self.steps:
             x = s.transform(x, generator=generator)
         return x
 
     def spec(self) -> dict[str, Any]:
         return {"name": self.name, "steps": [s.spec() for s in self.steps]}
+
+    def __sklearn_tags__(self):  # noqa: D105
+        from sklearn.utils import get_tags
+
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = any(get_tags(s).non_deterministic for s in self.steps
+                                     if hasattr(s, "__sklearn_tags__"))
+        return tags
 
     def __repr__(self) -> str:
         return f"DefensePipeline({self.steps!r})"

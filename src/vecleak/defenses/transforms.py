@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from vecleak.data.vectors import check_vectors
 from vecleak.defenses.base import Defense, check_seed
 from vecleak.errors import InputError
 
@@ -39,7 +38,7 @@ class Identity(Defense):
 
     def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
         """Return ``E: (n, d)`` unchanged, as a new float32 array."""
-        return check_vectors(E, name="none input").copy()
+        return self._input(E).copy()
 
 
 class _KeyedMap(Defense):
@@ -58,17 +57,16 @@ class _KeyedMap(Defense):
     def _draw(self, d: int, rng: np.random.Generator) -> None:
         """Draw the secret map for dimension ``d`` from ``rng`` (sets the learned attributes)."""
 
-    def fit(self, E: np.ndarray) -> _KeyedMap:
+    def fit(self, E: np.ndarray, y: None = None) -> _KeyedMap:
         """Draw the map for ``E``'s dimension ``d`` (the vectors themselves are not used)."""
-        d = check_vectors(E, name=f"{self.name} fit vectors").shape[1]
+        d = self._input(E, reset=True).shape[1]
         self._draw(d, np.random.default_rng(self._key))
-        self.n_features_in_ = d
         return self
 
     def _checked(self, E: np.ndarray) -> np.ndarray:
         if not hasattr(self, "n_features_in_"):
             self.fit(E)
-        return check_vectors(E, name=f"{self.name} input", dim=self.n_features_in_)
+        return self._input(E)
 
 
 class Rotation(_KeyedMap):
@@ -151,9 +149,9 @@ class PCA(Defense):
     def _params(self) -> dict[str, Any]:
         return {"n_components": self.n_components}
 
-    def fit(self, E: np.ndarray) -> PCA:
+    def fit(self, E: np.ndarray, y: None = None) -> PCA:
         """Learn the principal directions of ``E: (n, d)`` (needs ``n_components <= min(n, d)``)."""
-        x = check_vectors(E, name="pca fit vectors").astype(np.float64)
+        x = self._input(E, reset=True).astype(np.float64)
         n, d = x.shape
         if self.n_components > min(n, d):
             raise InputError(
@@ -172,7 +170,6 @@ class PCA(Defense):
         self.components_ = (vt * signs[:, None]).astype(np.float32)
         self.explained_variance_ratio_ = (var[: self.n_components] / total if total > 0
                                           else np.zeros(self.n_components))
-        self.n_features_in_ = d
         return self
 
     def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
@@ -182,7 +179,7 @@ class PCA(Defense):
                 "pca must be fit before transform: call fit(E) on vectors like the ones to defend, "
                 "or fit_transform(E)"
             )
-        x = check_vectors(E, name="pca input", dim=self.n_features_in_)
+        x = self._input(E)
         return (x - self.mean_) @ self.components_.T
 
 
@@ -206,7 +203,7 @@ class Truncate(Defense):
 
     def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
         """``E[:, :n_dims]`` as float32 ``(n, n_dims)``."""
-        x = check_vectors(E, name="truncate input")
+        x = self._input(E)
         if self.n_dims > x.shape[1]:
             raise InputError(f"truncate: n_dims={self.n_dims} exceeds the vectors' dimension {x.shape[1]}; "
                              "lower n_dims")
@@ -237,7 +234,7 @@ class Quantize(Defense):
 
     def transform(self, E: np.ndarray, *, generator: np.random.Generator | None = None) -> np.ndarray:
         """Quantize and dequantize ``E: (n, d)``; returns ``(n, d)`` float32."""
-        x = check_vectors(E, name="quantize input")
+        x = self._input(E)
         if self.mode == "binary":
             return np.where(x >= 0, 1.0, -1.0).astype(np.float32) / np.float32(np.sqrt(x.shape[1]))
         x64 = x.astype(np.float64)

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from vecleak.errors import InputError
 
@@ -35,8 +37,9 @@ class LogisticHead(ClassifierMixin, BaseEstimator):
             setting). The matrices are small; on a busy machine more threads spin and can make
             the fit tens of times slower rather than faster.
 
-    Learned: ``classes_ (k,)``, ``mean_ (d,)``, ``scale_ (d,)``, ``W_ (d, k)``, ``b_ (k,)``,
-    ``l2_`` (the chosen strength) and ``val_accuracy_`` (per grid value).
+    Learned: ``classes_ (k,)``, ``n_features_in_``, ``mean_ (d,)``, ``scale_ (d,)``, ``W_ (d, k)``,
+    ``b_ (k,)``, ``l2_`` (the chosen strength), ``val_accuracy_`` (per grid value) and ``n_iter_``
+    (L-BFGS iterations of the final fit). It passes scikit-learn's ``check_estimator``.
 
     Example:
         >>> X = np.random.default_rng(0).normal(size=(200, 5)); y = (X[:, 0] > 0).astype(int)
@@ -54,18 +57,18 @@ class LogisticHead(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> LogisticHead:
         """Fit on ``X (n, d)`` features and ``y (n,)`` labels (any sortable values); returns self."""
-        X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
-        if X.ndim != 2 or len(X) != len(y):
-            raise InputError(f"the head needs X (n, d) and y (n,), got {X.shape} and {y.shape}")
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
         if not np.isfinite(X).all():
             raise InputError("the head's features contain NaN or infinity; check the embeddings or the defense")
+        check_classification_targets(y)
         with _torch_threads(self.threads):
             return self._fit(X, y)
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> LogisticHead:
         self.classes_, yi = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise InputError(f"the head needs at least two classes in the train labels, got {list(self.classes_)}")
+            raise InputError(f"the head needs at least two classes in the train labels, got 1 class "
+                             f"({self.classes_[0]!r}); give labelled rows of every class")
         self.mean_ = X.mean(0)
         std = X.std(0)
         self.scale_ = np.where(std > 1e-12, std, 1.0)
@@ -88,20 +91,28 @@ class LogisticHead(ClassifierMixin, BaseEstimator):
             self.l2_ = max(l2 for l2, acc in self.val_accuracy_.items() if acc == best)
         W, b = self._lbfgs(Z, t, self.l2_)
         self.W_, self.b_ = W.numpy(), b.numpy()
+        self.n_iter_ = self._last_iterations
         return self
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        """Class logits ``(n, k)``."""
-        Z = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
-        return Z @ self.W_ + self.b_
+        """Class logits ``(n, k)``; with two classes, as scikit-learn's binary classifiers, the
+        logit margin of ``classes_[1]`` over ``classes_[0]`` ``(n,)``."""
+        logits = self._logits(X)
+        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities ``(n, k)`` in the order of ``classes_``."""
-        return torch.softmax(torch.from_numpy(self.decision_function(X)), 1).numpy()
+        return torch.softmax(torch.from_numpy(self._logits(X)), 1).numpy()
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted labels ``(n,)``."""
-        return self.classes_[self.decision_function(X).argmax(1)]
+        best = self._logits(X).argmax(1)
+        return self.classes_[best]
+
+    def _logits(self, X: np.ndarray) -> np.ndarray:
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return (X - self.mean_) / self.scale_ @ self.W_ + self.b_
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy on ``X (n, d)``, ``y (n,)``."""
@@ -122,6 +133,7 @@ class LogisticHead(ClassifierMixin, BaseEstimator):
             return loss
 
         opt.step(closure)
+        self._last_iterations = int(opt.state[opt.param_groups[0]["params"][0]].get("n_iter", 0))
         return W.detach(), b.detach()
 
 
