@@ -50,7 +50,7 @@ def main() -> None:
     ref_ieq, _ = ieq_pdmm(Xs, Ys, E, epsilon=0.01, dtype="float64", **kw)
     ref_tv, _ = total_variation(Xs, Ys, E, eta=0.01, dtype="float64", **kw)
     times = {}
-    print(f"| implementation | solver | s/iteration | max abs diff to in-process |\n|---|---|---|---|")
+    print("| implementation | solver | s/iteration | max abs diff to in-process |\n|---|---|---|---|")
     for name, mod in impls.items():
         for solver, fn, ref, extra in (("ieq", mod.ieq_pdmm_ray, ref_ieq, {"epsilon": 0.01}),
                                        ("tv", mod.total_variation_ray, ref_tv, {"eta": 0.01})):
