@@ -95,13 +95,33 @@ def test_adaptive_attacker_fine_tunes_on_defended_aux_vectors(capsys, files, tin
 
     before = [p.detach().clone() for p in decoder.model.parameters() if p.requires_grad]
     start = loss()
-    adapt_decoder(decoder, defended, texts, steps=30, batch_size=16, lr=3e-3)
+    chosen = adapt_decoder(decoder, defended, texts, steps=30, batch_size=16, lr=3e-3)
     after = [p for p in decoder.model.parameters() if p.requires_grad]
+    assert chosen["adapt_selected_step"] > 0 and set(chosen["adapt_valid_loss"]) == {0, 7, 14, 21, 28, 30}
     assert any(not torch.equal(a, b) for a, b in zip(before, after))
     assert loss() < start
     r = _evaluate(capsys, files, tiny_decoder, "gaussian", "--param", "sigma=0.05", "--attacker", "adaptive",
                   "--aux-size", 64, "--adapt-steps", 2)
     assert r["settings"]["attacker"] == "adaptive" and r["settings"]["adapt_steps"] == 2
+
+
+def test_adapting_never_leaves_the_decoder_worse_on_held_out_pairs(tiny_decoder, minilm, sentences):
+    """A fine-tuning that wrecks the decoder (learning rate 10) is not kept: the held-out aux
+    pairs choose the untouched weights, so the adaptive attacker falls back to the plain one."""
+    import torch
+
+    from vecleak.decoders import load_decoder
+    from vecleak.defenses import load_defense
+    from vecleak.recipes.defense_eval import adapt_decoder
+
+    decoder = load_decoder(str(tiny_decoder))
+    texts = sentences[:40]
+    defended = load_defense("gaussian", sigma=0.05, seed=0).transform(minilm.encode(texts))
+    before = {k: v.clone() for k, v in decoder.model.state_dict().items()}
+    chosen = adapt_decoder(decoder, defended, texts, steps=8, batch_size=16, lr=10.0)
+    assert chosen["adapt_selected_step"] == 0
+    assert max(chosen["adapt_valid_loss"].values()) > chosen["adapt_valid_loss"][0]     # it did get worse
+    assert all(torch.equal(before[k], v) for k, v in decoder.model.state_dict().items())
 
 
 @pytest.mark.slow

@@ -124,6 +124,14 @@ class EguardConfig:
     ``critic_steps`` critic updates (fresh batches) before every projector update.
     ``adv_epsilon`` and ``adv_steps``: the fgsm / freelb perturbation radius (coordinate
     standard deviations) and freelb's ascent steps.
+
+    Second-pass knobs (the paper's recipe is their defaults): ``latent`` is what the global MI
+    term measures information about: ``"bow"`` (the paper's text-autoencoder latent, of
+    ``latent_dim``) or the name of a sentence encoder of the defender's own (e.g.
+    ``use-multilingual`` for a MiniLM store); ``critic_hidden``: the MINE / CLUB networks' width;
+    ``neighbour_weight``: weight of a second task that keeps retrieval (the KL divergence between
+    each batch row's softmax neighbour distribution over the batch before and after the
+    projection, temperature ``neighbour_temperature``).
     """
 
     task: str = "sst2"
@@ -142,11 +150,18 @@ class EguardConfig:
     adv_steps: int = 3
     n_train: int = 3000
     latent_dim: int = 128
+    latent: str = "bow"
+    critic_hidden: int = 256
+    neighbour_weight: float = 0.0
+    neighbour_temperature: float = 0.05
     seed: int = 0
 
     def check(self) -> None:
         """Refuse settings no run can use (an :class:`~vecleak.errors.InputError`, one line)."""
         from vecleak.errors import InputError
+
+        if self.critic_hidden < 1 or self.neighbour_weight < 0 or self.neighbour_temperature <= 0:
+            raise InputError("critic_hidden must be >= 1, neighbour_weight >= 0 and neighbour_temperature > 0")
 
         if self.task not in EGUARD_TASKS:
             raise InputError(f"unknown --task '{self.task}'; use one of {', '.join(EGUARD_TASKS)}")

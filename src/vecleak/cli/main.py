@@ -416,6 +416,12 @@ def defend_train(
     beta: Annotated[float, typer.Option(help="Weight of the local (keyword/antonym CLUB) term.")] = _E.beta,
     steps: Annotated[int, typer.Option(min=1, help="Training steps.")] = _E.steps,
     n_train: Annotated[int, typer.Option(min=2, help="Training examples of the task.")] = _E.n_train,
+    latent: Annotated[str, typer.Option(help="What the MI term measures: bow (the paper's text autoencoder) or a "
+                                             "sentence encoder of the defender's (e.g. use-multilingual).")] = _E.latent,
+    critic_hidden: Annotated[int, typer.Option(min=1, help="Width of the MINE / CLUB critics.")] = _E.critic_hidden,
+    critic_steps: Annotated[int, typer.Option(min=1, help="Critic updates per projector update.")] = _E.critic_steps,
+    neighbour_weight: Annotated[float, typer.Option(help="Weight of the retrieval task (keep each vector's batch "
+                                                         "neighbours; 0: off).")] = _E.neighbour_weight,
     seed: Annotated[int, typer.Option(help="Seed of initialization and batches.")] = _E.seed,
     cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
 ) -> None:
@@ -429,7 +435,8 @@ def defend_train(
     check_output_dir(out, kind="model")
     mi_weight = _renamed(old_alpha, mi_weight, "--alpha", "--mi-weight")
     config = EguardConfig(task=task, architecture=architecture, privacy=privacy, alpha=mi_weight, beta=beta, steps=steps,
-                          n_train=n_train, seed=seed)
+                          n_train=n_train, latent=latent, critic_hidden=critic_hidden, critic_steps=critic_steps,
+                          neighbour_weight=neighbour_weight, seed=seed)
     config.check()
     console = _console()
     report = lambda step, total, log: console.print(  # noqa: E731

@@ -65,6 +65,8 @@ class ALGENAttack:
         self.rerank = rerank
         self.language = language
         self.tokenizer = check_tokenizer(tokenizer)
+        #: How the decoder was fine-tuned for this attack, when it was (recorded in ``settings``).
+        self.decoder_adaptation: dict[str, Any] | None = None
 
     def fit(self, victim_vectors: np.ndarray, leaked_texts: Sequence[str],
             attacker_vectors: np.ndarray | None = None) -> ALGENAttack:
@@ -136,6 +138,7 @@ class ALGENAttack:
             "language": self.language,
             "tokenizer": self.tokenizer,
             "metrics_note": tokenizer_note(self.tokenizer),
+            **({"decoder_adaptation": self.decoder_adaptation} if self.decoder_adaptation else {}),
         }
 
 

@@ -29,6 +29,7 @@ vectors being scored; every stored vector then passes through it.
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 import time
@@ -54,13 +55,17 @@ from vecleak.errors import InputError
 from vecleak.metrics import chance_metrics, cosine_rows, distinct_rate, text_metrics
 from vecleak.recipes.algen import ALGENAttack, Inversion
 from vecleak.recipes.io import (
-    attach_sentence_scores, attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set, write_results,
+    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, input_settings, load_leaked_pairs,
+    load_victim_set,
 )
+from vecleak.recipes.report import AttackReport, run_settings
 from vecleak.seeding import preserves_global_rng
 
 ATTACKERS = ("fewshot", "adaptive", "denoise", "decoder-aux", "token-set", "strongest")
 #: The attackers ``strongest`` runs.
 DECODING_ATTACKERS = ("fewshot", "denoise", "adaptive", "decoder-aux")
+#: The attackers that fine-tune a decoder (each on its own copy).
+FINE_TUNING_ATTACKERS = ("adaptive", "decoder-aux")
 DEFAULT_AUX_SIZE = 1000
 DEFAULT_ADAPT_STEPS = 60
 ADAPT_BATCH = 32
@@ -69,24 +74,44 @@ MIN_AUX = 2 * ADAPT_BATCH
 
 def adapt_decoder(decoder: InversionDecoder, aligned: np.ndarray, texts: list[str], *, steps: int,
                   batch_size: int = ADAPT_BATCH, lr: float = 1e-4, seed: int = 0,
-                  language: str | None = None) -> InversionDecoder:
-    """Fine-tune ``decoder`` in place on aligned defended vectors ``(n, d)`` of ``texts``, and return it.
+                  language: str | None = None) -> dict[str, Any]:
+    """Fine-tune ``decoder`` in place on aligned defended vectors ``(n, d)`` of ``texts``, keeping
+    the weights that do best on held-out pairs; returns what was selected.
 
-    ``language``: the texts' language, for a language-conditioned decoder.
+    A tenth of the pairs (at most 100) is held out. The decoder is scored there (mean token
+    loss) before fine-tuning and after every quarter of the ``steps``; the best of those states
+    is kept, the untouched decoder included, so adapting can never leave the attacker worse on
+    its own held-out data than not adapting. These pairs are the attacker's own texts: no test
+    text takes part in the choice. ``language``: the texts' language, for a language-conditioned
+    decoder. Returns ``{"adapt_selected_step", "adapt_valid_loss": {step: loss}}``.
     """
     if steps < 1:
-        return decoder
-    n_valid = max(1, min(20, len(texts) // 10))
+        return {"adapt_selected_step": 0, "adapt_valid_loss": {}}
+    n_valid = max(1, min(100, len(texts) // 10))
     batch_size = min(batch_size, len(texts) - n_valid)
     config = TrainingConfig(steps=steps, batch_size=batch_size, lr=lr, prefix_lr=5 * lr, warmup=max(1, steps // 10),
-                            noise_prob=0.0, eval_every=steps, checkpoint_every=steps, valid_decode=n_valid,
-                            bf16=False, seed=seed)
+                            noise_prob=0.0, eval_every=max(1, steps // 4), checkpoint_every=steps,
+                            valid_decode=1, bf16=False, seed=seed)
+    curve: dict[int, float] = {}
+    best: dict[str, Any] = {}
+
+    def keep_best(record: dict) -> None:
+        if "valid_loss" not in record:
+            return
+        curve[int(record["step"])] = round(float(record["valid_loss"]), 4)
+        if not best or record["valid_loss"] < best["loss"]:
+            best.update(loss=record["valid_loss"], step=int(record["step"]),
+                        state={k: v.detach().clone() for k, v in decoder.model.state_dict().items()})
+
     with tempfile.TemporaryDirectory(prefix="vecleak-adapt-") as tmp:
         langs = None if not decoder.languages else [language or "eng"] * len(texts)
-        return train_decoder(decoder, texts[n_valid:], aligned[n_valid:], tmp, valid_texts=texts[:n_valid],
-                             valid_embeddings=aligned[:n_valid], config=config,
-                             languages=None if langs is None else langs[n_valid:],
-                             valid_languages=None if langs is None else langs[:n_valid])
+        train_decoder(decoder, texts[n_valid:], aligned[n_valid:], tmp, valid_texts=texts[:n_valid],
+                      valid_embeddings=aligned[:n_valid], config=config,
+                      languages=None if langs is None else langs[n_valid:],
+                      valid_languages=None if langs is None else langs[:n_valid], on_log=keep_best)
+    decoder.model.load_state_dict(best["state"])
+    decoder.model.eval()
+    return {"adapt_selected_step": best["step"], "adapt_valid_loss": curve}
 
 
 def guess_level(attack: ALGENAttack, known_vectors: np.ndarray, references: list[str]) -> dict[str, Any]:
@@ -113,7 +138,9 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
     ``X_leak (b, m)`` / ``X_test (n, m)``: undefended victim vectors; the defense is fitted (on
     ``X_defender``, default: the victim's embeddings of ``DEFENDER_CORPUS``, when it learns from
     data) and applied here. ``Y_leak``, ``X_aux``, ``X_defender``: precomputed embeddings, to
-    skip encoding. The adaptive attacker fine-tunes ``decoder`` in place. ``language``: what a
+    skip encoding. The adaptive and decoder-aux attackers fine-tune ``decoder`` in place (the
+    weights chosen on held-out aux pairs, see :func:`adapt_decoder`; recorded in the attack's
+    ``settings()["decoder_adaptation"]``). ``language``: what a
     language-conditioned decoder writes for the targets; ``aux_language``: the aux texts' language.
     """
     if defense.learns_from_data:
@@ -134,14 +161,15 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
         D_aux = defense.transform(X_aux)                    # query access to the deployed defense
         Y_aux = attacker.encode(list(aux_texts))
         attack.aligner.fit(np.concatenate([D_aux, D_leak]), np.concatenate([Y_aux, Y_leak]))
-        adapt_decoder(decoder, attack.aligner.transform(D_aux), list(aux_texts), steps=adapt_steps, seed=seed,
-                      language=aux_language)
+        attack.decoder_adaptation = adapt_decoder(decoder, attack.aligner.transform(D_aux), list(aux_texts),
+                                                  steps=adapt_steps, seed=seed, language=aux_language)
         return attack, attack.invert(D_test), Y_leak
     attack.fit(D_leak, leaked_texts, attacker_vectors=Y_leak)
     if kind == "adaptive":
         X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
         aligned_aux = attack.aligner.transform(defense.transform(X_aux))
-        adapt_decoder(decoder, aligned_aux, list(aux_texts), steps=adapt_steps, seed=seed, language=aux_language)
+        attack.decoder_adaptation = adapt_decoder(decoder, aligned_aux, list(aux_texts), steps=adapt_steps,
+                                                  seed=seed, language=aux_language)
     return attack, attack.invert(D_test), Y_leak
 
 
@@ -196,29 +224,48 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
                              f"{MIN_AUX} (raise --aux-size or give a larger --aux)")
     victim_enc = load_encoder(victim)
     if attacker == "token-set":
-        return _evaluate_token_set(mech, victim_enc, test, out, aux_texts, aux=aux, seed=seed, column=column, t0=t0,
-                                   limit=limit)
-    dec = load_decoder(decoder)
-    leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
-    targets = load_victim_set(test, victim_enc, column=column, limit=limit)
-    atk_enc = attacker_for(dec, victim_enc)
-    langs = targets.langs or leaked.langs or []
-    language = language or (langs[0] if langs and len(set(langs)) == 1 else "eng")
-    dec.check_languages(language, 1)
+        targets = load_victim_set(test, victim_enc, column=column, limit=limit)
+        report = token_set_report(mech, victim_enc, targets, aux_texts, seed=seed, test_name=str(test))
+        report.settings.update(aux=str(aux or AUX_CORPUS), **input_settings(None, test), limit=limit)
+    else:
+        dec = load_decoder(decoder)
+        leaked = load_leaked_pairs(train, victim_enc, shots, column=column)
+        targets = load_victim_set(test, victim_enc, column=column, limit=limit)
+        langs = targets.langs or leaked.langs or []
+        language = language or (langs[0] if langs and len(set(langs)) == 1 else "eng")
+        dec.check_languages(language, 1)
+        report = defense_report(mech, dec, victim_enc, leaked, targets, attacker=attacker, aux_texts=aux_texts,
+                                adapt_steps=adapt_steps, beams=beams, seed=seed, language=language,
+                                test_name=str(test))
+        if "aux_size" in report.settings:
+            report.settings["aux"] = str(aux or AUX_CORPUS)
+        report.settings.update(input_settings(train, test), limit=limit)
+    report.settings["seconds"] = round(time.monotonic() - t0, 1)
+    report.write(out)
+    return report.results, report.rows
 
+
+def defense_report(defense: Defense, decoder: InversionDecoder, victim: Encoder, leaked: VictimSet,
+                   targets: VictimSet, *, attacker: str = "fewshot", aux_texts: list[str] = (),
+                   adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4, seed: int = 0, language: str = "eng",
+                   test_name: str = "the test set") -> AttackReport:
+    """Attack ``defense``'s outputs on loaded vectors, in memory: every decoding ``attacker`` of
+    :data:`DECODING_ATTACKERS` or ``"strongest"`` (all of them; the best per metric is reported).
+    Attackers that fine-tune work on their own copy of ``decoder``; nothing is read or written."""
     kinds = DECODING_ATTACKERS if attacker == "strongest" else (attacker,)
     if attacker == "strongest" and targets.texts is None:
-        raise InputError(f"{test}: --attacker strongest picks the best attacker by its scores; give test rows with texts")
+        raise InputError(f"{test_name}: --attacker strongest picks the best attacker by its scores; give test rows "
+                         "with texts")
+    atk_enc = attacker_for(decoder, victim)
     runs: dict[str, tuple[ALGENAttack, Inversion, np.ndarray]] = {}
     for kind in kinds:
-        fresh = dec if kind == kinds[0] else load_decoder(decoder)      # fine-tuning changes a decoder in place
         runs[kind] = attack_defended(
-            clone(mech) if kind != kinds[0] and _rebuildable(mech) else mech,      # same parameters and seed
-            decoder=fresh, victim=victim_enc, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
+            clone(defense) if kind != kinds[0] and _rebuildable(defense) else defense,   # same parameters and seed
+            decoder=copy.deepcopy(decoder) if kind in FINE_TUNING_ATTACKERS else decoder,
+            victim=victim, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
             X_test=targets.vectors, kind=kind, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed,
             language=language)
-    adapt_info = {"aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts)} \
-        if attacker in ("adaptive", "denoise", "decoder-aux", "strongest") else {}
+    adapt_info = {"aux_size": len(aux_texts)} if attacker in ("adaptive", "denoise", "decoder-aux", "strongest") else {}
     if attacker in ("adaptive", "decoder-aux", "strongest"):
         adapt_info["adapt_steps"] = adapt_steps
     results: dict[str, Any] = {}
@@ -239,22 +286,16 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
             row["reference"] = ref
         attach_sentence_scores(rows, results)
     results["n_test"] = len(rows)
-    results["settings"] = {
-        "victim_encoder": victim_enc.spec(), "defense": mech.spec(), "attacker": attacker, "shots": shots,
-        "train": str(train), "test": str(test), "limit": limit, **adapt_info, **attack.settings(),
-        "seconds": round(time.monotonic() - t0, 1),
-    }
-    write_results(out, results, rows)
-    return results, rows
+    results["settings"] = run_settings(victim=victim, shots=len(leaked.vectors), attack_settings=attack.settings(),
+                                       defense=defense.spec(), attacker=attacker, **adapt_info)
+    return AttackReport(results, rows)
 
 
-def _evaluate_token_set(defense: Defense, victim: Encoder, test: str | os.PathLike[str], out: str | os.PathLike[str],
-                        aux_texts: list[str], *, aux: str | os.PathLike[str] | None, seed: int, column: str, t0: float,
-                        limit: int | None = None) -> tuple[dict[str, Any], list[dict]]:
-    """``evaluate_defense`` with the token-set attacker: no decoder, no leaked pairs (``--train`` unused)."""
-    targets = load_victim_set(test, victim, column=column, limit=limit)
+def token_set_report(defense: Defense, victim: Encoder, targets: VictimSet, aux_texts: list[str], *, seed: int = 0,
+                     test_name: str = "the test set") -> AttackReport:
+    """``defense_report`` for the token-set attacker: no decoder, no leaked pairs; in memory."""
     if targets.texts is None:
-        raise InputError(f"{test}: the token-set attacker is scored against texts; give a test file with texts")
+        raise InputError(f"{test_name}: the token-set attacker is scored against texts; give a test file with texts")
     X_aux = victim.encode(aux_texts)
     guesses, model = token_set_attack(defense, X_aux=X_aux, aux_texts=aux_texts, X_test=targets.vectors, seed=seed)
     chance = model.predict(defense.transform(X_aux).mean(0, keepdims=True))[0]   # knowing nothing of the text
@@ -265,14 +306,12 @@ def _evaluate_token_set(defense: Defense, victim: Encoder, test: str | os.PathLi
                                "chance_guess": {"guess": chance, **text_metrics([chance] * len(guesses), targets.texts)}}
     results["n_test"] = len(guesses)
     results["settings"] = {"victim_encoder": victim.spec(), "defense": defense.spec(), "attacker": "token-set",
-                           "aux": str(aux or AUX_CORPUS), "aux_size": len(aux_texts),
+                           "aux_size": len(aux_texts),
                            "note": "word sets, unordered: read token_f1 / token_recall; rouge_l and bleu "
                                    "are not meaningful for this attacker; cosine: victim embedding of the word "
-                                   "set vs. the undefended target vector",
-                           "seconds": round(time.monotonic() - t0, 1)}
+                                   "set vs. the undefended target vector"}
     rows = [{"reconstruction": g, "reference": r} for g, r in zip(guesses, targets.texts)]
-    write_results(out, results, rows)
-    return results, rows
+    return AttackReport(results, rows)
 
 
 @preserves_global_rng

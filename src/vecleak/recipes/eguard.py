@@ -7,7 +7,8 @@ Objective, per the paper's Algorithm 1, alternating three updates every step on 
    batch texts, ``ê = g_p(e)``;
 2. the CLUB network ``V`` ascends ``log V(â | k̂)`` on (keyword, antonym) pairs, both encoded by
    the victim and projected, ``k̂ = g_p(e(k))``, ``â = g_p(e(a))``;
-3. ``g_p`` and the task head descend ``ℓ_task + α I_global + β I_local``. Here ``I_global`` is
+3. ``g_p`` and the task head descend ``ℓ_task + α I_global + β I_local`` (+ ``ω ℓ_neighbours``,
+   the optional retrieval task of :func:`neighbour_loss`). Here ``I_global`` is
    the plain DV estimate, floored at 0 (``max(Î, 0)``): the corrected surrogate has no lower
    bound in ``ê`` (``g_p`` could push ``mean exp S`` up without limit), and an estimate at or
    below zero says the critic sees no dependence left to remove.
@@ -50,6 +51,7 @@ from vecleak.configs import ATTACKER_TERMS, EguardConfig
 from vecleak.defenses.projection import ProjectionDefense, build_projector
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.cache import encode_cached
+from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.data.corpora import DEFENDER_CORPUS
 from vecleak.seeding import preserves_global_rng
@@ -86,10 +88,17 @@ def task_rows(task: str, n: int) -> tuple[list[str], list[str] | None, np.ndarra
 
 
 def prepare(encoder: Encoder, config: EguardConfig, *, autoencoder: BagOfWordsAutoencoder | None = None,
-            cache_dir: str | None = None) -> tuple[TrainingData, BagOfWordsAutoencoder]:
-    """Encode the task's training texts, train (or take) the defender's autoencoder, find keyword pairs."""
+            cache_dir: str | None = None) -> tuple[TrainingData, BagOfWordsAutoencoder | None]:
+    """Encode the task's training texts, find keyword pairs and the latents ``z``: the defender's
+    autoencoder (trained here unless given) for ``latent="bow"``, else its sentence encoder."""
     texts, texts_b, labels = task_rows(config.task, config.n_train)
-    if autoencoder is None:
+    if config.latent != "bow":
+        latent_encoder = load_encoder(config.latent)
+        if latent_encoder.spec() == encoder.spec():
+            raise InputError(f"--latent {config.latent} is the encoder being defended; the latent must be the "
+                             "defender's own view of the text (bow, or another sentence encoder)")
+        Z = encode_cached(latent_encoder, texts, cache_dir)
+    elif autoencoder is None:
         corpus = list(dict.fromkeys(texts + (texts_b or []) + read_texts(DEFENDER_CORPUS)))
         autoencoder = BagOfWordsAutoencoder.train_on(corpus, latent_dim=config.latent_dim, seed=config.seed)
     pairs = antonym_pairs(texts)
@@ -101,7 +110,7 @@ def prepare(encoder: Encoder, config: EguardConfig, *, autoencoder: BagOfWordsAu
     data = TrainingData(
         texts=texts, E=as_t(encode_cached(encoder, texts, cache_dir)),
         E_b=as_t(encode_cached(encoder, texts_b, cache_dir)) if texts_b else None,
-        Z=as_t(autoencoder.encode(texts)), labels=torch.as_tensor(labels),
+        Z=as_t(autoencoder.encode(texts) if config.latent == "bow" else Z), labels=torch.as_tensor(labels),
         K=as_t([W[p.keyword] for p in pairs]), A=as_t([W[p.antonym] for p in pairs]))
     return data, autoencoder
 
@@ -150,8 +159,8 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
     params = {"scale": c}
     projector = build_projector(config.architecture, dim, **params)
     head = _TaskHead(config.task, dim)
-    mine = MINE(data.Z.shape[1], dim)
-    club = CLUB(dim, dim)
+    mine = MINE(data.Z.shape[1], dim, hidden=config.critic_hidden)
+    club = CLUB(dim, dim, hidden=config.critic_hidden)
     attacker = None
     if config.privacy in ATTACKER_TERMS:
         attacker = TokenSetDecoder(dim, TokenVocabulary.build(data.texts, max_size=4000), hidden=512)
@@ -200,10 +209,14 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
             task = head.loss(c * proj, proj_b, y)
             privacy = _privacy_term(config.privacy, i_global, proj, e, attacker, targets)
         loss = task + config.alpha * privacy + config.beta * i_local
+        if config.neighbour_weight:
+            neighbours = neighbour_loss(e, proj, config.neighbour_temperature)
+            loss = loss + config.neighbour_weight * neighbours
         _step(opt_g, loss)
         if step % 50 == 0 or step == config.steps:
             log.append({"step": step, "task": float(task.detach()), "mi_global": float(mi_estimate.detach()),
-                        "mi_local": float(i_local.detach()), "privacy": float(privacy.detach())})
+                        "mi_local": float(i_local.detach()), "privacy": float(privacy.detach()),
+                        **({"neighbours": float(neighbours.detach())} if config.neighbour_weight else {})})
             if progress is not None:
                 progress(step, config.steps, log[-1])
     projector.eval()
@@ -211,6 +224,19 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
             "train_seconds": round(time.monotonic() - t0, 1), "log": log,
             "overhead_ms_per_batch": overhead_ms(projector, dim)}
     return ProjectionDefense(projector, {"architecture": config.architecture, "dim": dim, "params": params}, info)
+
+
+def neighbour_loss(e: torch.Tensor, proj: torch.Tensor, temperature: float) -> torch.Tensor:
+    """How much the projection changes who is whose neighbour, for ``e, proj (b, d)``: the mean
+    over rows of ``KL(p_i ‖ q_i)``, ``p_i`` / ``q_i`` the softmax over the other batch rows of
+    cosine similarity / ``temperature`` before / after the projection (retrieval distillation)."""
+    mask = torch.eye(len(e), dtype=torch.bool)
+    def log_neighbours(x: torch.Tensor) -> torch.Tensor:
+        x = F.normalize(x, dim=1)
+        return F.log_softmax((x @ x.T / temperature).masked_fill(mask, float("-inf")), dim=1).masked_fill(mask, 0.0)
+
+    log_p, log_q = log_neighbours(e).detach(), log_neighbours(proj)
+    return (log_p.exp() * (log_p - log_q)).sum(1).mean()
 
 
 def critic_view(x: torch.Tensor) -> torch.Tensor:

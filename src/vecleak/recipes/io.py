@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from vecleak.data.vectors import VECTOR_SUFFIXES, check_vectors, read_vectors
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.encoders.base import Encoder
 from vecleak.errors import InputError
+
+#: An input: one file, one file per language, or none.
+PathOrPaths = Union[str, os.PathLike, Mapping[str, Union[str, os.PathLike]], None]
 
 
 @dataclass
@@ -121,6 +125,18 @@ def _has_text(path: Path) -> bool:
 def input_digests(*paths: str | os.PathLike[str] | None) -> dict[str, str]:
     """SHA-256 of each input file (recorded in ``settings`` so a result names its exact inputs)."""
     return {str(p): file_sha256(p) for p in paths if p is not None and Path(p).is_file()}
+
+
+def input_settings(train: PathOrPaths, test: PathOrPaths) -> dict[str, Any]:
+    """Where a run's inputs came from: ``train`` / ``test`` (a path, ``{lang: path}`` or None) and
+    the SHA-256 of every file (``inputs``)."""
+    def named(p: PathOrPaths) -> str | dict[str, str] | None:
+        return None if p is None else {k: str(v) for k, v in p.items()} if isinstance(p, Mapping) else str(p)
+
+    def paths(p: PathOrPaths) -> list:
+        return [] if p is None else list(p.values()) if isinstance(p, Mapping) else [p]
+
+    return {"train": named(train), "test": named(test), "inputs": input_digests(*paths(train), *paths(test))}
 
 
 def attach_sentence_scores(rows: list[dict[str, Any]], metrics: dict[str, Any]) -> None:

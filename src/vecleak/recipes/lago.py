@@ -37,9 +37,10 @@ from vecleak.metrics import CORE_METRICS, bootstrap_ci
 from vecleak.recipes.algen import ALGENAttack
 from vecleak.data.atomic import check_output_dir
 from vecleak.recipes.io import (
-    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, load_leaked_pairs, load_victim_set,
-    write_results,
+    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, input_settings, load_leaked_pairs,
+    load_victim_set,
 )
+from vecleak.recipes.report import AttackReport, run_settings
 
 ALIGNS = ("algen", "lago-ieq", "lago-tv")
 MACRO_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "cosine", "aligned_cosine",
@@ -153,10 +154,10 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     ``train``: leaked pairs per language (every language is a graph node); ``test``: vectors
     to invert per language (a subset of ``train``'s languages). ``plot``: also write
     ``convergence.png`` (the solver's curves) and ``graph.png``. ``defense``: every victim vector
-    (leaked and target, every language) is stored defended; the attacker sees only those. Everything is read and checked
-    before any model runs; nothing is written unless the whole attack succeeds.
-    ``attack_language``: what a language-conditioned decoder writes for every language
-    (default: each language its own).
+    (leaked and target, every language) is stored defended; the attacker sees only those.
+    ``attack_language``: what a language-conditioned decoder writes for every language (default:
+    each language its own). Everything is checked before any model loads; nothing is written
+    unless the whole attack succeeds. The computation is :func:`cross_lingual_report`.
     """
     from vecleak.metrics import check_tokenizer
 
@@ -178,15 +179,32 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     for lang in test:
         dec.check_languages(attack_language or lang, 1)
     victim_enc = load_encoder(victim)
-    attacker = attacker_for(dec, victim_enc)
     leaked = {lang: load_leaked_pairs(path, victim_enc, shots, column=column) for lang, path in train.items()}
     targets = {lang: load_victim_set(path, victim_enc, column=column, limit=max_test) for lang, path in test.items()}
+    report = cross_lingual_report(dec, victim_enc, leaked, targets, config=config, graph=graph, beams=beams,
+                                  attack_language=attack_language, defense=defense, tokenizer=tokenizer, plot=plot)
+    report.settings.update(input_settings(train, test), limit=max_test, seconds=round(time.monotonic() - t0, 1))
+    report.write(out)
+    return report.results, report.rows
+
+
+def cross_lingual_report(decoder: InversionDecoder, victim: Encoder, leaked: Mapping[str, VictimSet],
+                         targets: Mapping[str, VictimSet], *, config: LagoConfig, graph: LanguageGraph | None = None,
+                         beams: int = 4, attack_language: str | None = None, defense: Defense | None = None,
+                         tokenizer: str = "unicode", plot: bool = False) -> AttackReport:
+    """ALGEN / LAGO over several languages on loaded vectors, in memory: ``leaked {lang: pairs}``
+    (every language a graph node), ``targets {lang: vectors}`` (a subset). ``defense``: every
+    victim vector is replaced by its defended version first (fitted as the defender would).
+    ``plot``: also render the solver's curves and the graph as PNG files of the report."""
+    leaked = {lang: VictimSet(vs.vectors, vs.texts, vs.langs) for lang, vs in leaked.items()}    # defended copies
+    targets = {lang: VictimSet(vs.vectors, vs.texts, vs.langs) for lang, vs in targets.items()}
+    attacker = attacker_for(decoder, victim)
     if defense is not None:
-        _defend(defense, victim_enc, leaked, targets)
+        _defend(defense, victim, leaked, targets)
     X = {lang: vs.vectors for lang, vs in leaked.items()}
-    Y = {lang: attacker.encode(vs.texts) if defense is not None or attacker is not victim_enc else vs.vectors
+    Y = {lang: attacker.encode(vs.texts) if defense is not None or attacker is not victim else vs.vectors
          for lang, vs in leaked.items()}
-    fitted = fit_cross_lingual(X, Y, decoder=dec, attacker=attacker, config=config, graph=graph, num_beams=beams)
+    fitted = fit_cross_lingual(X, Y, decoder=decoder, attacker=attacker, config=config, graph=graph, num_beams=beams)
     fitted.tokenizer = tokenizer
     per_language: dict[str, dict[str, Any]] = {}
     per_sentence: dict[str, dict[str, list[float]]] = {}
@@ -215,22 +233,17 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     results["graph"] = fitted.graph.to_dict() if fitted.graph is not None else None
     if fitted.history is not None:
         results["convergence"] = {k: v for k, v in fitted.history.items() if k not in ("trace", "solver")}
-    settings = dict(vars(config))
-    results["settings"] = {
-        "victim_encoder": victim_enc.spec(), "shots": shots, "attack_language": attack_language,
-        "decoder_languages": dec.languages or ["eng"],
-        "defense": defense.spec() if defense is not None else None,
-        "train": {k: str(v) for k, v in train.items()}, "test": {k: str(v) for k, v in test.items()},
-        "alignment": settings, **{k: v for k, v in fitted.attack(next(iter(targets))).settings().items()
-                                  if k not in ("aligner", "language")},
-        "seconds": round(time.monotonic() - t0, 1),
-    }
-    extra: dict[str, str | bytes] = {}
+    attack_settings = {k: v for k, v in fitted.attack(next(iter(targets))).settings().items()
+                       if k not in ("aligner", "language")}
+    results["settings"] = run_settings(
+        victim=victim, shots=min(len(vs.vectors) for vs in leaked.values()), attack_settings=attack_settings,
+        attack_language=attack_language, decoder_languages=decoder.languages or ["eng"],
+        defense=defense.spec() if defense is not None else None, alignment=dict(vars(config)))
+    files: dict[str, str | bytes] = {}
     if fitted.history:
-        extra["convergence.json"] = json.dumps(fitted.history["trace"]) + "\n"
+        files["convergence.json"] = json.dumps(fitted.history["trace"]) + "\n"
         if plot and fitted.history["iterations"]:
-            extra["convergence.png"] = fitted.history["solver"].plot_png(f"{config.align} on the {config.metric} graph")
+            files["convergence.png"] = fitted.history["solver"].plot_png(f"{config.align} on the {config.metric} graph")
     if plot and fitted.graph is not None:
-        extra["graph.png"] = fitted.graph.plot_png()
-    write_results(out, results, rows, extra)
-    return results, rows
+        files["graph.png"] = fitted.graph.plot_png()
+    return AttackReport(results, rows, files)

@@ -16,12 +16,15 @@ from vecleak.metrics import (
     CORE_METRICS, DEFAULT_TOKENIZER, chance_metrics, check_tokenizer, cosine_rows, distinct_rate, text_metrics,
     tokenizer_note,
 )
-from vecleak.recipes.algen import ALGENAttack
 from vecleak.data.atomic import check_output_dir
+from vecleak.decoders.inversion_decoder import InversionDecoder
+from vecleak.encoders.base import Encoder
+from vecleak.recipes.algen import ALGENAttack
 from vecleak.recipes.io import (
-    attach_sentence_scores, attacker_for, check_attack_inputs, decoding_languages, input_digests, load_leaked_pairs,
-    load_victim_set, write_results,
+    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, decoding_languages, input_settings,
+    load_leaked_pairs, load_victim_set,
 )
+from vecleak.recipes.report import AttackReport, run_settings
 
 
 def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str | os.PathLike[str], shots: int,
@@ -35,11 +38,10 @@ def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str
     encoder. ``language``: what a language-conditioned decoder writes (default: each test
     row's ``lang``, else the leaked pairs' language). ``limit``: the first N test items.
 
-    Returns the results and the per-item rows. The inputs are checked before any model loads,
-    and nothing is written unless the whole attack succeeds.
+    Returns the results and the per-item rows. The inputs and the output folder are checked
+    before any model loads, and nothing is written unless the whole attack succeeds; the
+    computation itself is :func:`algen_report`.
     """
-    from vecleak.align.identity import Identity
-
     t0 = time.monotonic()
     check_tokenizer(tokenizer)
     check_output_dir(out, kind="results")
@@ -52,11 +54,29 @@ def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str
                          f"encoder ({dec.encoder_spec.get('name')}), not {victim_enc.name}; give leaked pairs instead")
     leaked = load_leaked_pairs(train, victim_enc, shots, column=column) if align != "none" else None
     targets = load_victim_set(test, victim_enc, column=column, limit=limit)
-    attacker = attacker_for(dec, victim_enc)
-    langs = decoding_languages(dec, language, targets, leaked)
-    dec.check_languages(langs, len(targets.vectors))
-    aligner = Identity() if align == "none" else Ridge(alpha=alpha)
-    attack = ALGENAttack(dec, attacker, aligner=aligner, num_beams=beams, rerank=rerank,
+    report = algen_report(dec, victim_enc, targets, leaked, alpha=alpha, beams=beams, rerank=rerank,
+                          language=language, tokenizer=tokenizer)
+    if targets.texts is None:
+        report.results["unscored"] = (f"{test} holds vectors without texts, so there is nothing to score against; "
+                                      "give a .jsonl with 'text' and 'embedding' to score")
+    report.settings.update(input_settings(train, test), limit=limit, seconds=round(time.monotonic() - t0, 1))
+    report.write(out)
+    return report.results, report.rows
+
+
+def algen_report(decoder: InversionDecoder, victim: Encoder, targets: VictimSet, leaked: VictimSet | None = None, *,
+                 alpha: float | str = "auto", beams: int = 4, rerank: bool = False, language: str | None = None,
+                 tokenizer: str = DEFAULT_TOKENIZER) -> AttackReport:
+    """ALGEN on loaded vectors, in memory: align with ``leaked`` pairs (``None``: no alignment, the
+    victim is the decoder's own encoder), invert ``targets`` and score them where their texts are
+    known. Reads and writes no file."""
+    from vecleak.align.identity import Identity
+
+    attacker = attacker_for(decoder, victim)
+    langs = decoding_languages(decoder, language, targets, leaked)
+    decoder.check_languages(langs, len(targets.vectors))
+    aligner = Identity() if leaked is None else Ridge(alpha=alpha)
+    attack = ALGENAttack(decoder, attacker, aligner=aligner, num_beams=beams, rerank=rerank,
                          language=langs if isinstance(langs, str) else None, tokenizer=tokenizer)
     if leaked is None:
         aligner.fit(targets.vectors)
@@ -73,17 +93,10 @@ def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str
         for row, ref in zip(rows, targets.texts):
             row["reference"] = ref
         attach_sentence_scores(rows, results)
-    else:
-        results["unscored"] = (f"{test} holds vectors without texts, so there is nothing to score against; "
-                               "give a .jsonl with 'text' and 'embedding' to score")
     results["n_test"] = len(rows)
-    results["settings"] = {
-        "victim_encoder": victim_enc.spec(), "shots": 0 if leaked is None else shots, "align": align,
-        "train": None if train is None else str(train), "test": str(test), "limit": limit,
-        "inputs": input_digests(train, test), **attack.settings(), "seconds": round(time.monotonic() - t0, 1),
-    }
-    write_results(out, results, rows)
-    return results, rows
+    results["settings"] = run_settings(victim=victim, shots=0 if leaked is None else len(leaked.vectors),
+                                       attack_settings=attack.settings(), align="none" if leaked is None else "algen")
+    return AttackReport(results, rows)
 
 
 def evaluate_file(path: str | os.PathLike[str], *, encoder: str | None = None,
