@@ -13,14 +13,17 @@ weight. Each trained projection ``g_p`` is then scored, on data it never saw:
   trained for the victim's own encoder behind a ridge (``known-encoder``; few-shot from 1,000
   leaked pairs, and ``query``: 2,000 of its own Tatoeba texts sent through encoder + ``g_p``),
   and the multilingual decoder (use-multilingual space) the same two ways; targets: 200 WikiQA
-  sentences (``--split test``; ``dev`` gives other WikiQA sentences, for choosing settings);
+  sentences of a test split, and 200 others of a dev split (for choosing settings);
 * retrieval: recall@10 / nDCG@10 of the targets' neighbours among 2,000 WikiQA sentences,
   projected vs raw (:func:`vecleak.utility.retrieval.neighbour_retrieval`);
-* SST-2 accuracy and STSb Spearman from :func:`vecleak.utility.evaluate_utility`, with their
-  chance levels and the share of the undefended gain above chance that survives.
+* SST-2 accuracy and STSb Spearman from :func:`vecleak.utility.evaluate_utility` (test), with
+  their chance levels and the share of the undefended gain above chance that survives; on dev,
+  SST-2 accuracy of a head trained on 2,000 train phrases Eguard never saw, scored on 1,000 others.
+
+The best row is chosen on dev only: the largest dev token-F1 cut among rows that keep dev
+recall@10 and dev SST-2 at >= 95% of undefended.
 
     python benchmarks/eguard_second_pass.py --victim minilm --out benchmarks/results
-    python benchmarks/eguard_second_pass.py --rows paper alpha-3 alpha-10 --split dev
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ from vecleak.encoders import encode_cached, load_encoder
 from vecleak.frontier.strongest import AttackerKit, strongest_attack
 from vecleak.recipes.eguard import EguardConfig, train_eguard
 from vecleak.utility import evaluate_utility
+from vecleak.utility.heads import LogisticHead
 from vecleak.utility.retrieval import neighbour_retrieval
+from vecleak.utility.tasks import load_task
 
 #: name: (base row, changes to EguardConfig)
 LADDER: dict[str, tuple[str | None, dict]] = {
@@ -55,6 +60,7 @@ LADDER: dict[str, tuple[str | None, dict]] = {
 }
 COLUMNS = ["row", "token_f1", "chance_f1", "f1_cut", "attacker", "rouge_l", "content_recall", "recall_at_10",
            "ndcg_at_10", "sst2", "sst2_above_chance", "stsb", "stsb_above_chance", "train_s"]
+DEV_COLUMNS = ["row", "dev_token_f1", "dev_chance_f1", "dev_f1_cut", "dev_attacker", "dev_recall_at_10", "dev_sst2"]
 
 
 def settings_of(row: str) -> dict:
@@ -66,7 +72,6 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--victim", default="minilm")
     ap.add_argument("--rows", nargs="+", default=list(LADDER), choices=list(LADDER))
-    ap.add_argument("--split", choices=("dev", "test"), default="test")
     ap.add_argument("--n-targets", type=int, default=200)
     ap.add_argument("--shots", type=int, default=1000)
     ap.add_argument("--corpus-size", type=int, default=2000)
@@ -81,10 +86,13 @@ def main() -> None:
     dev, test = sentences[:args.n_targets], sentences[args.n_targets:2 * args.n_targets]
     rest = sentences[2 * args.n_targets:]
     leaked, corpus = rest[:args.shots], rest[args.shots:]
-    targets = dev if args.split == "dev" else test
     aux = read_texts(AUX_CORPUS)
     emb = lambda enc, texts: encode_cached(enc, texts, args.cache)  # noqa: E731
-    X_targets, X_corpus, X_leak, X_aux = (emb(victim, t) for t in (targets, corpus, leaked, aux))
+    X_corpus, X_leak, X_aux = (emb(victim, t) for t in (corpus, leaked, aux))
+    splits = {"dev": (dev, emb(victim, dev)), "test": (test, emb(victim, test))}
+    sst2 = load_task("sst2").train
+    sst2_dev = (emb(victim, sst2.texts[3000:5000]), np.asarray(sst2.labels[3000:5000]),
+                emb(victim, sst2.texts[5000:6000]), np.asarray(sst2.labels[5000:6000]))
 
     kits = []
     for name, label in (("default", "known-encoder"), ("multilingual", "multilingual")):
@@ -92,12 +100,10 @@ def main() -> None:
         attacker = victim if decoder.encoder_spec == victim.spec() else load_encoder(decoder.encoder_spec["name"])
         kits.append(AttackerKit(decoder, attacker, X_leak, leaked, emb(attacker, leaked), X_aux, emb(attacker, aux),
                                 label=label))
-    reference_targets = [emb(kit.attacker, targets) for kit in kits]
 
     out = Path(args.out)
-    tag = f"eguard_second_pass_{args.victim}_{args.split}"
+    tag = f"eguard_second_pass_{args.victim}"
     rows, log = [], {}
-    baseline = None
     for row in ["none", *args.rows]:
         t0 = time.monotonic()
         if row == "none":
@@ -109,34 +115,47 @@ def main() -> None:
             defense = train_eguard(victim, config, cache_dir=args.cache)
             train_s = defense.info["train_seconds"]
             log[row] = {"settings": settings_of(row), "log": defense.info["log"]}
-        leak = strongest_attack(defense, kits, X_targets, targets, None, reference_targets)
-        corpus_raw = np.concatenate([X_targets, X_corpus])
-        retrieval = neighbour_retrieval(corpus_raw, defense.transform(corpus_raw),
-                                        queries=np.arange(len(X_targets)))
+        record: dict = {"row": row, "train_s": train_s}
+        for split, (targets, X_targets) in splits.items():
+            pre = "" if split == "test" else "dev_"
+            leak = strongest_attack(defense, kits, X_targets, targets, ["eng"] * len(targets),
+                                    [emb(kit.attacker, targets) for kit in kits])
+            corpus_raw = np.concatenate([X_targets, X_corpus])
+            retrieval = neighbour_retrieval(corpus_raw, defense.transform(corpus_raw),
+                                            queries=np.arange(len(X_targets)))
+            record.update({f"{pre}token_f1": leak["token_f1"], f"{pre}chance_f1": leak["chance"]["token_f1"],
+                           f"{pre}attacker": leak["attacker"]["token_f1"], f"{pre}rouge_l": leak["rouge_l"],
+                           f"{pre}content_recall": leak["content_recall"], f"{pre}by_attacker": leak["attackers"],
+                           **{pre + k: retrieval[k] for k in ("recall_at_10", "ndcg_at_10", "chance_recall_at_10")}})
+        X_tr, y_tr, X_dv, y_dv = sst2_dev
+        record["dev_sst2"] = LogisticHead().fit(defense.transform(X_tr), y_tr).score(defense.transform(X_dv), y_dv)
         util = {task: evaluate_utility(victim, task, defense=defense, cache_dir=args.cache) for task in ("sst2", "stsb")}
-        record = {"row": row, "token_f1": leak["token_f1"], "chance_f1": leak["chance"]["token_f1"],
-                  "attacker": leak["attacker"]["token_f1"], "rouge_l": leak["rouge_l"],
-                  "content_recall": leak["content_recall"], "by_attacker": leak["attackers"],
-                  **{k: retrieval[k] for k in ("recall_at_10", "ndcg_at_10", "chance_recall_at_10")},
-                  **{t: u["score"] for t, u in util.items()},
-                  **{f"{t}_chance": u["chance_score"] for t, u in util.items()},
-                  **{f"{t}_above_chance": u["utility_above_chance"] for t, u in util.items()},
-                  "train_s": train_s, "seconds": round(time.monotonic() - t0, 1)}
-        if baseline is None:
-            baseline = record
-        record["f1_cut"] = 1 - (record["token_f1"] - record["chance_f1"]) / (baseline["token_f1"] - baseline["chance_f1"])
+        record.update({**{t: u["score"] for t, u in util.items()},
+                       **{f"{t}_chance": u["chance_score"] for t, u in util.items()},
+                       **{f"{t}_above_chance": u["utility_above_chance"] for t, u in util.items()},
+                       "seconds": round(time.monotonic() - t0, 1)})
+        base = rows[0] if rows else record
+        for pre in ("dev_", ""):
+            record[f"{pre}f1_cut"] = 1 - (record[f"{pre}token_f1"] - record[f"{pre}chance_f1"]) / \
+                (base[f"{pre}token_f1"] - base[f"{pre}chance_f1"])
         rows.append(record)
-        print(json.dumps({k: record[k] for k in COLUMNS if k in record}), flush=True)
-        write_json(out / f"{tag}.json", {"victim": args.victim, "split": args.split, "rows": rows, "curves": log})
-    header = (f"# Eguard second pass: {args.victim}, WikiQA {args.split} targets ({args.n_targets}), strongest "
+        print(json.dumps({k: record[k] for k in COLUMNS + DEV_COLUMNS if k in record}), flush=True)
+        write_json(out / f"{tag}.json", {"victim": args.victim, "rows": rows, "curves": log})
+    kept = [r for r in rows[1:] if r["dev_recall_at_10"] >= 0.95 * rows[0]["dev_recall_at_10"]
+            and r["dev_sst2"] >= 0.95 * rows[0]["dev_sst2"]]
+    best = max(kept, key=lambda r: r["dev_f1_cut"])["row"] if kept else None
+    write_json(out / f"{tag}.json", {"victim": args.victim, "rows": rows, "curves": log, "chosen_on_dev": best})
+    header = (f"# Eguard second pass: {args.victim}, WikiQA targets ({args.n_targets} test, {args.n_targets} dev), strongest "
               f"attacker of {len(kits)} kits x (few-shot {args.shots} pairs, query {len(aux)} aux texts)\n\n"
               "token_f1: the strongest attacker's (greedy); chance_f1: its outputs against shuffled references; "
               "f1_cut: share of the undefended token F1 above chance removed; recall_at_10 / ndcg_at_10: projected "
               f"vs raw neighbours among {len(corpus_raw)} WikiQA sentences (chance "
               f"{rows[0]['chance_recall_at_10']:.4f}); sst2 / stsb: accuracy / Spearman (chance "
-              f"{rows[0]['sst2_chance']:.3f} / 0), *_above_chance: share of the undefended gain over chance kept.\n\n")
-    (out / f"{tag}.md").write_text(header + markdown_table(rows, COLUMNS), encoding="utf-8")
-    print(markdown_table(rows, COLUMNS))
+              f"{rows[0]['sst2_chance']:.3f} / 0), *_above_chance: share of the undefended gain over chance kept.\n\n"
+              f"Chosen on dev (largest dev F1 cut keeping dev recall@10 and dev SST-2 >= 95%): {best}.\n\n")
+    tables = ("## test\n\n" + markdown_table(rows, COLUMNS) + "\n## dev\n\n" + markdown_table(rows, DEV_COLUMNS))
+    (out / f"{tag}.md").write_text(header + tables, encoding="utf-8")
+    print(tables)
 
 
 if __name__ == "__main__":
