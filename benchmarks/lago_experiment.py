@@ -96,7 +96,7 @@ class Experiment:
         for lang in ATTACKED:
             texts, X, Y = data[lang]
             attack = ALGENAttack(self.decoder, self.attacker, aligner=aligners[lang], num_beams=self.args.beams,
-                                 language=lang if self.decoder.languages else None)
+                                 language=(self.args.attack_language or lang) if self.decoder.languages else None)
             inv = attack.invert(X)
             m = attack.evaluate(inv, texts, Y)
             per[lang] = {k: m[k] for k in ("rouge_l", "bleu", "token_f1", "cosine", "aligned_cosine",
@@ -149,6 +149,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--decoder", default="default")
     ap.add_argument("--victim", default="use-multilingual")
+    ap.add_argument("--attack-language", default=None,
+                    help="decode every language into this one (an English-only attack model: eng)")
     ap.add_argument("--methods", nargs="+", default=["algen", "algen+lambda", "lago-ieq", "lago-tv"],
                     choices=["algen", "algen+lambda", "algen-loo", "lago-ieq", "lago-tv"])
     ap.add_argument("--graphs", nargs="+", default=["syntax", "asjp"], choices=["syntax", "asjp"])
