@@ -15,6 +15,8 @@ MULTILINGUAL_DECODER_DIR = _PRETRAINED / "use-multilingual-bert-causal"
 SHIPPED_DECODERS = {
     "default": (DEFAULT_DECODER_DIR, "English, for the MiniLM attacker space"),
     "multilingual": (MULTILINGUAL_DECODER_DIR, "eng deu fra nld spa ita por, for the use-multilingual attacker space"),
+    "use-english": (_PRETRAINED / "use-english-bert-causal",
+                    "English only, for the use-multilingual attacker space (the seed's single-language attack model)"),
 }
 
 
