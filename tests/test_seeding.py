@@ -40,3 +40,20 @@ def test_training_a_decoder_leaves_the_callers_rng_alone(tmp_path, sentences):
 def test_training_the_text_autoencoder_leaves_the_callers_rng_alone(sentences):
     untouched = _after(lambda: None)
     assert _after(lambda: BagOfWordsAutoencoder.train_on(sentences[:20], latent_dim=4, epochs=1, seed=3)) == untouched
+
+
+def test_token_vocabulary_does_not_depend_on_the_hash_seed(sentences):
+    """Tied words keep their first-appearance order in every process (a ``set`` would not)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from vecleak.classifiers.token_set import TokenVocabulary; "
+            "print(json.dumps(TokenVocabulary.build(json.load(sys.stdin), max_size=50).words))")
+    texts = json.dumps(sentences[:40])
+    words = [json.loads(subprocess.run([sys.executable, "-c", code], input=texts, capture_output=True, text=True,
+                                       env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout)
+             for seed in ("1", "2", "3")]
+    assert words[0] == words[1] == words[2]
+    assert len(words[0]) == 50

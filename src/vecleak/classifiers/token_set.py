@@ -33,7 +33,9 @@ class TokenVocabulary:
 
     @classmethod
     def build(cls, texts: Sequence[str], *, max_size: int = 8000, min_count: int = 1) -> TokenVocabulary:
-        counts = Counter(w for t in texts for w in set(tokenize(t)))
+        # dict.fromkeys, not set: a set's order of strings changes with PYTHONHASHSEED, and with it
+        # which tied words make the cut and the index of every word (and so the trained model)
+        counts = Counter(w for t in texts for w in dict.fromkeys(tokenize(t)))
         return cls([w for w, c in counts.most_common(max_size) if c >= min_count])
 
     def __len__(self) -> int:
