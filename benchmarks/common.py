@@ -63,3 +63,22 @@ def wikiqa_sentences(min_words: int = 4) -> list[str]:
             raise SystemExit(f"{path} not found: set VECLEAK_SHARED_DATA to the shared data folder")
         out += [detokenize(x.strip()) for x in path.read_text(encoding="utf-8").splitlines()]
     return [t for t in dict.fromkeys(out) if len(t.split()) >= min_words]
+
+
+def wikiqa_splits(n_targets: int, shots: int, corpus_size: int, seed: int = 0) -> dict[str, list[str]]:
+    """Disjoint WikiQA splits shared by the defense benchmarks: ``dev`` and ``test`` targets
+    (``n_targets`` each), ``leaked`` pairs (``shots``) and the rest of a store (``corpus``)."""
+    s = sample(wikiqa_sentences(), 2 * n_targets + shots + corpus_size, seed=seed)
+    return {"dev": s[:n_targets], "test": s[n_targets:2 * n_targets],
+            "leaked": s[2 * n_targets:2 * n_targets + shots], "corpus": s[2 * n_targets + shots:]}
+
+
+def add_wikiqa_split_options(ap) -> None:
+    """The ``--victim --n-targets --shots --corpus-size --threads --cache --out`` options of those benchmarks."""
+    ap.add_argument("--victim", default="minilm")
+    ap.add_argument("--n-targets", type=int, default=200)
+    ap.add_argument("--shots", type=int, default=1000)
+    ap.add_argument("--corpus-size", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cache", default=".vecleak-cache")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results"))

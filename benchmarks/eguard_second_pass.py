@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import markdown_table, sample, wikiqa_sentences, write_json
+from common import add_wikiqa_split_options, markdown_table, wikiqa_splits, write_json
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.data.records import read_texts
 from vecleak.decoders import load_decoder
@@ -70,22 +70,14 @@ def settings_of(row: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--victim", default="minilm")
+    add_wikiqa_split_options(ap)
     ap.add_argument("--rows", nargs="+", default=list(LADDER), choices=list(LADDER))
-    ap.add_argument("--n-targets", type=int, default=200)
-    ap.add_argument("--shots", type=int, default=1000)
-    ap.add_argument("--corpus-size", type=int, default=2000)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--cache", default=".vecleak-cache")
-    ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     victim = load_encoder(args.victim)
 
-    sentences = sample(wikiqa_sentences(), 2 * args.n_targets + args.shots + args.corpus_size, seed=0)
-    dev, test = sentences[:args.n_targets], sentences[args.n_targets:2 * args.n_targets]
-    rest = sentences[2 * args.n_targets:]
-    leaked, corpus = rest[:args.shots], rest[args.shots:]
+    split = wikiqa_splits(args.n_targets, args.shots, args.corpus_size)
+    dev, test, leaked, corpus = split["dev"], split["test"], split["leaked"], split["corpus"]
     aux = read_texts(AUX_CORPUS)
     emb = lambda enc, texts: encode_cached(enc, texts, args.cache)  # noqa: E731
     X_corpus, X_leak, X_aux = (emb(victim, t) for t in (corpus, leaked, aux))

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import markdown_table, sample, wikiqa_sentences, write_json
+from common import add_wikiqa_split_options, markdown_table, wikiqa_splits, write_json
 from vecleak.defenses import load_defense
 from vecleak.encoders import encode_cached, load_encoder
 from vecleak.recipes.eguard import EguardConfig, train_eguard
@@ -71,20 +71,14 @@ class Centred:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--victim", default="minilm")
-    ap.add_argument("--n-targets", type=int, default=200)
-    ap.add_argument("--shots", type=int, default=1000)
-    ap.add_argument("--corpus-size", type=int, default=2000)
+    add_wikiqa_split_options(ap)
     ap.add_argument("--sigmas", type=float, nargs="+", default=[0.01, 0.02, 0.03, 0.05, 0.08])
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--cache", default=".vecleak-cache")
-    ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     victim = load_encoder(args.victim)
     # the same rows as eguard_second_pass: test targets, then the corpus after the leaked pairs
-    sentences = sample(wikiqa_sentences(), 2 * args.n_targets + args.shots + args.corpus_size, seed=0)
-    test, corpus = sentences[args.n_targets:2 * args.n_targets], sentences[2 * args.n_targets + args.shots:]
+    split = wikiqa_splits(args.n_targets, args.shots, args.corpus_size)
+    test, corpus = split["test"], split["corpus"]
     raw = np.concatenate([encode_cached(victim, t, args.cache) for t in (test, corpus)])
     queries = np.arange(len(test))
 
