@@ -11,7 +11,7 @@ import pytest
 from vecleak.metrics.exposure import (
     content_recall, content_words, exposure, function_words, highlight, sensitive_parts,
 )
-from vecleak.utility.retrieval import neighbour_retrieval, top_k
+from vecleak.utility.retrieval import neighbour_retrieval, pair_retrieval, top_k
 
 
 # ---------------------------------------------------------------- sensitive parts
@@ -185,3 +185,25 @@ def test_retrieval_rejects_too_few_or_mismatched_rows():
         neighbour_retrieval(raw, raw, k=10)
     with pytest.raises(ValueError, match="same rows"):
         neighbour_retrieval(raw, raw[:9], k=2)
+
+
+def test_pair_retrieval_by_hand_and_at_chance():
+    def at(deg):
+        return np.stack([np.cos(np.radians(deg)), np.sin(np.radians(deg))], 1)
+
+    queries = at(np.array([0.0, 40.0, 90.0, 180.0]))
+    partners = at(np.array([5.0, 85.0, 100.0, 270.0]))
+    # angles to partners 0..3: q0 5/85/100/90 -> [0, 1]; q1 35/45/60/130 -> [0, 1];
+    # q2 85/5/10/180 -> [1, 2]; q3 175/95/80/90 -> [2, 3]: partner ranks 1, 2, 2, 2.
+    assert pair_retrieval(queries, partners, k=1)["recall_at_1"] == pytest.approx(0.25)
+    two = pair_retrieval(queries, partners, k=2)
+    d = 1 / math.log2(3)
+    assert two["recall_at_2"] == 1.0 and two["chance_recall_at_2"] == pytest.approx(0.5)
+    assert two["ndcg_at_2"] == pytest.approx((1 + 3 * d) / 4)
+    rng = np.random.default_rng(4)
+    a, b = _unit(rng, 500, 32), _unit(rng, 500, 32)
+    assert pair_retrieval(a, a)["recall_at_10"] == 1.0
+    # unrelated partners: 500 Bernoulli(0.02) hits, std ~0.0063, so 0.025 is four standard errors
+    assert abs(pair_retrieval(a, b)["recall_at_10"] - 10 / 500) < 0.025
+    with pytest.raises(ValueError, match="one partner per query"):
+        pair_retrieval(a, b[:10])

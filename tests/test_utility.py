@@ -196,6 +196,16 @@ def test_stsb_spearman_and_function_defense(minilm, cache_dir):
     assert r["score"] == pytest.approx(r["undefended_score"], abs=1e-6)
 
 
+def test_refit_false_uses_the_defense_as_fitted_elsewhere(minilm, cache_dir):
+    """One fitted object for privacy and utility: with refit=False the task's train rows never reach fit."""
+    identity = Identity().fit(np.eye(3, 384, dtype=np.float32))
+    r = evaluate_utility(minilm, "stsb", limit=(0, 20), defense=identity, cache_dir=cache_dir, refit=False)
+    assert identity.n_fit_ == 3
+    assert r["score"] == pytest.approx(r["undefended_score"], abs=1e-9)
+    evaluate_utility(minilm, "stsb", limit=(20, 20), defense=identity, cache_dir=cache_dir)
+    assert identity.n_fit_ == 40      # the default refits on the task's (distinct) train texts
+
+
 def test_defense_with_fit_needs_train_rows(minilm):
     with pytest.raises(InputError, match="no train rows"):
         evaluate_utility(minilm, "stsb", limit=(0, 5), defense=Identity())

@@ -77,7 +77,8 @@ def measure(candidate: Candidate, kit: AttackerKit | Sequence[AttackerKit], *, v
             languages: Sequence[str] | None, fit_vectors: np.ndarray, corpus: np.ndarray | None = None,
             attack_rows: int | None = None,
             reference_targets: np.ndarray | Sequence[np.ndarray | None] | None = None, seed: int = 0,
-            k: int = 10) -> FrontierPoint | None:
+            k: int = 10, utilities: Callable[[Any], dict[str, float]] | None = None,
+            defense: Any = None) -> FrontierPoint | None:
     """One candidate's point, or ``None`` when it cannot apply at this dimension.
 
     Args:
@@ -87,8 +88,13 @@ def measure(candidate: Candidate, kit: AttackerKit | Sequence[AttackerKit], *, v
         fit_vectors: ``(f, m)`` the defender's vectors to fit learning defenses on (not the audited ones).
         corpus: ``(N, m)`` raw vectors the retrieval corpus holds besides ``vectors``.
         reference_targets: each kit's attacker vectors of ``references`` (see :func:`strongest_attack`).
+        utilities: optional ``fitted defense -> {name: score}``, more utilities measured on the
+            same fitted object (downstream tasks, say); merged into the point's ``utility``.
+        defense: a defense built elsewhere (a trained projection) to measure under ``candidate``'s
+            label, instead of building it from the registry.
     """
-    defense = build(candidate, seed=seed, dim=vectors.shape[1])
+    if defense is None:
+        defense = build(candidate, seed=seed, dim=vectors.shape[1])
     if defense is None:
         return None
     defense.fit(fit_vectors)
@@ -99,6 +105,8 @@ def measure(candidate: Candidate, kit: AttackerKit | Sequence[AttackerKit], *, v
     stored = defense.transform(corpus_raw)
     asked = defense.transform(vectors)      # a query passes the defense again (fresh noise if stochastic)
     utility = neighbour_retrieval(corpus_raw, stored, asked, queries=np.arange(len(vectors)), k=k)
+    if utilities is not None:
+        utility.update(utilities(defense))
     return FrontierPoint(candidate.family, defense.spec(),
                          {key: v for key, v in leakage.items() if key not in ("reconstructions", "detail")},
                          utility, extra={"reconstructions": leakage["reconstructions"]})

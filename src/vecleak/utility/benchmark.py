@@ -46,7 +46,8 @@ class _Vectors:
 
 def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorTransform | None = None,
                      cache_dir: str | os.PathLike[str] | None = None, seed: int = 0, limit: Limit = None,
-                     lang: str = "en", data_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+                     lang: str = "en", data_dir: str | os.PathLike[str] | None = None,
+                     refit: bool = True) -> dict[str, Any]:
     """Score ``task`` on ``encoder``'s embeddings with and without ``defense``.
 
     Args:
@@ -55,6 +56,9 @@ def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorT
         task: a name from :data:`vecleak.utility.tasks.TASKS` or a :class:`TaskData`.
         defense: any object with ``transform(E) -> E'`` and optionally ``fit(E)``; ``fit`` is
             called on the given object (it is changed, as in scikit-learn). None: no defense.
+        refit: fit ``defense`` on the task's train vectors first (default). False: use it as it
+            was fitted elsewhere (on a store's own vectors, say), so privacy and utility are
+            measured on one fitted object.
         cache_dir: a folder for :func:`vecleak.encoders.cache.encode_cached`.
         seed: the head's held-out draw.
         limit, lang, data_dir: passed to :func:`load_task` when ``task`` is a name.
@@ -88,7 +92,7 @@ def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorT
         data = load_task(task, limit=limit, lang=lang, data_dir=data_dir)
     if defense is not None and not callable(getattr(defense, "transform", None)):
         raise InputError(f"the defense {type(defense).__name__} has no transform(E) method")
-    fit = getattr(defense, "fit", None) if defense is not None else None
+    fit = getattr(defense, "fit", None) if defense is not None and refit else None
     trained = data.spec.kind in TRAINED_KINDS
     if len(data.test) == 0 or (trained and len(data.train) == 0):
         raise InputError(f"task '{data.name}' has an empty {'test' if len(data.test) == 0 else 'train'} split; "

@@ -10,6 +10,10 @@ query (a stochastic defense draws fresh noise for the query, as it would at quer
   divided by the ideal DCG, mean over queries.
 
 Undefended vectors score 1 on both; chance (a random answer) is ``k / (N - 1)`` for recall.
+
+:func:`pair_retrieval` scores labelled pairs instead (STSb pairs rated >= 4, MSRP paraphrases):
+query ``i`` must find its partner, corpus row ``i``, among every partner; the truth does not
+depend on the raw vectors, so undefended vectors score below 1 and chance is ``k / N``.
 """
 
 from __future__ import annotations
@@ -67,3 +71,24 @@ def neighbour_retrieval(raw: np.ndarray, defended: np.ndarray, defended_queries:
     ndcg = (relevant * discounts).sum(1) / discounts.sum()
     return {f"recall_at_{k}": float(relevant.mean()), f"ndcg_at_{k}": float(ndcg.mean()),
             f"chance_recall_at_{k}": k / (len(raw) - 1)}
+
+
+def pair_retrieval(queries: np.ndarray, partners: np.ndarray, *, k: int = 10) -> dict[str, float]:
+    """Recall@k (share of queries whose partner is in the top ``k``) and nDCG@k of labelled pairs.
+
+    Args:
+        queries: ``(n, d)`` one side of each pair.
+        partners: ``(n, d)`` the other side; row ``i`` is query ``i``'s only relevant item.
+        k: answers per query.
+    """
+    queries = check_vectors(queries, name="query vectors", dtype=None)
+    partners = check_vectors(partners, name="partner vectors", dtype=None)
+    if len(queries) != len(partners):
+        raise ValueError(f"{len(queries)} queries but {len(partners)} partners; give one partner per query")
+    if len(partners) <= k:
+        raise ValueError(f"retrieval@{k} needs more than {k} pairs, got {len(partners)}")
+    answer = top_k(queries, partners, k)
+    hit = answer == np.arange(len(queries))[:, None]                       # (n, k), one True at most
+    ndcg = (hit / np.log2(np.arange(2, k + 2))).sum(1)                     # ideal DCG of one relevant item: 1
+    return {f"recall_at_{k}": float(hit.any(1).mean()), f"ndcg_at_{k}": float(ndcg.mean()),
+            f"chance_recall_at_{k}": k / len(partners)}

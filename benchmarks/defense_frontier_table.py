@@ -1,0 +1,152 @@
+"""Every defense against the strongest attacker that knows it, beside every utility a store user cares about.
+
+For each victim, each defense of the grid is fitted once, on the defender's own vectors (the
+2,000 WikiQA store rows that are neither targets nor leaked), and that one fitted object is
+measured (:func:`vecleak.frontier.sweep.measure`, the code the audit and ``vecleak frontier`` run):
+
+* leakage: :func:`vecleak.frontier.strongest_attack` over two attacker kits, each few-shot
+  (1,000 leaked WikiQA pairs) and with query access (2,000 of its own Tatoeba texts, disjoint
+  from the defender's rows): the decoder trained for the victim's own encoder
+  (``known-encoder``) and the other shipped decoder behind its own encoder; targets: 200 WikiQA
+  test sentences. ``cut``: the share of the undefended token F1 above chance that is removed;
+* retrieval: recall@10 / nDCG@10 of the targets' raw neighbours among 2,200 WikiQA rows
+  (:func:`~vecleak.utility.retrieval.neighbour_retrieval`), and labelled pairs used as
+  retrieval (:func:`~vecleak.utility.retrieval.pair_retrieval`: STSb test pairs rated >= 4,
+  MSRP test paraphrases; each query finds its partner among all partners);
+* tasks: SST-2 and SNLI accuracy, STSb Spearman (:func:`vecleak.utility.evaluate_utility` with
+  ``refit=False``), each with its chance level; ``*_kept`` is the share of the undefended gain
+  over chance that survives, ``(score - chance) / (undefended - chance)``.
+
+    python benchmarks/defense_frontier_table.py --victim minilm --out benchmarks/results
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from common import add_wikiqa_split_options, markdown_table, wikiqa_splits, write_json
+from vecleak.data.corpora import AUX_CORPUS
+from vecleak.data.records import read_texts
+from vecleak.decoders import load_decoder
+from vecleak.encoders import encode_cached, load_encoder
+from vecleak.frontier.strongest import AttackerKit
+from vecleak.frontier.sweep import Candidate, measure
+from vecleak.recipes.eguard import EguardConfig, train_eguard
+from vecleak.utility import evaluate_utility
+from vecleak.utility.retrieval import pair_retrieval
+from vecleak.utility.tasks import load_task
+
+GRID = ("gaussian:sigma=0.02", "gaussian:sigma=0.05", "gaussian:sigma=0.1", "purmech:epsilon=12",
+        "purmech:epsilon=50", "lapmech:epsilon=12", "pca:n_components=16", "pca:n_components=64",
+        "quantize:mode=int8", "quantize:mode=binary", "rotation", "shuffle")
+#: trained defenses: label -> EguardConfig changes (the paper's recipe, and with the neighbour term)
+EGUARD = {"eguard-paper": {}, "eguard-neighbour": {"neighbour_weight": 1.0}}
+TASKS = ("sst2", "snli", "stsb")
+COLUMNS = ["defense", "token_f1", "chance", "cut", "attacker", "recall_at_10", "ndcg_at_10", "stsb_pairs_recall",
+           "msrp_pairs_recall", "sst2", "sst2_kept", "snli", "snli_kept", "stsb", "stsb_kept"]
+
+
+def pair_sets(victim, cache: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Raw ``(queries, partners)`` vectors of STSb test pairs rated >= 4 and MSRP test paraphrases."""
+    out = {}
+    for name, keep in (("stsb", lambda y: y >= 4.0), ("msrp", lambda y: y == 1)):
+        test = load_task(name).test
+        rows = [i for i, y in enumerate(test.labels) if keep(y)]
+        a = [test.texts[i] for i in rows]
+        b = [test.texts_b[i] for i in rows]
+        out[name] = (encode_cached(victim, a, cache), encode_cached(victim, b, cache))
+    return out
+
+
+def utilities_of(victim, pairs, tasks, cache: str):
+    """``fitted defense -> {column: score}``: pair retrieval and the downstream tasks, on that object."""
+    def measure_utilities(defense) -> dict[str, float]:
+        row: dict[str, float] = {}
+        for name, (qa, qb) in pairs.items():
+            r = pair_retrieval(defense.transform(qa), defense.transform(qb))
+            row.update({f"{name}_pairs_recall": r["recall_at_10"], f"{name}_pairs_chance": r["chance_recall_at_10"]})
+        for task, data in tasks.items():
+            u = evaluate_utility(victim, data, defense=defense, cache_dir=cache, refit=False)
+            row.update({task: u["score"], f"{task}_undefended": u["undefended_score"], f"{task}_chance": u["chance_score"],
+                        f"{task}_kept": u["utility_above_chance"]})
+        return row
+    return measure_utilities
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_wikiqa_split_options(ap)
+    ap.add_argument("--defenses", nargs="+", default=list(GRID))
+    ap.add_argument("--eguard", nargs="*", default=list(EGUARD), choices=list(EGUARD))
+    ap.add_argument("--snli-limit", type=int, nargs=2, default=[3000, 2000], metavar=("TRAIN", "TEST"))
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    victim = load_encoder(args.victim)
+    split = wikiqa_splits(args.n_targets, args.shots, args.corpus_size)
+    test, leaked, corpus = split["test"], split["leaked"], split["corpus"]
+    emb = lambda enc, texts: encode_cached(enc, texts, args.cache)  # noqa: E731
+    X_test, X_leak, X_corpus = (emb(victim, t) for t in (test, leaked, corpus))
+    aux = read_texts(AUX_CORPUS)
+    kits, targets = [], []
+    for name in ("default", "multilingual"):
+        decoder = load_decoder(name)
+        own = decoder.encoder_spec == victim.spec()
+        attacker = victim if own else load_encoder(decoder.encoder_spec["name"])
+        kits.append(AttackerKit(decoder, attacker, emb(victim, leaked), leaked, emb(attacker, leaked),
+                                emb(victim, aux), emb(attacker, aux),
+                                label="known-encoder" if own else f"{decoder.encoder_spec['name']}-decoder"))
+        targets.append(emb(attacker, test))
+    tasks = {"sst2": load_task("sst2"), "snli": load_task("snli", limit=tuple(args.snli_limit)), "stsb": load_task("stsb")}
+    utilities = utilities_of(victim, pair_sets(victim, args.cache), tasks, args.cache)
+
+    candidates = [(Candidate("none", "none"), None), *((Candidate.parse(c), None) for c in args.defenses)]
+    for label in args.eguard:
+        t0 = time.monotonic()
+        trained = train_eguard(victim, EguardConfig(**EGUARD[label]), cache_dir=args.cache)
+        print(f"{label}: trained in {time.monotonic() - t0:.0f} s", flush=True)
+        candidates.append((Candidate(label, label), trained))
+
+    rows = []
+    for cand, trained in candidates:
+        t0 = time.monotonic()
+        point = measure(cand, kits, vectors=X_test, references=test, languages=["eng"] * len(test),
+                        fit_vectors=X_corpus, corpus=X_corpus, reference_targets=targets, utilities=utilities,
+                        defense=trained)
+        if point is None:
+            continue
+        d = point.to_dict()
+        d.pop("reconstructions", None)
+        d.update({"defense": cand.name if trained is not None else point.label(),
+                  "chance": d["chance"]["token_f1"], "attacker": d["attacker"]["token_f1"],
+                  "seconds": round(time.monotonic() - t0, 1)})
+        base = rows[0] if rows else d
+        d["cut"] = 1 - (d["token_f1"] - d["chance"]) / (base["token_f1"] - base["chance"])
+        rows.append(d)
+        print({k: d.get(k) for k in COLUMNS}, flush=True)
+
+    out = Path(args.out)
+    tag = f"defense_frontier_table_{args.victim}"
+    write_json(out / f"{tag}.json", {"rows": rows, "settings": vars(args)})
+    first = rows[0]
+    text = (f"# Defenses against the strongest attacker that knows them: {args.victim}\n\n"
+            f"{len(test)} WikiQA test targets; strongest of {', '.join(k.label for k in kits)} (few-shot, "
+            f"{len(leaked)} leaked pairs; query, {len(aux)} aux texts). chance: the best attacker's outputs against "
+            "shuffled references; cut: share of the undefended token F1 above chance removed. recall_at_10 / "
+            f"ndcg_at_10: raw neighbours among {len(test) + len(corpus)} WikiQA rows (chance "
+            f"{first['chance_recall_at_10']:.4f}); *_pairs_recall: recall@10 of each pair's partner (STSb test "
+            f"pairs rated >= 4, chance {first['stsb_pairs_chance']:.4f}; MSRP test paraphrases, chance "
+            f"{first['msrp_pairs_chance']:.4f}); sst2 / snli / stsb: accuracy / accuracy / Spearman (chance "
+            f"{first['sst2_chance']:.3f} / {first['snli_chance']:.3f} / 0), *_kept: share of the undefended gain "
+            f"over chance kept. Every defense fitted once on the defender's {len(corpus)} WikiQA store rows.\n\n"
+            + markdown_table(rows, COLUMNS) + "\n")
+    (out / f"{tag}.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
