@@ -66,15 +66,21 @@ class Experiment:
         test_idx = pick(len(rows_of("eng", "test")), args.n_test, seed=1)
         dev_idx = pick(len(rows_of("eng", "dev")), args.n_dev, seed=2)
         self.leaked, self.test, self.dev = {}, {}, {}
+        self.references: dict[tuple[str, str], list[str]] = {}
         for lang in NODES:
             train_rows, test_rows, dev_rows = rows_of(lang, "train"), rows_of(lang, "test"), rows_of(lang, "dev")
             texts = [train_rows[i] for i in train_idx]
             self.leaked[lang] = (texts, encode_cached(self.victim, texts, args.cache),
                                  encode_cached(self.attacker, texts, args.cache))
-            for store, rows, idx in ((self.test, test_rows, test_idx), (self.dev, dev_rows, dev_idx)):
+            for store, rows, idx, split in ((self.test, test_rows, test_idx, "test"), (self.dev, dev_rows, dev_idx, "dev")):
                 texts = [rows[i] for i in idx]
                 store[lang] = (texts, encode_cached(self.victim, texts, args.cache),
                                encode_cached(self.attacker, texts, args.cache))
+                # STSb-multi-mt rows are parallel: with --attack-language the outputs are scored
+                # against the same sentence in that language (the seed's English-only setting)
+                if args.attack_language:
+                    attack_rows = rows_of(args.attack_language, split)
+                    self.references[(split, lang)] = [attack_rows[i] for i in idx]
 
     def aligners(self, method: str, shots: int, graph: str | None, epsilon: float, eta: float) -> tuple[dict, dict]:
         X = {lang: self.leaked[lang][1][:shots] for lang in NODES}
@@ -98,6 +104,7 @@ class Experiment:
             attack = ALGENAttack(self.decoder, self.attacker, aligner=aligners[lang], num_beams=self.args.beams,
                                  language=(self.args.attack_language or lang) if self.decoder.languages else None)
             inv = attack.invert(X)
+            texts = self.references.get((split, lang), texts)
             m = attack.evaluate(inv, texts, Y)
             per[lang] = {k: m[k] for k in ("rouge_l", "bleu", "token_f1", "cosine", "aligned_cosine",
                                            "distinct_rate")}
@@ -150,7 +157,8 @@ def main() -> None:
     ap.add_argument("--decoder", default="default")
     ap.add_argument("--victim", default="use-multilingual")
     ap.add_argument("--attack-language", default=None,
-                    help="decode every language into this one (an English-only attack model: eng)")
+                    help="decode every language into this one (an English-only attack model: eng) and score "
+                         "against the parallel STSb sentence in that language")
     ap.add_argument("--methods", nargs="+", default=["algen", "algen+lambda", "lago-ieq", "lago-tv"],
                     choices=["algen", "algen+lambda", "algen-loo", "lago-ieq", "lago-tv"])
     ap.add_argument("--graphs", nargs="+", default=["syntax", "asjp"], choices=["syntax", "asjp"])
@@ -208,7 +216,9 @@ def main() -> None:
     cols = ["method", "graph", "shots", "epsilon", "eta", "rouge_l", "rouge_l_ci95", "chance_rouge_l", "token_f1",
             "chance_token_f1", "distinct_rate", "bleu", "cosine", "aligned_cosine"]
     md = [f"# LAGO vs ALGEN, {args.victim} victim, decoder '{args.decoder}' "
-          f"({exp.attacker.name} attack space; macro over deu fra nld spa ita por)\n",
+          f"({exp.attacker.name} attack space; macro over deu fra nld spa ita por"
+          + (f", every language decoded into {args.attack_language} and scored against the parallel "
+             f"{args.attack_language} sentence" if args.attack_language else "") + ")\n",
           f"beams={args.beams}, n_test={args.n_test} per language, λ={args.lam}, {args.iterations} iterations; "
           f"best ε/η on dev ({args.sweep_shots} shots): " + ", ".join(f"{m}/{g}={v}" for (m, g), v in best.items()),
           "\n## test\n", markdown_table(rows, cols)]

@@ -17,6 +17,8 @@ SHIPPED_DECODERS = {
     "multilingual": (MULTILINGUAL_DECODER_DIR, "eng deu fra nld spa ita por, for the use-multilingual attacker space"),
     "use-english": (_PRETRAINED / "use-english-bert-causal",
                     "English only, for the use-multilingual attacker space (the seed's single-language attack model)"),
+    "use-spanish": (_PRETRAINED / "use-spanish-bert-causal",
+                    "Spanish only, for the use-multilingual attacker space (the seed's Spanish attack model, Fig. 7)"),
 }
 
 
