@@ -44,6 +44,18 @@ def top_k(queries: np.ndarray, corpus: np.ndarray, k: int, exclude: np.ndarray |
     return out
 
 
+def _row_matched(a: np.ndarray, b: np.ndarray, names: tuple[str, str], k: int, hint: str,
+                 unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Both arrays checked as vectors, with the same number of rows and more than ``k`` of them."""
+    a = check_vectors(a, name=f"{names[0]} vectors", dtype=None)
+    b = check_vectors(b, name=f"{names[1]} vectors", dtype=None)
+    if len(a) != len(b):
+        raise ValueError(f"{len(a)} {names[0]} but {len(b)} {names[1]} vectors; {hint}")
+    if len(b) <= k:
+        raise ValueError(f"retrieval@{k} needs more than {k} {unit}, got {len(b)}")
+    return a, b
+
+
 def neighbour_retrieval(raw: np.ndarray, defended: np.ndarray, defended_queries: np.ndarray | None = None, *,
                         queries: np.ndarray | None = None, k: int = 10) -> dict[str, float]:
     """Recall@k and nDCG@k of defended retrieval against raw neighbours.
@@ -56,12 +68,7 @@ def neighbour_retrieval(raw: np.ndarray, defended: np.ndarray, defended_queries:
         queries: ``(q,)`` corpus indices used as queries (default: every row).
         k: neighbours per query.
     """
-    raw = check_vectors(raw, name="raw vectors", dtype=None)
-    defended = check_vectors(defended, name="defended vectors", dtype=None)
-    if len(raw) != len(defended):
-        raise ValueError(f"{len(raw)} raw but {len(defended)} defended vectors; give the same rows")
-    if len(raw) <= k:
-        raise ValueError(f"retrieval@{k} needs more than {k} corpus vectors, got {len(raw)}")
+    raw, defended = _row_matched(raw, defended, ("raw", "defended"), k, "give the same rows", "corpus vectors")
     idx = np.arange(len(raw)) if queries is None else np.asarray(queries, np.int64)
     dq = defended[idx] if defended_queries is None else np.asarray(defended_queries)
     truth = top_k(raw[idx], raw, k, exclude=idx)
@@ -81,12 +88,8 @@ def pair_retrieval(queries: np.ndarray, partners: np.ndarray, *, k: int = 10) ->
         partners: ``(n, d)`` the other side; row ``i`` is query ``i``'s only relevant item.
         k: answers per query.
     """
-    queries = check_vectors(queries, name="query vectors", dtype=None)
-    partners = check_vectors(partners, name="partner vectors", dtype=None)
-    if len(queries) != len(partners):
-        raise ValueError(f"{len(queries)} queries but {len(partners)} partners; give one partner per query")
-    if len(partners) <= k:
-        raise ValueError(f"retrieval@{k} needs more than {k} pairs, got {len(partners)}")
+    queries, partners = _row_matched(queries, partners, ("query", "partner"), k, "give one partner per query",
+                                     "pairs")
     answer = top_k(queries, partners, k)
     hit = answer == np.arange(len(queries))[:, None]                       # (n, k), one True at most
     ndcg = (hit / np.log2(np.arange(2, k + 2))).sum(1)                     # ideal DCG of one relevant item: 1
