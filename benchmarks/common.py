@@ -82,3 +82,22 @@ def add_wikiqa_split_options(ap) -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--cache", default=".vecleak-cache")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
+
+
+def shipped_attacker_kits(victim, leaked: list[str], X_leak, aux: list[str], X_aux, emb) -> list:
+    """One :class:`~vecleak.frontier.strongest.AttackerKit` per shipped decoder (``default``,
+    ``multilingual``), each behind its own encoder: ``known-encoder`` when that encoder is the
+    victim's, else ``<encoder>-decoder``. ``X_leak`` / ``X_aux``: the victim's vectors of
+    ``leaked`` / ``aux``; ``emb(encoder, texts)`` embeds (cached)."""
+    from vecleak.decoders import load_decoder
+    from vecleak.encoders import load_encoder
+    from vecleak.frontier.strongest import AttackerKit
+
+    kits = []
+    for name in ("default", "multilingual"):
+        decoder = load_decoder(name)
+        own = decoder.encoder_spec == victim.spec()
+        attacker = victim if own else load_encoder(decoder.encoder_spec["name"])
+        kits.append(AttackerKit(decoder, attacker, X_leak, leaked, emb(attacker, leaked), X_aux, emb(attacker, aux),
+                                label="known-encoder" if own else f"{decoder.encoder_spec['name']}-decoder"))
+    return kits

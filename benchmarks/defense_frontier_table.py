@@ -29,12 +29,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import add_wikiqa_split_options, markdown_table, wikiqa_splits, write_json
+from common import add_wikiqa_split_options, markdown_table, shipped_attacker_kits, wikiqa_splits, write_json
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.data.records import read_texts
-from vecleak.decoders import load_decoder
 from vecleak.encoders import encode_cached, load_encoder
-from vecleak.frontier.strongest import AttackerKit
 from vecleak.frontier.sweep import Candidate, measure
 from vecleak.recipes.eguard import EguardConfig, train_eguard
 from vecleak.utility import evaluate_utility
@@ -46,7 +44,6 @@ GRID = ("gaussian:sigma=0.02", "gaussian:sigma=0.05", "gaussian:sigma=0.1", "pur
         "quantize:mode=int8", "quantize:mode=binary", "rotation", "shuffle")
 #: trained defenses: label -> EguardConfig changes (the paper's recipe, and with the neighbour term)
 EGUARD = {"eguard-paper": {}, "eguard-neighbour": {"neighbour_weight": 1.0}}
-TASKS = ("sst2", "snli", "stsb")
 COLUMNS = ["defense", "token_f1", "chance", "cut", "attacker", "recall_at_10", "ndcg_at_10", "stsb_pairs_recall",
            "msrp_pairs_recall", "sst2", "sst2_kept", "snli", "snli_kept", "stsb", "stsb_kept"]
 
@@ -92,15 +89,8 @@ def main() -> None:
     emb = lambda enc, texts: encode_cached(enc, texts, args.cache)  # noqa: E731
     X_test, X_leak, X_corpus = (emb(victim, t) for t in (test, leaked, corpus))
     aux = read_texts(AUX_CORPUS)
-    kits, targets = [], []
-    for name in ("default", "multilingual"):
-        decoder = load_decoder(name)
-        own = decoder.encoder_spec == victim.spec()
-        attacker = victim if own else load_encoder(decoder.encoder_spec["name"])
-        kits.append(AttackerKit(decoder, attacker, emb(victim, leaked), leaked, emb(attacker, leaked),
-                                emb(victim, aux), emb(attacker, aux),
-                                label="known-encoder" if own else f"{decoder.encoder_spec['name']}-decoder"))
-        targets.append(emb(attacker, test))
+    kits = shipped_attacker_kits(victim, leaked, X_leak, aux, emb(victim, aux), emb)
+    targets = [emb(kit.attacker, test) for kit in kits]
     tasks = {"sst2": load_task("sst2"), "snli": load_task("snli", limit=tuple(args.snli_limit)), "stsb": load_task("stsb")}
     utilities = utilities_of(victim, pair_sets(victim, args.cache), tasks, args.cache)
 

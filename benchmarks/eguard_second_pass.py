@@ -36,12 +36,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import add_wikiqa_split_options, markdown_table, wikiqa_splits, write_json
+from common import add_wikiqa_split_options, markdown_table, shipped_attacker_kits, wikiqa_splits, write_json
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.data.records import read_texts
-from vecleak.decoders import load_decoder
 from vecleak.encoders import encode_cached, load_encoder
-from vecleak.frontier.strongest import AttackerKit, strongest_attack
+from vecleak.frontier.strongest import strongest_attack
 from vecleak.recipes.eguard import EguardConfig, train_eguard
 from vecleak.utility import evaluate_utility
 from vecleak.utility.heads import LogisticHead
@@ -86,12 +85,7 @@ def main() -> None:
     sst2_dev = (emb(victim, sst2.texts[3000:5000]), np.asarray(sst2.labels[3000:5000]),
                 emb(victim, sst2.texts[5000:6000]), np.asarray(sst2.labels[5000:6000]))
 
-    kits = []
-    for name, label in (("default", "known-encoder"), ("multilingual", "multilingual")):
-        decoder = load_decoder(name)
-        attacker = victim if decoder.encoder_spec == victim.spec() else load_encoder(decoder.encoder_spec["name"])
-        kits.append(AttackerKit(decoder, attacker, X_leak, leaked, emb(attacker, leaked), X_aux, emb(attacker, aux),
-                                label=label))
+    kits = shipped_attacker_kits(victim, leaked, X_leak, aux, X_aux, emb)
 
     out = Path(args.out)
     tag = f"eguard_second_pass_{args.victim}"
