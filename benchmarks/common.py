@@ -8,6 +8,8 @@ import os
 import random
 from pathlib import Path
 
+import numpy as np
+
 SHARED = Path(os.environ.get("VECLEAK_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
 STSB = SHARED / "stsb_multi_mt"
 
@@ -101,3 +103,36 @@ def shipped_attacker_kits(victim, leaked: list[str], X_leak, aux: list[str], X_a
         kits.append(AttackerKit(decoder, attacker, X_leak, leaked, emb(attacker, leaked), X_aux, emb(attacker, aux),
                                 label="known-encoder" if own else f"{decoder.encoder_spec['name']}-decoder"))
     return kits
+
+
+def pair_sets(victim, cache: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Raw ``(queries, partners)`` vectors of STSb test pairs rated >= 4 and MSRP test paraphrases."""
+    from vecleak.encoders import encode_cached
+    from vecleak.utility.tasks import load_task
+
+    out = {}
+    for name, keep in (("stsb", lambda y: y >= 4.0), ("msrp", lambda y: y == 1)):
+        test = load_task(name).test
+        rows = [i for i, y in enumerate(test.labels) if keep(y)]
+        a = [test.texts[i] for i in rows]
+        b = [test.texts_b[i] for i in rows]
+        out[name] = (encode_cached(victim, a, cache), encode_cached(victim, b, cache))
+    return out
+
+
+def utilities_of(victim, pairs, tasks, cache: str):
+    """``fitted defense -> {column: score}``: pair retrieval and the downstream tasks, on that object."""
+    from vecleak.utility import evaluate_utility
+    from vecleak.utility.retrieval import pair_retrieval
+
+    def measure_utilities(defense) -> dict[str, float]:
+        row: dict[str, float] = {}
+        for name, (qa, qb) in pairs.items():
+            r = pair_retrieval(defense.transform(qa), defense.transform(qb))
+            row.update({f"{name}_pairs_recall": r["recall_at_10"], f"{name}_pairs_chance": r["chance_recall_at_10"]})
+        for task, data in tasks.items():
+            u = evaluate_utility(victim, data, defense=defense, cache_dir=cache, refit=False)
+            row.update({task: u["score"], f"{task}_undefended": u["undefended_score"], f"{task}_chance": u["chance_score"],
+                        f"{task}_kept": u["utility_above_chance"]})
+        return row
+    return measure_utilities

@@ -26,17 +26,15 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from common import add_wikiqa_split_options, markdown_table, shipped_attacker_kits, wikiqa_splits, write_json
+from common import (add_wikiqa_split_options, markdown_table, pair_sets, shipped_attacker_kits, utilities_of,
+                    wikiqa_splits, write_json)
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.data.records import read_texts
 from vecleak.encoders import encode_cached, load_encoder
 from vecleak.frontier.sweep import Candidate, measure
 from vecleak.recipes.eguard import EguardConfig, train_eguard
-from vecleak.utility import evaluate_utility
-from vecleak.utility.retrieval import pair_retrieval
 from vecleak.utility.tasks import load_task
 
 GRID = ("gaussian:sigma=0.02", "gaussian:sigma=0.05", "gaussian:sigma=0.1", "purmech:epsilon=12",
@@ -46,33 +44,6 @@ GRID = ("gaussian:sigma=0.02", "gaussian:sigma=0.05", "gaussian:sigma=0.1", "pur
 EGUARD = {"eguard-paper": {}, "eguard-neighbour": {"neighbour_weight": 1.0}}
 COLUMNS = ["defense", "token_f1", "chance", "cut", "attacker", "recall_at_10", "ndcg_at_10", "stsb_pairs_recall",
            "msrp_pairs_recall", "sst2", "sst2_kept", "snli", "snli_kept", "stsb", "stsb_kept"]
-
-
-def pair_sets(victim, cache: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Raw ``(queries, partners)`` vectors of STSb test pairs rated >= 4 and MSRP test paraphrases."""
-    out = {}
-    for name, keep in (("stsb", lambda y: y >= 4.0), ("msrp", lambda y: y == 1)):
-        test = load_task(name).test
-        rows = [i for i, y in enumerate(test.labels) if keep(y)]
-        a = [test.texts[i] for i in rows]
-        b = [test.texts_b[i] for i in rows]
-        out[name] = (encode_cached(victim, a, cache), encode_cached(victim, b, cache))
-    return out
-
-
-def utilities_of(victim, pairs, tasks, cache: str):
-    """``fitted defense -> {column: score}``: pair retrieval and the downstream tasks, on that object."""
-    def measure_utilities(defense) -> dict[str, float]:
-        row: dict[str, float] = {}
-        for name, (qa, qb) in pairs.items():
-            r = pair_retrieval(defense.transform(qa), defense.transform(qb))
-            row.update({f"{name}_pairs_recall": r["recall_at_10"], f"{name}_pairs_chance": r["chance_recall_at_10"]})
-        for task, data in tasks.items():
-            u = evaluate_utility(victim, data, defense=defense, cache_dir=cache, refit=False)
-            row.update({task: u["score"], f"{task}_undefended": u["undefended_score"], f"{task}_chance": u["chance_score"],
-                        f"{task}_kept": u["utility_above_chance"]})
-        return row
-    return measure_utilities
 
 
 def main() -> None:
