@@ -330,3 +330,31 @@ def test_option_defaults_are_the_config_defaults(command, config, rename):
         if isinstance(want, tuple):
             got = tuple(int(x) for x in got.split(",")) if isinstance(got, str) else (tuple(got) if got else want)
         assert got == want, name
+
+
+def test_train_decoder_refuses_vocabulary_trimming_for_the_compact_backbone(capsys, tmp_path, files):
+    code, err = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                     "--out", tmp_path / "dec", "--trim-vocabulary", "--cache", tmp_path / "cache")
+    assert code == 2 and "need --backbone hf-causal-lm" in err and not (tmp_path / "dec").exists()
+    code, err = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                     "--out", tmp_path / "dec", "--backbone", "hf-causal-lm", "--source", "smollm2",
+                     "--trainable-layers", "2", "--cache", tmp_path / "cache")
+    assert code == 2 and "needs --trim-vocabulary" in err and not (tmp_path / "dec").exists()
+
+
+@pytest.mark.slow
+def test_train_decoder_trims_a_causal_lm_vocabulary_to_the_corpus(capsys, tmp_path, files):
+    pytest.importorskip("gguf")
+    out = tmp_path / "dec"
+    code, _ = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                   "--out", out, "--backbone", "hf-causal-lm", "--source", "smollm2", "--trim-vocabulary",
+                   "--trainable-layers", "1", "--steps", 2, "--eval-every", 2, "--batch-size", 8, "--no-bf16",
+                   "--num-prefix", 2, "--max-length", 8, "--cache", tmp_path / "cache")
+    assert code in (0, None)
+    dec = InversionDecoder.load(out)
+    assert 256 < len(dec.config.kept_ids) < 2000 and dec.config.trainable_layers == 1   # of 49,152
+    assert dec.model.backbone.embed.shape[0] == len(dec.config.kept_ids)
+    texts = (files / "train.txt").read_text().split("\n")[:3]
+    ids, _ = dec.codec.pad([r[1:-1] for r in dec.codec.encode(texts)])
+    decoded = dec.codec.decode(ids)                                   # the first 8 tokens of each, no unknowns
+    assert all(d and t.startswith(d) for d, t in zip(decoded, texts)), decoded

@@ -342,7 +342,12 @@ def train_decoder_cmd(
     encoder: Annotated[str, typer.Option(help="Attacker encoder the decoder learns to invert.")] = "minilm",
     valid: Annotated[Optional[Path], typer.Option(help="Held-out texts (default: 500 split off the corpus).")] = None,
     backbone: Annotated[str, typer.Option(help="bert-causal (CPU-sized) or hf-causal-lm.")] = "bert-causal",
-    source: Annotated[str, typer.Option(help="Pretrained weights: 'minilm', 'smollm2', a folder or a .gguf file.")] = "minilm",
+    source: Annotated[str, typer.Option(help="Pretrained weights: 'minilm', 'smollm2', 'gemma3', a folder or a "
+                                             ".gguf file.")] = "minilm",
+    trim_vocabulary: Annotated[bool, typer.Option(help="hf-causal-lm: keep only the corpus's tokens (Gemma: "
+                                                       "262,144 -> tens of thousands).")] = False,
+    trainable_layers: Annotated[Optional[int], typer.Option(min=0, help="With --trim-vocabulary: train only the "
+                                                                        "top N layers.")] = None,
     steps: Annotated[int, typer.Option(min=1)] = _T.steps,
     batch_size: Annotated[int, typer.Option(min=1)] = _T.batch_size,
     lr: Annotated[float, typer.Option()] = _T.lr,
@@ -393,7 +398,8 @@ def train_decoder_cmd(
                          steps=steps, batch_size=batch_size, lr=lr, prefix_lr=prefix_lr, warmup=warmup,
                          noise_prob=noise_prob, noise_max=noise_max, num_prefix=num_prefix, max_length=max_length,
                          eval_every=eval_every, max_minutes=max_minutes, bf16=bf16, seed=seed, resume=resume,
-                         init=init, cache=cache, on_log=on_log, on_step=on_step)
+                         init=init, trim_vocabulary=trim_vocabulary, trainable_layers=trainable_layers,
+                         cache=cache, on_log=on_log, on_step=on_step)
     console.print(f"decoder saved in {out}")
 
 

@@ -33,6 +33,20 @@ def resolve_source(source: str) -> str:
     return source
 
 
+def load_source_tokenizer(source: str):
+    """The tokenizer of a causal-LM source (a name of :func:`resolve_source`, a folder or a ``.gguf`` file)."""
+    import os
+    from pathlib import Path
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoTokenizer
+
+    path = Path(resolve_source(source))
+    if path.suffix == ".gguf":
+        return AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+    return AutoTokenizer.from_pretrained(str(path))
+
+
 class CausalLMBackbone(nn.Module):
     """Adapts ``AutoModelForCausalLM`` to the backbone interface of :class:`PrefixDecoder`."""
 

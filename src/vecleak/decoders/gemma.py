@@ -91,7 +91,7 @@ def kept_token_ids(tokenizer, texts: Iterable[str], languages: Sequence[str] = (
 class TrimmedCodec(TextCodec):
     """A :class:`TextCodec` over the kept ids of a larger tokenizer: ids in ``[0, len(kept_ids))``.
 
-    Tokens outside the kept set encode as the unknown token.
+    Tokens outside the kept set encode as the unknown token (padding where the tokenizer has none).
     """
 
     def __init__(self, tokenizer, kept_ids: Sequence[int], *, max_length: int, languages: Sequence[str] = ()) -> None:
@@ -100,9 +100,12 @@ class TrimmedCodec(TextCodec):
         self.languages = list(languages)
         self.kept_ids = torch.tensor(list(kept_ids), dtype=torch.long)
         self._new = {int(old): new for new, old in enumerate(self.kept_ids.tolist())}
-        if tokenizer.unk_token_id not in self._new:
-            raise CheckpointError("a trimmed vocabulary must keep the unknown token")
-        self._unk = self._new[tokenizer.unk_token_id]
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        # byte-level vocabularies have no unknown token: a token outside the kept set becomes padding
+        unk = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else pad
+        if unk not in self._new or pad not in self._new:
+            raise CheckpointError("a trimmed vocabulary must keep the unknown and padding tokens; rebuild it")
+        self._unk = self._new[unk]
         self.language_ids = {}
         for i, lang in enumerate(self.languages):
             old = tokenizer.convert_tokens_to_ids(language_slot(i))
@@ -111,7 +114,7 @@ class TrimmedCodec(TextCodec):
             self.language_ids[lang] = self._new[old]
         self.bos_id = self._new[tokenizer.bos_token_id]
         self.eos_id = self._new[tokenizer.eos_token_id]
-        self.pad_id = self._new[tokenizer.pad_token_id]
+        self.pad_id = self._new[pad]
 
     @property
     def vocab_size(self) -> int:

@@ -21,7 +21,8 @@ VALID_SPLIT = 500
 def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], encoder: str = "minilm",
                      valid: str | os.PathLike[str] | None = None, backbone: str = "bert-causal",
                      source: str = "minilm", num_prefix: int = 6, max_length: int = 32, resume: bool = False,
-                     init: str | os.PathLike[str] | None = None,
+                     init: str | os.PathLike[str] | None = None, trim_vocabulary: bool = False,
+                     trainable_layers: int | None = None,
                      cache: str | os.PathLike[str] | None = None, threads: int | None = None,
                      on_log: Callable[[dict], None] | None = None,
                      on_step: Callable[[int, float], None] | None = None, **training: object) -> InversionDecoder:
@@ -30,7 +31,14 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     ``init``: a trained decoder folder (or ``"default"``) to start from instead of the backbone's
     pretrained weights, with a fresh optimizer and schedule (fine-tuning, or a longer second run);
     its backbone, prefix count and length are kept, and it must have been trained for ``encoder``.
+    ``trim_vocabulary`` (``hf-causal-lm``): keep only the tokens of the training texts (Gemma's
+    262,144 shrink to tens of thousands; :mod:`vecleak.decoders.gemma`); ``trainable_layers``
+    (with it): train the top layers only.
     """
+    if (trim_vocabulary or trainable_layers is not None) and backbone != "hf-causal-lm":
+        raise InputError("--trim-vocabulary and --trainable-layers need --backbone hf-causal-lm")
+    if trainable_layers is not None and not trim_vocabulary:
+        raise InputError("--trainable-layers needs --trim-vocabulary")
     if threads:
         torch.set_num_threads(threads)
     init_distributed_from_env()   # under torchrun / accelerate launch: data-parallel
@@ -55,8 +63,14 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
             raise InputError(f"--init decoder {init} was trained for {decoder.encoder_spec.get('name')} "
                              f"({decoder.encoder_spec}), not for {enc.spec()}; pick a decoder of encoder '{encoder}'")
     else:
+        kept: list[int] = []
+        if trim_vocabulary:
+            from vecleak.decoders.causal_lm import load_source_tokenizer
+            from vecleak.decoders.gemma import kept_token_ids
+
+            kept = kept_token_ids(load_source_tokenizer(source), texts + valid_texts)
         decoder = InversionDecoder.new(enc.spec(), backbone=backbone, source=source, num_prefix=num_prefix,
-                                       max_length=max_length)
+                                       max_length=max_length, kept_ids=kept, trainable_layers=trainable_layers)
     emb = encode_cached(enc, texts, cache, batch_size=128)
     valid_emb = encode_cached(enc, valid_texts, cache, batch_size=128)
     training.setdefault("checkpoint_every", training.get("eval_every", 500))
