@@ -136,3 +136,43 @@ def utilities_of(victim, pairs, tasks, cache: str):
                         f"{task}_kept": u["utility_above_chance"]})
         return row
     return measure_utilities
+
+
+class DefenseBench:
+    """The setting the defense benchmarks share: the victim's WikiQA splits (``test`` targets,
+    ``leaked`` pairs, the defender's ``corpus`` rows), the two shipped-decoder attacker kits with
+    query access to the Tatoeba aux texts, and the utilities (pair retrieval, SST-2, SNLI, STSb).
+
+    ``args``: the options of :func:`add_wikiqa_split_options` and ``--snli-limit``.
+    """
+
+    def __init__(self, args) -> None:
+        from vecleak.data.corpora import AUX_CORPUS
+        from vecleak.data.records import read_texts
+        from vecleak.encoders import encode_cached, load_encoder
+        from vecleak.utility.tasks import load_task
+
+        self.victim = load_encoder(args.victim)
+        split = wikiqa_splits(args.n_targets, args.shots, args.corpus_size)
+        self.test, self.leaked, self.corpus = split["test"], split["leaked"], split["corpus"]
+        emb = lambda enc, texts: encode_cached(enc, texts, args.cache)  # noqa: E731
+        self.X_test, X_leak, self.X_corpus = (emb(self.victim, t) for t in (self.test, self.leaked, self.corpus))
+        self.aux = read_texts(AUX_CORPUS)
+        self.kits = shipped_attacker_kits(self.victim, self.leaked, X_leak, self.aux, emb(self.victim, self.aux), emb)
+        self.targets = [emb(kit.attacker, self.test) for kit in self.kits]
+        tasks = {"sst2": load_task("sst2"), "snli": load_task("snli", limit=tuple(args.snli_limit)),
+                 "stsb": load_task("stsb")}
+        self.utilities = utilities_of(self.victim, pair_sets(self.victim, args.cache), tasks, args.cache)
+
+    def measure(self, candidate, defense=None):
+        """:func:`vecleak.frontier.sweep.measure` of one candidate (or a defense built elsewhere) in this setting."""
+        from vecleak.frontier.sweep import measure
+
+        return measure(candidate, self.kits, vectors=self.X_test, references=self.test,
+                       languages=["eng"] * len(self.test), fit_vectors=self.X_corpus, corpus=self.X_corpus,
+                       reference_targets=self.targets, utilities=self.utilities, defense=defense)
+
+    def attackers(self) -> str:
+        """One line naming the targets and the attackers, for a results header."""
+        return (f"{len(self.test)} WikiQA test targets; strongest of {', '.join(k.label for k in self.kits)} "
+                f"(few-shot, {len(self.leaked)} leaked pairs; query, {len(self.aux)} aux texts)")

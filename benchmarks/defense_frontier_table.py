@@ -28,14 +28,9 @@ from pathlib import Path
 
 import torch
 
-from common import (add_wikiqa_split_options, markdown_table, pair_sets, shipped_attacker_kits, utilities_of,
-                    wikiqa_splits, write_json)
-from vecleak.data.corpora import AUX_CORPUS
-from vecleak.data.records import read_texts
-from vecleak.encoders import encode_cached, load_encoder
-from vecleak.frontier.sweep import Candidate, measure
+from common import DefenseBench, add_wikiqa_split_options, markdown_table, write_json
+from vecleak.frontier.sweep import Candidate
 from vecleak.recipes.eguard import EguardConfig, train_eguard
-from vecleak.utility.tasks import load_task
 
 GRID = ("gaussian:sigma=0.02", "gaussian:sigma=0.05", "gaussian:sigma=0.1", "purmech:epsilon=12",
         "purmech:epsilon=50", "lapmech:epsilon=12", "pca:n_components=16", "pca:n_components=64",
@@ -54,30 +49,20 @@ def main() -> None:
     ap.add_argument("--snli-limit", type=int, nargs=2, default=[3000, 2000], metavar=("TRAIN", "TEST"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    victim = load_encoder(args.victim)
-    split = wikiqa_splits(args.n_targets, args.shots, args.corpus_size)
-    test, leaked, corpus = split["test"], split["leaked"], split["corpus"]
-    emb = lambda enc, texts: encode_cached(enc, texts, args.cache)  # noqa: E731
-    X_test, X_leak, X_corpus = (emb(victim, t) for t in (test, leaked, corpus))
-    aux = read_texts(AUX_CORPUS)
-    kits = shipped_attacker_kits(victim, leaked, X_leak, aux, emb(victim, aux), emb)
-    targets = [emb(kit.attacker, test) for kit in kits]
-    tasks = {"sst2": load_task("sst2"), "snli": load_task("snli", limit=tuple(args.snli_limit)), "stsb": load_task("stsb")}
-    utilities = utilities_of(victim, pair_sets(victim, args.cache), tasks, args.cache)
+    bench = DefenseBench(args)
+    test, corpus = bench.test, bench.corpus
 
     candidates = [(Candidate("none", "none"), None), *((Candidate.parse(c), None) for c in args.defenses)]
     for label in args.eguard:
         t0 = time.monotonic()
-        trained = train_eguard(victim, EguardConfig(**EGUARD[label]), cache_dir=args.cache)
+        trained = train_eguard(bench.victim, EguardConfig(**EGUARD[label]), cache_dir=args.cache)
         print(f"{label}: trained in {time.monotonic() - t0:.0f} s", flush=True)
         candidates.append((Candidate(label, label), trained))
 
     rows = []
     for cand, trained in candidates:
         t0 = time.monotonic()
-        point = measure(cand, kits, vectors=X_test, references=test, languages=["eng"] * len(test),
-                        fit_vectors=X_corpus, corpus=X_corpus, reference_targets=targets, utilities=utilities,
-                        defense=trained)
+        point = bench.measure(cand, trained)
         if point is None:
             continue
         d = point.to_dict()
@@ -95,8 +80,7 @@ def main() -> None:
     write_json(out / f"{tag}.json", {"rows": rows, "settings": vars(args)})
     first = rows[0]
     text = (f"# Defenses against the strongest attacker that knows them: {args.victim}\n\n"
-            f"{len(test)} WikiQA test targets; strongest of {', '.join(k.label for k in kits)} (few-shot, "
-            f"{len(leaked)} leaked pairs; query, {len(aux)} aux texts). chance: the best attacker's outputs against "
+            f"{bench.attackers()}. chance: the best attacker's outputs against "
             "shuffled references; cut: share of the undefended token F1 above chance removed. recall_at_10 / "
             f"ndcg_at_10: raw neighbours among {len(test) + len(corpus)} WikiQA rows (chance "
             f"{first['chance_recall_at_10']:.4f}); *_pairs_recall: recall@10 of each pair's partner (STSb test "

@@ -26,15 +26,10 @@ from pathlib import Path
 
 import torch
 
-from common import (add_wikiqa_split_options, markdown_table, pair_sets, shipped_attacker_kits, utilities_of,
-                    wikiqa_splits, write_json)
-from vecleak.data.corpora import AUX_CORPUS
-from vecleak.data.records import read_texts
+from common import DefenseBench, add_wikiqa_split_options, markdown_table, write_json
 from vecleak.defenses import DefensePipeline
-from vecleak.encoders import encode_cached, load_encoder
-from vecleak.frontier.sweep import Candidate, build, measure
+from vecleak.frontier.sweep import Candidate, build
 from vecleak.recipes.eguard import EguardConfig, train_eguard
-from vecleak.utility.tasks import load_task
 
 PERTURBATIONS = ("gaussian:sigma=0.05", "uniform:sigma=0.05", "truncate:n_dims=192", "pca:n_components=64",
                  "quantize:mode=int8")
@@ -62,17 +57,9 @@ def main() -> None:
     if args.resume and (out / f"{tag}.json").is_file():
         done = {r["row"]: r for r in json.loads((out / f"{tag}.json").read_text(encoding="utf-8"))["rows"]}
 
-    victim = load_encoder(args.victim)
-    split = wikiqa_splits(args.n_targets, args.shots, args.corpus_size)
-    test, leaked, corpus = split["test"], split["leaked"], split["corpus"]
-    emb = lambda enc, texts: encode_cached(enc, texts, args.cache)  # noqa: E731
-    X_test, X_leak, X_corpus = (emb(victim, t) for t in (test, leaked, corpus))
-    aux = read_texts(AUX_CORPUS)
-    kits = shipped_attacker_kits(victim, leaked, X_leak, aux, emb(victim, aux), emb)
-    targets = [emb(kit.attacker, test) for kit in kits]
-    tasks = {"sst2": load_task("sst2"), "snli": load_task("snli", limit=tuple(args.snli_limit)), "stsb": load_task("stsb")}
-    utilities = utilities_of(victim, pair_sets(victim, args.cache), tasks, args.cache)
-    dim = X_test.shape[1]
+    bench = DefenseBench(args)
+    test, corpus = bench.test, bench.corpus
+    dim = bench.X_test.shape[1]
 
     # (row key, defense label, trained-on task, perturbation or None)
     plan = [("none", "none", "", None)] + [(f"none+{p}", "none", "", p) for p in args.perturb]
@@ -91,16 +78,14 @@ def main() -> None:
         if label != "none":
             if (label, task) not in trained:
                 t0 = time.monotonic()
-                trained[(label, task)] = train_eguard(victim, EguardConfig(task=task, **EGUARD[label]),
+                trained[(label, task)] = train_eguard(bench.victim, EguardConfig(task=task, **EGUARD[label]),
                                                       cache_dir=args.cache)
                 print(f"{label}@{task}: trained in {time.monotonic() - t0:.0f} s", flush=True)
             base = trained[(label, task)]
         steps = [s for s in (base, build(Candidate.parse(perturb), seed=1, dim=dim) if perturb else None) if s is not None]
         defense = None if not steps else steps[0] if len(steps) == 1 else DefensePipeline(steps)
         t0 = time.monotonic()
-        point = measure(Candidate(label, label), kits, vectors=X_test, references=test, languages=["eng"] * len(test),
-                        fit_vectors=X_corpus, corpus=X_corpus, reference_targets=targets, utilities=utilities,
-                        defense=defense)
+        point = bench.measure(Candidate(label, label), defense)
         d = point.to_dict()
         d.pop("reconstructions", None)
         d.update({"row": key, "defense": label, "trained_on": task, "perturbation": perturb or "",
@@ -118,8 +103,7 @@ def main() -> None:
 
     first = rows[0]
     text = (f"# Eguard's robustness and generalization against the strongest attacker that knows it: {args.victim}\n\n"
-            f"{len(test)} WikiQA test targets; strongest of {', '.join(k.label for k in kits)} (few-shot, "
-            f"{len(leaked)} leaked pairs; query, {len(aux)} aux texts), attacking the whole pipeline. "
+            f"{bench.attackers()}, attacking the whole pipeline. "
             "Rows `D@T+P`: projection D trained on task T, then perturbation P, fitted once on the defender's "
             f"{len(corpus)} WikiQA rows. chance: the best attacker's outputs against shuffled references; cut: share "
             "of the undefended token F1 above chance removed; cut_vs_base: share of the unperturbed row's removed "
