@@ -8,6 +8,10 @@ sentence) and ``mrr`` do not depend on how A's space is shaped, so they compare 
 the aligned cosine. Victim = attacker rows are the own-space reference (top1 = 1).
 
     python benchmarks/attacker_encoders.py --encoders minilm use-multilingual smollm2 --shots 100 1000
+    python benchmarks/attacker_encoders.py --encoders minilm use-multilingual smollm2 gemma3 --lang de
+
+``--lang`` (an STSb code: en de fr nl es it pt) takes the sentences of that language's STSb
+translation, so a multilingual attacker space can be judged where an English-centred victim is weak.
 """
 
 from __future__ import annotations
@@ -38,13 +42,14 @@ def main() -> None:
     ap.add_argument("--encoders", nargs="+", default=["minilm", "use-multilingual", "smollm2"])
     ap.add_argument("--shots", nargs="+", type=int, default=[100, 1000])
     ap.add_argument("--n-test", type=int, default=200)
+    ap.add_argument("--lang", default="en", help="STSb language code of the sentences (en de fr nl es it pt)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=".vecleak-cache")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    test = sample(stsb_sentences("en", "test"), args.n_test, seed=0)
-    leaked = sample(stsb_sentences("en", "train"), max(args.shots), seed=1)
+    test = sample(stsb_sentences(args.lang, "test"), args.n_test, seed=0)
+    leaked = sample(stsb_sentences(args.lang, "train"), max(args.shots), seed=1)
     vecs = {}
     for name in args.encoders:
         enc = load_encoder(name)
@@ -63,11 +68,13 @@ def main() -> None:
                              "aligned_cosine": float(cos.mean())})
                 print(rows[-1], flush=True)
     out = Path(args.out)
-    write_json(out / "attacker_encoders.json", rows)
+    tag = "attacker_encoders" if args.lang == "en" else f"attacker_encoders_{args.lang}"
+    write_json(out / f"{tag}.json", rows)
     md = ("# Attacker encoders: how well a victim's vectors align into each attacker space\n\n"
-          f"Ridge (α by LOO) on STSb-en train pairs; top1 / mrr: rank of the true sentence among {args.n_test} "
-          "STSb-en test sentences by cosine in the attacker's space.\n\n" + markdown_table(rows, COLUMNS))
-    (out / "attacker_encoders.md").write_text(md, encoding="utf-8")
+          f"Ridge (α by LOO) on STSb-{args.lang} train pairs; top1 / mrr: rank of the true sentence among "
+          f"{args.n_test} STSb-{args.lang} test sentences by cosine in the attacker's space.\n\n"
+          + markdown_table(rows, COLUMNS))
+    (out / f"{tag}.md").write_text(md, encoding="utf-8")
     print(md)
 
 

