@@ -109,11 +109,15 @@ def test_gemma_decoder_refuses_a_changed_base_and_a_truncated_file(trained, tmp_
         InversionDecoder.load(tmp_path / "h")
 
 
-def test_gemma3_mean_pooled_encoder_embeds_every_language():
+def test_gemma3_mean_pooled_encoder_groups_by_meaning_within_a_language_and_by_language_across():
+    """Why use-multilingual, not a mean-pooled Gemma, is the multilingual attacker space: a
+    mean-pooled causal LM ranks an unrelated German sentence above the French translation."""
     from vecleak.encoders import load_encoder
 
     enc = load_encoder("gemma3")
-    E = enc.encode(["Der Hund läuft im Park.", "Le chien court dans le parc.", "Die Börse schloss gestern tiefer."])
-    assert E.shape == (3, 640) and enc.spec()["name"] == "gemma3"
+    E = enc.encode(["Der Hund läuft im Park.", "Ein Hund rennt durch den Park.", "Die Börse schloss gestern tiefer.",
+                    "Le chien court dans le parc."])
+    assert E.shape == (4, 640) and enc.spec()["name"] == "gemma3"
     assert np.allclose(np.linalg.norm(E, axis=1), 1.0, atol=1e-4)
-    assert E[0] @ E[1] > E[0] @ E[2]        # the translation is nearer than an unrelated German sentence
+    assert E[0] @ E[1] > E[0] @ E[2]        # a German paraphrase is nearer than an unrelated German sentence
+    assert E[0] @ E[2] > E[0] @ E[3]        # ... and that one nearer than the French translation
