@@ -92,7 +92,9 @@ class Ridge(TransformerMixin, BaseEstimator):
             raise InputError("this Ridge aligner is not fitted yet; call fit(X, Y) first")
         X = check_features(check_vectors(X, name="victim vectors to align"), self, reset=False,
                            name="victim vectors to align")
-        return (X @ self.W_ + self.intercept_).astype(np.float32)
+        # float64 product: a row's result must not depend on its position in the batch (float32 GEMM
+        # blocking differs by one ulp with the row order; scikit-learn's sample-order check sees it)
+        return (X.astype(np.float64) @ np.asarray(self.W_, np.float64) + self.intercept_).astype(np.float32)
 
     def fit_transform(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """``fit(X, y)`` then ``transform(X)``: ``(b, d)`` float32."""
