@@ -116,13 +116,11 @@ def main() -> None:
         if missing:
             raise SystemExit(f"--init {args.init} has no language token for {', '.join(missing)}; train from scratch")
     elif args.backbone == "gemma3":
-        from transformers import AutoTokenizer
-
+        from vecleak.decoders.causal_lm import load_source_tokenizer
         from vecleak.decoders.gemma import kept_token_ids
-        from vecleak.encoders.huggingface import gemma3_folder
 
         languages = sorted({r["lang"] for r in train})
-        kept = kept_token_ids(AutoTokenizer.from_pretrained(str(gemma3_folder())), (r["text"] for r in train), languages)
+        kept = kept_token_ids(load_source_tokenizer("gemma3"), (r["text"] for r in train), languages)
         decoder = InversionDecoder.new(encoder.spec(), backbone="hf-causal-lm", source="gemma3", kept_ids=kept,
                                        languages=languages, trainable_layers=args.trainable_layers)
         print(f"gemma3: {len(kept)} of 262,144 tokens kept; "

@@ -35,16 +35,9 @@ def resolve_source(source: str) -> str:
 
 def load_source_tokenizer(source: str):
     """The tokenizer of a causal-LM source (a name of :func:`resolve_source`, a folder or a ``.gguf`` file)."""
-    import os
-    from pathlib import Path
+    from vecleak.encoders.huggingface import load_hf_tokenizer
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoTokenizer
-
-    path = Path(resolve_source(source))
-    if path.suffix == ".gguf":
-        return AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-    return AutoTokenizer.from_pretrained(str(path))
+    return load_hf_tokenizer(resolve_source(source))
 
 
 class CausalLMBackbone(nn.Module):

@@ -27,9 +27,6 @@ from torch import nn
 from vecleak.decoders.tokenization import TextCodec
 from vecleak.errors import CheckpointError
 
-GEMMA_SOURCE = "gemma3"
-
-
 def language_slot(index: int) -> str:
     """Gemma's reserved token that stands for the ``index``-th language of a decoder."""
     return f"<unused{index}>"

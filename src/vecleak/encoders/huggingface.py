@@ -63,33 +63,51 @@ def gemma3_folder() -> Path:
     return folder
 
 
-def load_hf_model(source: str | os.PathLike[str], *, causal_lm: bool = False, device: str = "cpu"):
-    """(tokenizer, model) from a folder, a hub id or a ``.gguf`` file."""
+def _pretrained_location(source: str | os.PathLike[str]) -> tuple[str, dict]:
+    """``from_pretrained``'s folder and keyword arguments for a folder, a hub id or a ``.gguf`` file."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
-
     source = str(source)
-    kwargs: dict = {}
-    if source.endswith(".gguf"):
-        path = Path(source)
-        if not path.is_file():
-            raise UnknownEncoderError(f"{source}: no such GGUF file; check the path")
-        for module in ("gguf", "accelerate"):
-            if importlib.util.find_spec(module) is None:
-                raise UnknownEncoderError(f"loading a GGUF file needs '{module}'; run: pip install 'vecleak[gguf]'")
-        folder, kwargs["gguf_file"] = str(path.parent), path.name
-    else:
-        folder = source
-    loader = AutoModelForCausalLM if causal_lm else AutoModel
+    if not source.endswith(".gguf"):
+        return source, {}
+    path = Path(source)
+    if not path.is_file():
+        raise UnknownEncoderError(f"{source}: no such GGUF file; check the path")
+    for module in ("gguf", "accelerate"):
+        if importlib.util.find_spec(module) is None:
+            raise UnknownEncoderError(f"loading a GGUF file needs '{module}'; run: pip install 'vecleak[gguf]'")
+    return str(path.parent), {"gguf_file": path.name}
+
+
+def _error(source, err: Exception) -> UnknownEncoderError:
+    return UnknownEncoderError(f"hf:{source}: cannot load a Hugging Face model ({str(err).splitlines()[0]}); "
+                               "give a local folder or .gguf file")
+
+
+def load_hf_tokenizer(source: str | os.PathLike[str]):
+    """The tokenizer of a folder, a hub id or a ``.gguf`` file (padding falls back to EOS)."""
+    from transformers import AutoTokenizer
+
+    folder, kwargs = _pretrained_location(source)
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
-        model = loader.from_pretrained(folder, **kwargs).to(device).eval()
     except (OSError, ValueError) as err:
-        raise UnknownEncoderError(
-            f"hf:{source}: cannot load a Hugging Face model ({str(err).splitlines()[0]}); give a local folder or .gguf file"
-        ) from None
+        raise _error(source, err) from None
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_hf_model(source: str | os.PathLike[str], *, causal_lm: bool = False, device: str = "cpu"):
+    """(tokenizer, model) from a folder, a hub id or a ``.gguf`` file."""
+    tokenizer = load_hf_tokenizer(source)
+    from transformers import AutoModel, AutoModelForCausalLM
+
+    folder, kwargs = _pretrained_location(source)
+    loader = AutoModelForCausalLM if causal_lm else AutoModel
+    try:
+        model = loader.from_pretrained(folder, **kwargs).to(device).eval()
+    except (OSError, ValueError) as err:
+        raise _error(source, err) from None
     return tokenizer, model
 
 
