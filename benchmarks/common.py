@@ -67,6 +67,18 @@ def wikiqa_sentences(min_words: int = 4) -> list[str]:
     return [t for t in dict.fromkeys(out) if len(t.split()) >= min_words]
 
 
+def wikisplit_test_sentences(min_words: int = 4) -> list[str]:
+    """WikiSplit's ``test`` file (Wikipedia; its long sentences and their splits), de-tokenized and
+    de-duplicated: the English domain the multilingual and English-only decoders hold out."""
+    from vecleak.utility.detok import wikisplit_sentences
+
+    path = SHARED / "wikisplit" / "test.tsv"
+    if not path.is_file():
+        raise SystemExit(f"{path} not found: set VECLEAK_SHARED_DATA to the shared data folder")
+    return [t for t in dict.fromkeys(wikisplit_sentences(path.read_text(encoding="utf-8")))
+            if len(t.split()) >= min_words]
+
+
 def wikiqa_splits(n_targets: int, shots: int, corpus_size: int, seed: int = 0) -> dict[str, list[str]]:
     """Disjoint WikiQA splits shared by the defense benchmarks: ``dev`` and ``test`` targets
     (``n_targets`` each), ``leaked`` pairs (``shots``) and the rest of a store (``corpus``)."""

@@ -31,7 +31,7 @@ import random
 import re
 from pathlib import Path
 
-from vecleak.utility.detok import detokenize
+from vecleak.utility.detok import detokenize, wikisplit_sentences
 
 #: ISO 639-3 -> the two-letter code ``stsb_multi_mt`` files use.
 STSB_CODES = {"eng": "en", "deu": "de", "fra": "fr", "nld": "nl", "spa": "es", "ita": "it", "por": "pt"}
@@ -84,22 +84,13 @@ def stsb_sentences(path: Path) -> list[str]:
         return [" ".join(s.split()) for row in csv.reader(fh) for s in row[:2] if s.strip()]
 
 
-def wikisplit_sentences(path: Path) -> list[str]:
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        complex_, _, split = line.partition("\t")
-        out.append(detokenize(complex_))
-        out.extend(detokenize(s) for s in split.split("<::::>"))
-    return [s for s in out if s]
-
-
 def build(data: Path, *, valid_per_lang: int, max_words: int, man_root: Path | None, man_per_lang: int) -> tuple[list[dict], list[dict]]:
     held_out: dict[str, set[str]] = {}
     for lang, code in STSB_CODES.items():
         held_out[lang] = set()
         for split in ("dev", "test"):
             held_out[lang].update(stsb_sentences(data / "stsb_multi_mt" / f"stsb-{code}-{split}.csv"))
-    wiki_test = set(wikisplit_sentences(data / "wikisplit" / "test.tsv"))
+    wiki_test = set(wikisplit_sentences((data / "wikisplit" / "test.tsv").read_text(encoding="utf-8")))
     wiki_test_raw = set()
     for line in (data / "wikisplit" / "test.tsv").read_text(encoding="utf-8").splitlines():
         c, _, s = line.partition("\t")
@@ -116,9 +107,13 @@ def build(data: Path, *, valid_per_lang: int, max_words: int, man_root: Path | N
             texts["eng"] += [" ".join(s.split()) for s in
                              (data / "laser_tatoeba" / f"tatoeba.{lang}-eng.eng").read_text(encoding="utf-8").splitlines()]
     if man_root is not None:
+        missing = [f"manpages-{'pt-br' if folder == 'pt_BR' else folder}" for folder in MAN_DIRS.values()
+                   if not (man_root / folder).is_dir()]
+        if missing:
+            raise SystemExit(f"{man_root} lacks the translated manual pages: apt-get install {' '.join(missing)} "
+                             "(or --man-root '' to build without them)")
         for lang, folder in MAN_DIRS.items():
-            if (man_root / folder).is_dir():
-                texts[lang] += man_sentences(man_root / folder, man_per_lang)
+            texts[lang] += man_sentences(man_root / folder, man_per_lang)
     with gzip.open(data / "english_pool" / "english_pool.tsv.gz", "rt", encoding="utf-8") as fh:
         next(fh)
         for line in fh:
@@ -127,7 +122,7 @@ def build(data: Path, *, valid_per_lang: int, max_words: int, man_root: Path | N
             if source in POOL_SHIPPABLE and text not in wiki_test_raw:
                 texts["eng"].append(detokenize(text) if source.startswith("wikisplit") else text)
     for name in ("tune", "validation"):
-        texts["eng"] += wikisplit_sentences(data / "wikisplit" / f"{name}.tsv")
+        texts["eng"] += wikisplit_sentences((data / "wikisplit" / f"{name}.tsv").read_text(encoding="utf-8"))
 
     train, valid = [], []
     for lang in STSB_CODES:

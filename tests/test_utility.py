@@ -16,6 +16,7 @@ from vecleak.utility import (
     ranking_scores,
     spearman,
 )
+from vecleak.utility.detok import wikisplit_sentences
 
 # Small slices of the shipped data: the shipped files are in seeded random order, so these are
 # random subsets, and the same slice gives the same texts (one encode per session via the cache).
@@ -134,6 +135,18 @@ def test_best_threshold_splits_separable_similarities():
 def test_detokenize_treebank_text():
     assert detokenize("it 's a `` charming '' journey , is n't it ? ") == 'it\'s a "charming" journey, isn\'t it?'
     assert detokenize("the draw ( for $ 2.5 billion ) .") == "the draw (for $2.5 billion)."
+
+
+def test_wikisplit_sentences_complex_then_parts():
+    # A line of WikiSplit's test file, as distributed (tokenized, parts joined by <::::>).
+    line = ("A chalice may be placed on an altar or on the ground and may contain wine , whisky , water , "
+            "or other liquids .\tA chalice may be placed on an altar or on the ground . <::::> "
+            "The chalice may contain wine , whiskey , water , or other liquids .")
+    assert wikisplit_sentences(line + "\n\n") == [
+        "A chalice may be placed on an altar or on the ground and may contain wine, whisky, water, or other liquids.",
+        "A chalice may be placed on an altar or on the ground.",
+        "The chalice may contain wine, whiskey, water, or other liquids.",
+    ]
 
 
 # --- task data ----------------------------------------------------------------------------

@@ -30,3 +30,14 @@ def detokenize(text: str) -> str:
     for pattern, repl in _RULES:
         text = pattern.sub(repl, text)
     return text.strip()
+
+
+def wikisplit_sentences(tsv: str) -> list[str]:
+    """Every sentence of a WikiSplit file's text (``complex<TAB>part <::::> part`` per line),
+    detokenized: the complex sentence, then its parts, in file order (empty ones dropped)."""
+    out: list[str] = []
+    for line in tsv.splitlines():
+        complex_, _, parts = line.partition("\t")
+        out.append(detokenize(complex_))
+        out.extend(detokenize(p) for p in parts.split("<::::>"))
+    return [s for s in out if s]
