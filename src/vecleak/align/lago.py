@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from vecleak.align.lago_solvers import SolverHistory, _check_params, ieq_pdmm, total_variation
+from vecleak.align.lago_solvers import SolverHistory, _check_params, ieq_pdmm, total_variation, total_variation_admm
 from vecleak.data.vectors import check_vectors
 from vecleak.errors import InputError
 
 METHODS = ("ieq", "tv")
 BACKENDS = ("local", "ray")
+TV_SOLVERS = ("subgradient", "admm")
 
 
 class LanguageMap:
@@ -52,8 +53,12 @@ class LAGO:
         edges: undirected edges as pairs of language codes, e.g. ``[("deu", "nld")]``.
         epsilon, c, theta: IEQ-PDMM box half-width, penalty and averaging (LAGO: 0.01, 0.4, 1).
         eta, step: TV penalty and subgradient step ``step/√(t+1)`` (LAGO: 0.01, 0.01).
+        tv_solver: ``"subgradient"`` (LAGO's schedule, the default: reproduces the paper, but stops
+            wherever the decayed step leaves it) or ``"admm"`` (converges to the TV minimizer,
+            :func:`~vecleak.align.lago_solvers.total_variation_admm`; ``step`` unused).
         lam: ridge λ of every language's least-squares term (LAGO: 0.01).
-        iterations: iterations of either solver (LAGO: 500); ``tol`` > 0 stops IEQ-PDMM early.
+        iterations: iterations of any solver (LAGO: 500); ``tol`` > 0 stops IEQ-PDMM and ADMM
+            early (relative change / residuals below it).
         backend: ``"local"`` (vectorized, in-process) or ``"ray"`` (one Ray actor per language,
             exchanging only duals / maps with its neighbours; needs ``pip install vecleak[ray]``).
         dtype: solver precision, see :func:`~vecleak.align.lago_solvers.ieq_pdmm`.
@@ -73,7 +78,8 @@ class LAGO:
 
     def __init__(self, method: str = "ieq", *, edges: Sequence[tuple[str, str]] = (), epsilon: float = 0.01,
                  c: float = 0.4, theta: float = 1.0, eta: float = 0.01, step: float = 0.01, lam: float = 0.01,
-                 iterations: int = 500, tol: float = 0.0, backend: str = "local", dtype: str = "auto") -> None:
+                 iterations: int = 500, tol: float = 0.0, backend: str = "local", dtype: str = "auto",
+                 tv_solver: str = "subgradient") -> None:
         self.method = method
         self.edges = edges
         self.epsilon = epsilon
@@ -86,13 +92,16 @@ class LAGO:
         self.tol = tol
         self.backend = backend
         self.dtype = dtype
+        self.tv_solver = tv_solver
 
     def get_params(self) -> dict[str, Any]:
         common = {"method": self.method, "lam": self.lam, "iterations": self.iterations, "backend": self.backend,
                   "edges": [list(e) for e in self.edges]}
         if self.method == "ieq":
             return {**common, "epsilon": self.epsilon, "c": self.c, "theta": self.theta, "tol": self.tol}
-        return {**common, "eta": self.eta, "step": self.step}
+        if self.tv_solver == "admm":
+            return {**common, "eta": self.eta, "tv_solver": "admm", "tol": self.tol}
+        return {**common, "eta": self.eta, "step": self.step, "tv_solver": self.tv_solver}
 
     def check_params(self) -> LAGO:
         """Refuse an unknown method or backend and out-of-range settings, before any work."""
@@ -104,8 +113,12 @@ class LAGO:
             _check_params(epsilon=self.epsilon, c=self.c, theta=self.theta, lam=self.lam, iterations=self.iterations)
         else:
             _check_params(eta=self.eta, step=self.step, lam=self.lam, iterations=self.iterations)
+        if self.method == "tv" and self.tv_solver not in TV_SOLVERS:
+            raise InputError(f"unknown tv_solver '{self.tv_solver}'; use one of {', '.join(TV_SOLVERS)}")
         if self.backend == "ray" and self.tol > 0:
             raise InputError("tol (early stopping) is not supported by the ray backend; use the local backend")
+        if self.backend == "ray" and self.method == "tv" and self.tv_solver == "admm":
+            raise InputError("the ADMM TV solver runs in-process only, not on the ray backend; use the local backend")
         return self
 
     def fit(self, X: Mapping[str, np.ndarray], Y: Mapping[str, np.ndarray]) -> LAGO:
@@ -143,6 +156,9 @@ class LAGO:
         if self.method == "ieq":
             return ieq_pdmm(Xs, Ys, edges, epsilon=self.epsilon, c=self.c, theta=self.theta, lam=self.lam,
                             iterations=self.iterations, tol=self.tol, dtype=self.dtype)
+        if self.tv_solver == "admm":
+            return total_variation_admm(Xs, Ys, edges, eta=self.eta, lam=self.lam, iterations=self.iterations,
+                                        tol=self.tol, dtype=self.dtype)
         return total_variation(Xs, Ys, edges, eta=self.eta, step=self.step, lam=self.lam,
                                iterations=self.iterations, dtype=self.dtype)
 
