@@ -91,6 +91,8 @@ def test_eval_scores_a_reconstructions_file(capsys, tmp_path):
         main(["eval", str(path), "--out", str(tmp_path / "o")])
     assert info.value.code == 0
     assert json.loads((tmp_path / "o" / "results.json").read_text())["rouge_l"] == pytest.approx(1.0)
+    code, err = _run(capsys, "eval", path, "--out", tmp_path / "o2", "--tokenizer", "spacy")
+    assert_clean_failure(code, err, tmp_path / "o2", "unknown tokenizer 'spacy'; use one of unicode, rouge-score")
 
 
 def test_precomputed_victim_vectors_roundtrip(minilm, sentences, tmp_path):

@@ -52,9 +52,16 @@ def test_cross_lingual_attack_writes_macro_and_per_language(capsys, tmp_path, la
     assert [r["lang"] for r in rows] == ["deu"] * 5 + ["fra"] * 5
     if align == "algen":
         assert results["graph"] is None and results["settings"]["alignment"]["alpha"] == "auto"   # leave-one-out
+        alphas = results["settings"]["alignment"]["alpha_by_language"]
+        assert set(alphas) == {"deu", "fra", "spa"} and all(a > 0 for a in alphas.values())   # chosen, not 0
+        assert "warning" not in err
     else:
         # syntax distances: fra-spa 0.409 < 0.45 < deu-fra 0.472, deu-spa 0.512
         assert results["graph"]["edges"] == [["fra", "spa"]]
+        assert results["graph"]["isolated"] == ["deu"]
+        note = ("deu has no neighbour within r=0.45 on the syntax graph, so LAGO is plain ridge regression for it; "
+                "its nearest, fra, is at 0.472")
+        assert results["warnings"][0].startswith(note) and f"vecleak: warning: {note}" in err
         trace = json.loads((out / "convergence.json").read_text())
         assert (out / "convergence.png").read_bytes()[:4] == b"\x89PNG" == (out / "graph.png").read_bytes()[:4]
         assert len(trace["change"]) == 50 and results["convergence"]["iterations"] == 50
@@ -86,6 +93,19 @@ def test_graph_without_edges_is_per_language_ridge(capsys, tmp_path, lang_files,
     assert results["graph"]["edges"] == [] and results["convergence"]["iterations"] == 0
 
 
+def test_tv_admm_solver_stops_at_its_tolerance_and_quiet_drops_the_warning(capsys, tmp_path, lang_files,
+                                                                            tiny_decoder):
+    out = tmp_path / "out"
+    code, _, err = _run(capsys, "--quiet", "attack", "--align", "lago-tv", "--tv-solver", "admm", "--tol", 1e-5,
+                        "--eta", 0.1, "--victim", "minilm", "--decoder", tiny_decoder, "--shots", 20, "--beams", 1,
+                        "--out", out, *_lang_args(lang_files))
+    assert code == 0 and err == "", err
+    results = json.loads((out / "results.json").read_text())
+    assert results["settings"]["alignment"]["tv_solver"] == "admm"
+    assert 0 < results["convergence"]["iterations"] < 500                   # the tolerance stopped it
+    assert results["warnings"] and results["graph"]["isolated"] == ["deu"]
+
+
 def test_cross_lingual_bad_input(capsys, tmp_path, lang_files, tiny_decoder):
     out = tmp_path / "out"
     deu_train, deu_test = lang_files["deu"]
@@ -99,6 +119,13 @@ def test_cross_lingual_bad_input(capsys, tmp_path, lang_files, tiny_decoder):
     code, _, err = _run(capsys, *base, "--graph", "asjp", "--train", f"deu={deu_train}", "--train",
                         f"tur={deu_train}", "--test", f"deu={deu_test}", "--shots", 5)
     assert_clean_failure(code, err, out, "use the syntax distance")
+    pairs = ["--train", f"deu={deu_train}", "--test", f"deu={deu_test}", "--shots", 5]
+    code, _, err = _run(capsys, *base, "--alpha", 0.1, *pairs)
+    assert_clean_failure(code, err, out, "--alpha does nothing with --align lago-ieq")
+    code, _, err = _run(capsys, *base[:2], "lago-tv", *base[3:], "--tol", 1e-4, *pairs)
+    assert_clean_failure(code, err, out, "--tol stops the admm TV solver")
+    code, _, err = _run(capsys, *base[:2], "lago-tv", *base[3:], "--tv-solver", "newton", *pairs)
+    assert_clean_failure(code, err, out, "unknown tv_solver 'newton'")
 
 
 def test_graph_command_prints_edges_and_saves_plot(capsys, tmp_path):

@@ -129,3 +129,26 @@ def test_definition_string_names_the_method():
     assert "angular" in SYNTAX_DEFINITION
     assert "syntax_wals|syntax_sswl|syntax_ethnologue" in SYNTAX_DEFINITION
     assert "\n" not in SYNTAX_DEFINITION
+
+
+def test_isolated_languages_are_named_with_the_threshold_that_would_link_them():
+    import warnings
+
+    from vecleak.configs import LagoConfig
+    from vecleak.errors import IsolatedLanguageWarning
+    from vecleak.graphs.graph import build_graph
+    from vecleak.recipes.lago import fit_cross_lingual
+
+    graph = build_graph(["eng", "fra", "ita"], metric="syntax", threshold=0.45)      # no edge below 0.45
+    assert graph.isolated == ["eng", "fra", "ita"]
+    d = graph.distances
+    assert graph.isolation_notes()[1] == (
+        "fra has no neighbour within r=0.45 on the syntax graph, so LAGO is plain ridge regression for it; its "
+        f"nearest, eng, is at {d[1, 0]:.3f}: raise the threshold above that to link it")
+    assert d[1, 0] < d[1, 2]
+    rng = np.random.default_rng(0)
+    X = {lang: rng.normal(size=(8, 4)) for lang in graph.languages}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_cross_lingual(X, X, decoder=None, attacker=None, config=LagoConfig(align="lago-ieq"), graph=graph)
+    assert [str(w.message) for w in caught if w.category is IsolatedLanguageWarning] == graph.isolation_notes()

@@ -50,7 +50,9 @@ class TrainingConfig:
 @dataclass
 class LagoConfig:
     """Solver settings (LAGO's defaults). ``alpha`` is the ridge of ``align="algen"`` (0 = ALGEN,
-    > 0 = ALGEN+λ, ``"auto"`` = leave-one-out); ``lam`` is LAGO's λ."""
+    > 0 = ALGEN+λ, ``"auto"`` = leave-one-out; the CLI's default is ``"auto"``); ``lam`` is
+    LAGO's λ. ``tv_solver``: ``"subgradient"`` (LAGO's schedule) or ``"admm"`` (converges);
+    ``tol`` > 0 stops IEQ-PDMM and ADMM early."""
 
     align: str = "lago-ieq"
     metric: str = "syntax"
@@ -62,6 +64,8 @@ class LagoConfig:
     theta: float = 1.0
     step: float = 0.01
     iterations: int = 500
+    tol: float = 0.0
+    tv_solver: str = "subgradient"
     alpha: float | str = 0.0
     backend: str = "local"
 

@@ -42,3 +42,12 @@ class UnknownLanguageError(InputError):
 
 class StoreError(InputError):
     """A vector store cannot be reached or read as asked (server, credentials, collection, columns)."""
+
+
+class VecleakWarning(UserWarning):
+    """Something a user should know that does not stop the run; the CLI prints it as one
+    ``vecleak: warning:`` line on stderr (silent under ``--quiet``)."""
+
+
+class IsolatedLanguageWarning(VecleakWarning):
+    """A language has no neighbour in the LAGO graph, so its map is plain ridge regression."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from vecleak.errors import UnknownLanguageError
+from vecleak.errors import UnknownLanguageError, VecleakWarning
 
 #: ISO 639-1 -> ISO 639-3 for the languages people most often type as two letters
 #: (USE multilingual's 16 and the rest of Europe's larger ones).
@@ -20,7 +20,7 @@ ISO1_TO_ISO3 = {
 _ISO3 = re.compile(r"^[a-z]{3}$")
 
 
-class LanguageCodeNote(UserWarning):
+class LanguageCodeNote(VecleakWarning):
     """A two-letter code was read as its ISO 639-3 equivalent."""
 
 

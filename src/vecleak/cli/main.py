@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -96,8 +97,8 @@ def attack(
     align: Annotated[str, typer.Option(help="algen (ridge per language), lago-ieq or lago-tv (joint over a language "
                                             "graph; LANG=FILE inputs), or none (the victim is the decoder's own "
                                             "encoder: invert without leaked pairs).")] = "algen",
-    alpha: Annotated[str, typer.Option(help="ALGEN ridge strength: a number >= 0 (0 is the paper's "
-                                            "pseudo-inverse) or 'auto' (leave-one-out).")] = "auto",
+    alpha: Annotated[Optional[str], typer.Option(help="ALGEN ridge strength: a number >= 0 (0 is the paper's "
+                                                      "pseudo-inverse) or 'auto' (leave-one-out, the default).")] = None,
     graph: Annotated[Optional[str], typer.Option(help="LAGO language graph: syntax (URIEL) or asjp (lexical LDND).")] = None,
     threshold: Annotated[Optional[float], typer.Option(help="Edge where distance < r (default: 0.45 syntax, 0.9 asjp).")] = None,
     box_epsilon: Annotated[Optional[float], typer.Option(help=f"lago-ieq: box half-width, max |W_i - W_j| on an edge "
@@ -107,6 +108,11 @@ def attack(
     lam: Annotated[Optional[float], typer.Option("--lambda", help=f"LAGO ridge lambda of every language "
                                                                   f"(default {_L.lam}).")] = None,
     iterations: Annotated[Optional[int], typer.Option(min=1, help=f"LAGO solver iterations (default {_L.iterations}).")] = None,
+    tv_solver: Annotated[Optional[str], typer.Option(help="lago-tv: subgradient (LAGO's schedule, the default) or "
+                                                          "admm (converges to the TV minimizer).")] = None,
+    tol: Annotated[Optional[float], typer.Option(min=0.0, help="lago-ieq, lago-tv with admm: stop once the relative "
+                                                               "change / residuals fall below this (default: run "
+                                                               "every iteration).")] = None,
     backend: Annotated[Optional[str], typer.Option(help="LAGO solver: local (default), or ray (one actor per language).")] = None,
     attack_language: Annotated[Optional[str], typer.Option("--attack-language", "--attacker-lang",
                                                            help="Language a multilingual decoder writes (ISO 639-3); "
@@ -134,10 +140,16 @@ def attack(
         raise InputError(f"unknown --align '{align}'; use algen, lago-ieq, lago-tv or none")
     box_epsilon = _renamed(old_epsilon, box_epsilon, "--epsilon", "--box-epsilon")
     given = {"--graph": graph, "--threshold": threshold, "--box-epsilon": box_epsilon, "--eta": eta,
-             "--lambda": lam, "--iterations": iterations, "--backend": backend, "--plot": plot or None}
-    useful = {"algen": (), "none": (), "lago-ieq": ("--graph", "--threshold", "--box-epsilon", "--lambda", "--iterations",
-                                                    "--backend", "--plot"),
-              "lago-tv": ("--graph", "--threshold", "--eta", "--lambda", "--iterations", "--backend", "--plot")}[align]
+             "--lambda": lam, "--iterations": iterations, "--backend": backend, "--plot": plot or None,
+             "--alpha": alpha, "--tv-solver": tv_solver, "--tol": tol}
+    useful = {"algen": ("--alpha",), "none": (),
+              "lago-ieq": ("--graph", "--threshold", "--box-epsilon", "--lambda", "--iterations", "--tol", "--backend",
+                           "--plot"),
+              "lago-tv": ("--graph", "--threshold", "--eta", "--lambda", "--iterations", "--tv-solver", "--tol",
+                          "--backend", "--plot")}[align]
+    if align == "lago-tv" and tol is not None and (tv_solver or _L.tv_solver) != "admm":
+        raise InputError("--tol stops the admm TV solver; the subgradient schedule runs every iteration "
+                         "(add --tv-solver admm or drop --tol)")
     unused = [flag for flag, value in given.items() if value is not None and flag not in useful]
     if unused:
         raise InputError(f"{', '.join(unused)} {'does' if len(unused) == 1 else 'do'} nothing with --align {align}; "
@@ -166,7 +178,7 @@ def attack(
         from vecleak.recipes.run import attack_files
 
         results, rows = attack_files(victim=victim, train=train[0] if train else None, test=test[0], shots=shots,
-                                     decoder=decoder, out=out, alpha=_alpha(alpha), beams=beams, rerank=rerank,
+                                     decoder=decoder, out=out, alpha=_alpha(alpha or "auto"), beams=beams, rerank=rerank,
                                      column=column, language=attack_language, tokenizer=tokenizer, limit=limit,
                                      align=align)
         show_attack(_console(), results, rows, str(out), limit=5)
@@ -177,7 +189,9 @@ def attack(
     config = LagoConfig(align=align, metric=graph or _L.metric, threshold=threshold,
                         epsilon=_L.epsilon if box_epsilon is None else box_epsilon,
                         eta=_L.eta if eta is None else eta, lam=_L.lam if lam is None else lam,
-                        iterations=iterations or _L.iterations, backend=backend or _L.backend, alpha=_alpha(alpha))
+                        iterations=iterations or _L.iterations, backend=backend or _L.backend,
+                        tv_solver=tv_solver or _L.tv_solver, tol=_L.tol if tol is None else tol,
+                        alpha=_alpha(alpha or "auto"))
     results, rows = cross_lingual_attack_files(
         victim=victim, train=parse_lang_files(train, "--train"), test=parse_lang_files(test, "--test"), shots=shots,
         out=out, config=config, decoder=decoder, beams=beams, attack_language=attack_language, column=column,
@@ -603,10 +617,23 @@ def eval_cmd(
     _emit(results)
 
 
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """vecleak's own warnings as one ``vecleak: warning:`` line on stderr (none under --quiet);
+    other libraries' warnings as Python prints them."""
+    from vecleak.errors import VecleakWarning
+
+    if issubclass(category, VecleakWarning):
+        if not _OUTPUT["quiet"]:
+            print(f"vecleak: warning: {message}", file=sys.stderr)
+        return
+    _python_showwarning(message, category, filename, lineno, file, line)
+
+
 def _quiet_hf() -> None:
     """Keep library progress bars and warnings off the CLI's stderr (errors stay one line)."""
-    import warnings
-
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -632,6 +659,7 @@ def main(argv: list[str] | None = None) -> None:
     from vecleak.errors import VecleakError
 
     _quiet_hf()
+    warnings.showwarning = _show_warning
     previous = signal.signal(signal.SIGINT, _on_sigint)
     try:
         app(args=argv, standalone_mode=True)
@@ -643,6 +671,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     finally:
         signal.signal(signal.SIGINT, previous)
+        warnings.showwarning = _python_showwarning
 
 
 if __name__ == "__main__":

@@ -62,11 +62,8 @@ def show_cross_lingual(console: Console, results: dict[str, Any], out: str) -> N
     if results.get("graph"):
         g = results["graph"]
         edges = ", ".join("-".join(e) for e in g["edges"]) or "none"
-        console.print(f"graph {g['metric']} r={g['threshold']:g}: {edges}")
-        isolated = g.get("isolated", [])
-        if isolated:
-            console.print(f"[yellow]warning:[/yellow] no neighbour within r for {', '.join(isolated)}: "
-                          "LAGO is plain ridge regression for them (raise --threshold to link them)")
+        isolated = ", ".join(g.get("isolated", [])) or "none"
+        console.print(f"graph {g['metric']} r={g['threshold']:g}: {edges}; no neighbour: {isolated}")
     c = results.get("convergence")
     if c and c.get("iterations"):
         what = "max |W_i - W_j| - epsilon" if results["settings"]["alignment"]["align"] == "lago-ieq" \

@@ -56,6 +56,19 @@ class LanguageGraph:
         linked = {x for e in self.edges for x in e}
         return [x for x in self.languages if x not in linked]
 
+    def isolation_notes(self) -> list[str]:
+        """One sentence per isolated language: its nearest language and the threshold that would link it."""
+        notes = []
+        for lang in self.isolated:
+            i = self.languages.index(lang)
+            others = [j for j in range(len(self.languages)) if j != i]
+            where = (f"; its nearest, {self.languages[min(others, key=lambda j: self.distances[i, j])]}, is at "
+                     f"{min(self.distances[i, j] for j in others):.3f}: raise the threshold above that to link it"
+                     if others else "")
+            notes.append(f"{lang} has no neighbour within r={self.threshold:g} on the {self.metric} graph, so LAGO "
+                         f"is plain ridge regression for it{where}")
+        return notes
+
     def plot(self, path: str | Path) -> Path:
         """Save :meth:`plot_png`'s drawing (PNG/SVG/PDF by suffix), atomically."""
         from vecleak.data.atomic import atomic_write_bytes

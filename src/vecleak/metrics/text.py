@@ -26,6 +26,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from vecleak.errors import InputError
+
 #: Tokenizer names accepted by every metric; the first is the default.
 TOKENIZERS = ("unicode", "rouge-score")
 DEFAULT_TOKENIZER = "unicode"
@@ -38,9 +40,9 @@ _BLEU_TOKENIZER = {"unicode": "intl", "rouge-score": "13a"}
 
 
 def check_tokenizer(name: str) -> str:
-    """``name`` if it is a known tokenizer; else a ``ValueError`` naming the choices."""
+    """``name`` if it is a known tokenizer; else an :class:`InputError` (a ``ValueError``) naming the choices."""
     if name not in TOKENIZERS:
-        raise ValueError(f"unknown tokenizer '{name}'; use one of {', '.join(TOKENIZERS)}")
+        raise InputError(f"unknown tokenizer '{name}'; use one of {', '.join(TOKENIZERS)}")
     return name
 
 

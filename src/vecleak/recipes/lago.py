@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from vecleak.defenses import Defense
 from vecleak.decoders.shipped import load_decoder
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
-from vecleak.errors import InputError
+from vecleak.errors import InputError, IsolatedLanguageWarning
 from vecleak.graphs.graph import LanguageGraph, build_graph
 from vecleak.metrics import CORE_METRICS, bootstrap_ci
 from vecleak.recipes.algen import ALGENAttack
@@ -71,8 +72,8 @@ def make_lago(config: LagoConfig, graph: LanguageGraph) -> LAGO:
     """The LAGO aligner a config describes, over ``graph``'s edges, with its settings checked."""
     method = "ieq" if config.align == "lago-ieq" else "tv"
     return LAGO(method, edges=graph.edges, epsilon=config.epsilon, eta=config.eta, lam=config.lam, c=config.c,
-                theta=config.theta, step=config.step, iterations=config.iterations,
-                backend=config.backend).check_params()
+                theta=config.theta, step=config.step, iterations=config.iterations, tol=config.tol,
+                tv_solver=config.tv_solver, backend=config.backend).check_params()
 
 
 def prepare(config: LagoConfig, langs: list[str]) -> LanguageGraph | None:
@@ -99,6 +100,8 @@ def fit_cross_lingual(victim_X: Mapping[str, np.ndarray], attacker_Y: Mapping[st
     if config.align == "algen":
         aligners = {lang: Ridge(alpha=config.alpha).fit(victim_X[lang], attacker_Y[lang]) for lang in langs}
         return CrossLingualAttack(decoder, attacker, aligners, None, None, num_beams)
+    for note in graph.isolation_notes():
+        warnings.warn(note, IsolatedLanguageWarning, stacklevel=2)
     lago = make_lago(config, graph).fit(dict(victim_X), dict(attacker_Y))
     h = lago.history_
     history = {"iterations": len(h.change), "seconds": round(h.seconds, 3),
@@ -231,6 +234,8 @@ def cross_lingual_report(decoder: InversionDecoder, victim: Encoder, leaked: Map
         results["per_language"] = per_language
     results["n_test"] = len(rows)
     results["graph"] = fitted.graph.to_dict() if fitted.graph is not None else None
+    if fitted.graph is not None and fitted.graph.isolated:
+        results["warnings"] = fitted.graph.isolation_notes()
     if fitted.history is not None:
         results["convergence"] = {k: v for k, v in fitted.history.items() if k not in ("trace", "solver")}
     attack_settings = {k: v for k, v in fitted.attack(next(iter(targets))).settings().items()
@@ -239,6 +244,9 @@ def cross_lingual_report(decoder: InversionDecoder, victim: Encoder, leaked: Map
         victim=victim, shots=min(len(vs.vectors) for vs in leaked.values()), attack_settings=attack_settings,
         attack_language=attack_language, decoder_languages=decoder.languages or ["eng"],
         defense=defense.spec() if defense is not None else None, alignment=dict(vars(config)))
+    if config.align == "algen":        # the ridge α each language's map used ("auto": its leave-one-out choice)
+        results["settings"]["alignment"]["alpha_by_language"] = {
+            lang: float(aligner.alpha_) for lang, aligner in fitted.aligners.items()}
     files: dict[str, str | bytes] = {}
     if fitted.history:
         files["convergence.json"] = json.dumps(fitted.history["trace"]) + "\n"
