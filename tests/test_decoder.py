@@ -40,6 +40,28 @@ def test_cached_generation_matches_full_recompute():
         assert row[:upto] == full[:upto]
 
 
+def test_kv_cache_select_gathers_rows_into_two_alternating_buffers():
+    from vecleak.decoders.bert_causal import KVCache
+
+    cache = KVCache(2, batch=4, heads=2, capacity=6, head_dim=3, dtype=torch.float32, device=torch.device("cpu"))
+    rng = torch.Generator().manual_seed(0)
+    k, v = torch.randn(4, 2, 3, 3, generator=rng), torch.randn(4, 2, 3, 3, generator=rng)
+    for layer in range(2):
+        cache.write(layer, k, v)
+    cache.length = 3
+    first = [b.data_ptr() for b in cache.keys]
+    rows = torch.tensor([2, 2, 0, 3])                         # beams re-parented: a repeat, a row dropped
+    cache.select(rows)
+    assert all(torch.equal(cache.keys[i][:, :, :3], k[rows]) and torch.equal(cache.values[i][:, :, :3], v[rows])
+               for i in range(2))
+    second = [b.data_ptr() for b in cache.keys]
+    cache.select(torch.tensor([1, 0]))                        # finished rows leave the batch
+    assert torch.equal(cache.keys[0][:, :, :3], k[rows][[1, 0]]) and cache.keys[0].shape[0] == 2
+    assert [b.data_ptr() for b in cache.keys] == first != second   # the first buffers came back: no new memory
+    cache.write(0, torch.ones(2, 2, 1, 3), torch.ones(2, 2, 1, 3))  # the kept rows go on growing in place
+    assert torch.equal(cache.keys[0][:, :, 3], torch.ones(2, 2, 3))
+
+
 def _reference_beam_search(model, e, beams, length_penalty):
     """Beam search as specified in PrefixDecoder.generate_ids, recomputing every sequence in full
     at every step (no cache, no batching): each input keeps `beams` open hypotheses; EOS within the

@@ -18,7 +18,8 @@ class KVCache:
 
     ``keys[i]`` / ``values[i]``: ``(batch, heads, capacity, head_dim)``; positions
     ``[0, length)`` are filled. A step writes its keys in place (no concatenation) and
-    :meth:`select` keeps or reorders batch rows with one copy.
+    :meth:`select` keeps or reorders batch rows with one copy, into a spare buffer per layer that
+    then trades places with the current one (double buffering: no allocation per step).
     """
 
     def __init__(self, num_layers: int, batch: int, heads: int, capacity: int, head_dim: int,
@@ -26,6 +27,7 @@ class KVCache:
         shape = (batch, heads, capacity, head_dim)
         self.keys = [torch.empty(shape, dtype=dtype, device=device) for _ in range(num_layers)]
         self.values = [torch.empty(shape, dtype=dtype, device=device) for _ in range(num_layers)]
+        self._spare: list[list[torch.Tensor | None]] = [[None] * num_layers, [None] * num_layers]
         self.length = 0
         self.capacity = capacity
 
@@ -39,13 +41,15 @@ class KVCache:
         return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
 
     def select(self, index: torch.Tensor) -> KVCache:
-        """Keep batch rows ``index`` (in that order), in place; returns ``self``."""
-        n = self.length
-        for store in (self.keys, self.values):
+        """Keep batch rows ``index`` (in that order, repeats allowed), in place; returns ``self``."""
+        n, m = self.length, len(index)
+        for store, spare in zip((self.keys, self.values), self._spare):
             for i, buf in enumerate(store):
-                picked = buf.new_empty((len(index), *buf.shape[1:]))
-                picked[:, :, :n] = buf[:, :, :n].index_select(0, index)
-                store[i] = picked
+                free = spare[i]
+                if free is None or free.shape[0] < m:
+                    free = buf.new_empty((m, *buf.shape[1:]))
+                torch.index_select(buf[:, :, :n], 0, index, out=free[:m, :, :n])   # the one copy
+                spare[i], store[i] = buf, free[:m]
         return self
 
 

@@ -102,7 +102,7 @@ def build_causal_lm_decoder(encoder_spec: dict[str, Any], *, source: str, num_pr
         raise CheckpointError("languages and trainable_layers need a trimmed vocabulary (kept_ids)")
     codec = TextCodec(tokenizer, max_length=max_length)
     model = PrefixDecoder(config, CausalLMBackbone(lm), bos_id=codec.bos_id, eos_id=codec.eos_id,
-                          pad_id=codec.pad_id)
+                          pad_id=codec.pad_id, never_generated=codec.never_generated)
     for name, p in model.named_parameters():
         if name.endswith("embed_tokens.weight"):
             p.requires_grad_(False)
