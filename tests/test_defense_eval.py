@@ -41,6 +41,9 @@ def test_rotation_is_undone_by_alignment_but_ldp_noise_is_not(capsys, files, tin
     # PurMech at ε = 1 keeps cos(out, x) ≈ ε/(d−2): almost nothing left to align
     assert purmech["aligned_cosine"] < none["aligned_cosine"] - 0.2
     assert purmech["settings"]["defense"]["epsilon"] == 1.0
+    # the metric tokenizer is the CLI's choice: rouge-score's ASCII one scores the same outputs differently
+    ascii_ = _evaluate(capsys, files, tiny_decoder, "none", "--tokenizer", "rouge-score")
+    assert ascii_["settings"]["tokenizer"] == "rouge-score" and none["settings"]["tokenizer"] == "unicode"
 
 
 def test_defense_bad_input(capsys, files, tiny_decoder):
@@ -52,7 +55,8 @@ def test_defense_bad_input(capsys, files, tiny_decoder):
                           (["--defense", "none", "--attacker", "oracle"], "--attacker"),
                           (["--defense", "pca", "--param", "n_components"], "KEY=VALUE"),
                           (["--defense", "rotation", "--param", "seed=3"], "use --seed"),
-                          (["--defense", "none", "--attacker", "adaptive", "--aux-size", 30], "at least 64")):
+                          (["--defense", "none", "--attacker", "adaptive", "--aux-size", 30], "at least 64"),
+                          (["--defense", "none", "--tokenizer", "nltk"], "unknown tokenizer 'nltk'")):
         out = files / "out"
         code, err = _run(capsys, *base, "--out", out, *extra)
         assert code == 2 and "Traceback" not in err, err

@@ -264,6 +264,8 @@ def evaluate_defense_cmd(
     attack_language: Annotated[Optional[str], typer.Option(help="Language a multilingual decoder writes "
                                                                 "(default: the test rows' 'lang', else eng).")] = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Attack only the first N test texts.")] = None,
+    tokenizer: Annotated[str, typer.Option(help="Metric tokenizer: unicode (default) or rouge-score (ASCII, "
+                                                "as in papers).")] = "unicode",
 ) -> None:
     """Attack defended vectors: how much text still leaks through a defense."""
     from vecleak.cli.render import show_attack
@@ -273,7 +275,8 @@ def evaluate_defense_cmd(
     results, rows = evaluate_defense(victim=victim, defense=defense, epsilon=epsilon, shots=shots, train=train,
                                      test=test, out=out, attacker=attacker, aux=aux, aux_size=aux_size,
                                      adapt_steps=adapt_steps, seed=seed, decoder=decoder, beams=beams,
-                                     defense_params=_params(param), language=attack_language, limit=limit)
+                                     defense_params=_params(param), language=attack_language, limit=limit,
+                                     tokenizer=tokenizer)
     show_attack(_console(), results, rows, str(out), limit=5)
     _emit(results)
 

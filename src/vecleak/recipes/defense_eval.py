@@ -52,7 +52,7 @@ from vecleak.defenses import Defense, load_defense
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
-from vecleak.metrics import chance_metrics, cosine_rows, distinct_rate, text_metrics
+from vecleak.metrics import chance_metrics, check_tokenizer, cosine_rows, distinct_rate, text_metrics
 from vecleak.recipes.algen import ALGENAttack, Inversion
 from vecleak.recipes.io import (
     VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, input_settings, load_leaked_pairs,
@@ -132,7 +132,7 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
                     aux_texts: list[str] = (), adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4,
                     seed: int = 0, Y_leak: np.ndarray | None = None, X_aux: np.ndarray | None = None,
                     X_defender: np.ndarray | None = None, language: str | None = None,
-                    aux_language: str = "eng") -> tuple[ALGENAttack, Inversion, np.ndarray]:
+                    aux_language: str = "eng", tokenizer: str = "unicode") -> tuple[ALGENAttack, Inversion, np.ndarray]:
     """The attack on defended vectors, in memory: ``(fitted attack, inversion of X_test, Y_leak)``.
 
     ``X_leak (b, m)`` / ``X_test (n, m)``: undefended victim vectors; the defense is fitted (on
@@ -155,7 +155,7 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
         X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
         aligner = DenoisedAligner(fit_denoiser(own_copy(defense, X_aux, seed).transform(X_aux), X_aux))
     attack = ALGENAttack(decoder, attacker, aligner=aligner, num_beams=beams,
-                         language=language if decoder.languages else None)
+                         language=language if decoder.languages else None, tokenizer=tokenizer)
     if kind == "decoder-aux":
         X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
         D_aux = defense.transform(X_aux)                    # query access to the deployed defense
@@ -195,7 +195,8 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
                      aux_size: int = DEFAULT_AUX_SIZE, adapt_steps: int = DEFAULT_ADAPT_STEPS, seed: int = 0,
                      decoder: str = "default", beams: int = 4, column: str = "text",
                      defense_params: dict[str, Any] | None = None,
-                     language: str | None = None, limit: int | None = None) -> tuple[dict[str, Any], list[dict]]:
+                     language: str | None = None, limit: int | None = None,
+                     tokenizer: str = "unicode") -> tuple[dict[str, Any], list[dict]]:
     """Attack defended vectors from files; write ``out/results.json`` + ``out/reconstructions.jsonl``.
 
     ``results.json`` has the attack metrics at its top level (``rouge_l``, ``bleu``,
@@ -206,6 +207,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     """
     if attacker not in ATTACKERS:
         raise InputError(f"unknown --attacker '{attacker}'; use one of {', '.join(ATTACKERS)}")
+    check_tokenizer(tokenizer)
     if shots < 1:
         raise InputError(f"--shots must be at least 1, got {shots}")
     if aux_size < 1 or adapt_steps < 0:
@@ -225,7 +227,8 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     victim_enc = load_encoder(victim)
     if attacker == "token-set":
         targets = load_victim_set(test, victim_enc, column=column, limit=limit)
-        report = token_set_report(mech, victim_enc, targets, aux_texts, seed=seed, test_name=str(test))
+        report = token_set_report(mech, victim_enc, targets, aux_texts, seed=seed, test_name=str(test),
+                                  tokenizer=tokenizer)
         report.settings.update(aux=str(aux or AUX_CORPUS), **input_settings(None, test), limit=limit)
     else:
         dec = load_decoder(decoder)
@@ -236,7 +239,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
         dec.check_languages(language, 1)
         report = defense_report(mech, dec, victim_enc, leaked, targets, attacker=attacker, aux_texts=aux_texts,
                                 adapt_steps=adapt_steps, beams=beams, seed=seed, language=language,
-                                test_name=str(test))
+                                test_name=str(test), tokenizer=tokenizer)
         if "aux_size" in report.settings:
             report.settings["aux"] = str(aux or AUX_CORPUS)
         report.settings.update(input_settings(train, test), limit=limit)
@@ -248,7 +251,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
 def defense_report(defense: Defense, decoder: InversionDecoder, victim: Encoder, leaked: VictimSet,
                    targets: VictimSet, *, attacker: str = "fewshot", aux_texts: list[str] = (),
                    adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4, seed: int = 0, language: str = "eng",
-                   test_name: str = "the test set") -> AttackReport:
+                   test_name: str = "the test set", tokenizer: str = "unicode") -> AttackReport:
     """Attack ``defense``'s outputs on loaded vectors, in memory: every decoding ``attacker`` of
     :data:`DECODING_ATTACKERS` or ``"strongest"`` (all of them; the best per metric is reported).
     Attackers that fine-tune work on their own copy of ``decoder``; nothing is read or written."""
@@ -264,7 +267,7 @@ def defense_report(defense: Defense, decoder: InversionDecoder, victim: Encoder,
             decoder=copy.deepcopy(decoder) if kind in FINE_TUNING_ATTACKERS else decoder,
             victim=victim, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
             X_test=targets.vectors, kind=kind, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed,
-            language=language)
+            language=language, tokenizer=tokenizer)
     adapt_info = {"aux_size": len(aux_texts)} if attacker in ("adaptive", "denoise", "decoder-aux", "strongest") else {}
     if attacker in ("adaptive", "decoder-aux", "strongest"):
         adapt_info["adapt_steps"] = adapt_steps
@@ -292,7 +295,7 @@ def defense_report(defense: Defense, decoder: InversionDecoder, victim: Encoder,
 
 
 def token_set_report(defense: Defense, victim: Encoder, targets: VictimSet, aux_texts: list[str], *, seed: int = 0,
-                     test_name: str = "the test set") -> AttackReport:
+                     test_name: str = "the test set", tokenizer: str = "unicode") -> AttackReport:
     """``defense_report`` for the token-set attacker: no decoder, no leaked pairs; in memory."""
     if targets.texts is None:
         raise InputError(f"{test_name}: the token-set attacker is scored against texts; give a test file with texts")
@@ -300,13 +303,14 @@ def token_set_report(defense: Defense, victim: Encoder, targets: VictimSet, aux_
     guesses, model = token_set_attack(defense, X_aux=X_aux, aux_texts=aux_texts, X_test=targets.vectors, seed=seed)
     chance = model.predict(defense.transform(X_aux).mean(0, keepdims=True))[0]   # knowing nothing of the text
     cosine = float(np.mean(cosine_rows(victim.encode(guesses), targets.vectors)))
-    results: dict[str, Any] = {**text_metrics(guesses, targets.texts), "cosine": cosine,
-                               "chance": chance_metrics(guesses, targets.texts),
+    results: dict[str, Any] = {**text_metrics(guesses, targets.texts, tokenizer=tokenizer), "cosine": cosine,
+                               "chance": chance_metrics(guesses, targets.texts, tokenizer=tokenizer),
                                "distinct_rate": distinct_rate(guesses),
-                               "chance_guess": {"guess": chance, **text_metrics([chance] * len(guesses), targets.texts)}}
+                               "chance_guess": {"guess": chance, **text_metrics([chance] * len(guesses), targets.texts,
+                                                                                tokenizer=tokenizer)}}
     results["n_test"] = len(guesses)
     results["settings"] = {"victim_encoder": victim.spec(), "defense": defense.spec(), "attacker": "token-set",
-                           "aux_size": len(aux_texts),
+                           "aux_size": len(aux_texts), "tokenizer": tokenizer,
                            "note": "word sets, unordered: read token_f1 / token_recall; rouge_l and bleu "
                                    "are not meaningful for this attacker; cosine: victim embedding of the word "
                                    "set vs. the undefended target vector"}
