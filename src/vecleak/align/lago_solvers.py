@@ -347,32 +347,52 @@ def total_variation_admm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edg
     deg = degrees(k, E)
     adaptive = rho is None
     rho = float(np.mean([np.sum(X * X) / m for X in Xs64])) + lam if rho is None else float(rho)
-    C = _stack([X.T @ Y for X, Y in zip(Xs64, Ys64)], tdt)                      # (k, m, n)
+    b = max(len(X) for X in Xs64)
+    Xp, Yp = np.zeros((k, b, m)), np.zeros((k, b, Ys64[0].shape[1]))
+    for i, (X, Y) in enumerate(zip(Xs64, Ys64)):
+        Xp[i, : len(X)], Yp[i, : len(Y)] = X, Y
+    Xt, Yt = torch.from_numpy(Xp).to(tdt), torch.from_numpy(Yp).to(tdt)
+    C = Xt.transpose(1, 2) @ Yt                                                 # (k, m, n) X_iᵀY_i
     I, J = torch.from_numpy(E[:, 0]), torch.from_numpy(E[:, 1])
-    ends = torch.from_numpy(E.T.reshape(-1).copy())                            # (2E,) node of each copy
     systems = _NodeSystems(Xs64, lam + rho * deg, tdt)
     W = _stack([ridge_solve(X, Y, lam) for X, Y in zip(Xs64, Ys64)], tdt)      # per-language ridge start
-    Z = torch.cat([W[I], W[J]])                                                 # (2E, m, n): copies at i, then at j
-    U = torch.zeros_like(Z)
+    # Edge state, (E, m, n) each: the copies Z_ei, Z_ej and the scaled dual U of the i end. The
+    # j end's dual is always −U (both duals are (a − b − t)/2 up to sign), so it is not stored.
+    Zi, Zj, U = W[I].clone(), W[J].clone(), torch.zeros_like(W[I])
+    R, Wi, Wj, T = torch.empty_like(C), torch.empty_like(Zi), torch.empty_like(Zi), torch.empty_like(Zi)
+
+    def to_nodes(at_i: torch.Tensor, at_j: torch.Tensor) -> torch.Tensor:
+        """``Aᵀ``: sum each edge's i-end array into node i and its j-end array into node j."""
+        return torch.zeros_like(C).index_add_(0, I, at_i).index_add_(0, J, at_j)
+
+    def objective_of(W: torch.Tensor, Wi: torch.Tensor, Wj: torch.Tensor) -> float:
+        fit = 0.5 * _sq(Yt - Xt @ W) + 0.5 * lam * _sq(W)
+        return fit + eta * float(torch.sum(torch.abs(Wi - Wj)))
+
     hist = SolverHistory()
     for t in range(iterations):
         W_prev = W.clone()
-        R = C + rho * torch.zeros_like(C).index_add_(0, ends, Z - U)
+        torch.add(C, to_nodes(Zi - U, Zj + U), alpha=rho, out=R)
         W = systems.solve(R, out=W)
-        Wends = torch.cat([W[I], W[J]])
-        a, b = (Wends + U).chunk(2)
-        t_ab = torch.sign(a - b) * torch.clamp((a - b).abs() - 2 * eta / rho, min=0)
-        Z_prev, Z = Z, torch.cat([(a + b + t_ab) / 2, (a + b - t_ab) / 2])
-        U += Wends - Z
-        primal = float(torch.linalg.vector_norm(Wends - Z))
-        dual = rho * float(torch.linalg.vector_norm(torch.zeros_like(C).index_add_(0, ends, Z - Z_prev)))
-        diff = W[I] - W[J]
+        torch.index_select(W, 0, I, out=Wi)
+        torch.index_select(W, 0, J, out=Wj)
+        A, B = Wi + U, Wj - U
+        D = A - B
+        U = D.clamp(-2 * eta / rho, 2 * eta / rho).mul_(0.5)                 # the new dual: ρ|U| ≤ η
+        torch.sub(D, U, alpha=2.0, out=T)                                      # soft(a − b, 2η/ρ)
+        S = A.add_(B).mul_(0.5)                                                # (a + b) / 2
+        dZi, dZj = torch.add(S, T, alpha=0.5).sub_(Zi), torch.sub(S, T, alpha=0.5).sub_(Zj)
+        Zi += dZi
+        Zj += dZj
+        primal = math.sqrt(_sq(Wi - Zi) + _sq(Wj - Zj))
+        dual = rho * float(torch.linalg.vector_norm(to_nodes(dZi, dZj)))
+        diff = Wi - Wj
         hist.violation.append(float(diff.abs().max()))
         hist.primal_residual.append(float(torch.linalg.vector_norm(diff)))
         hist.change.append(float(torch.linalg.vector_norm(W - W_prev) / max(float(torch.linalg.vector_norm(W)), 1e-30)))
-        hist.objective.append(objective(Xs64, Ys64, list(W.double().numpy()), lam, E, eta))
-        scale_p = max(float(torch.linalg.vector_norm(Wends)), float(torch.linalg.vector_norm(Z)), 1e-30)
-        scale_d = max(rho * float(torch.linalg.vector_norm(torch.zeros_like(C).index_add_(0, ends, U))), 1e-30)
+        hist.objective.append(objective_of(W, Wi, Wj))
+        scale_p = max(math.sqrt(_sq(Wi) + _sq(Wj)), math.sqrt(_sq(Zi) + _sq(Zj)), 1e-30)
+        scale_d = max(rho * float(torch.linalg.vector_norm(to_nodes(U, -U))), 1e-30)
         if tol > 0 and primal <= tol * scale_p and dual <= tol * scale_d:
             break
         # Residual balancing every 10 iterations in the first half; ρ then stays fixed (convergence).
@@ -384,6 +404,11 @@ def total_variation_admm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edg
             systems = _NodeSystems(Xs64, lam + rho * deg, tdt)
     hist.seconds = time.perf_counter() - t0
     return [w.double().numpy().copy() for w in W], hist
+
+
+def _sq(x: torch.Tensor) -> float:
+    """``‖x‖²_F`` without a squared temporary."""
+    return float(torch.linalg.vector_norm(x)) ** 2
 
 
 def ieq_pdmm_reference(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
