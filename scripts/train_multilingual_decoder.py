@@ -115,6 +115,7 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--device", default="auto", help="auto (a GPU when torch sees one), cpu, cuda or cuda:N")
     ap.add_argument("--backbone", default="compact", choices=("compact", "gemma3"),
                     help="compact: the 6-layer BERT-causal backbone warm-started from the English decoder; "
                          "gemma3: Gemma 3 270M, vocabulary trimmed to the training text's tokens")
@@ -165,7 +166,7 @@ def main() -> None:
     config = TrainingConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup=args.warmup,
                             eval_every=args.eval_every, checkpoint_every=args.eval_every,
                             valid_decode=min(len(valid), 20 * len({r["lang"] for r in valid})),
-                            max_minutes=args.max_minutes)
+                            max_minutes=args.max_minutes, device=args.device)
 
     def show(record: dict) -> None:
         print(json.dumps({k: record[k] for k in ("step", "elapsed_s", "valid_loss", "valid_rouge_l") if k in record}

@@ -113,6 +113,13 @@ def test_train_decoder_refuses_bad_resume_and_missing_corpus(capsys, tmp_path, f
     assert code == 2 and "nothing to resume" in err
     code, err = _run(capsys, "train-decoder", "--corpus", tmp_path / "none.txt", "--out", out)
     assert code == 2 and "no such file" in err
+    import torch as _torch
+
+    for device, needle in (("tpu", "unknown device 'tpu'"), ("mps", "vecleak trains on cpu or cuda")) + \
+            ((("cuda", "torch sees no GPU here"),) if not _torch.cuda.is_available() else ()):
+        code, err = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                         "--out", out, "--device", device, "--cache", tmp_path / "cache")
+        assert_clean_failure(code, err, out, needle)
 
 
 def test_train_decoder_init_continues_a_trained_decoder_and_checks_its_encoder(capsys, tmp_path, files, tiny_decoder,

@@ -27,7 +27,10 @@ class TrainingConfig:
         max_minutes: stop (after a checkpoint) once this much wall time has passed in this run.
         stop_at: stop (after a checkpoint) at this step, keeping the schedule of ``steps``:
             train in chunks and ``resume``.
-        bf16: bfloat16 autocast for the forward pass; None: on where :func:`bf16_is_fast`.
+        bf16: bfloat16 autocast for the forward pass; None: on where :func:`bf16_is_fast`
+            (on a GPU: where it supports bfloat16).
+        device: ``"auto"`` (the GPU when torch sees one, each process of a data-parallel run on
+            its ``LOCAL_RANK``'s; else the CPU), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     """
 
     steps: int = 20000
@@ -45,6 +48,7 @@ class TrainingConfig:
     stop_at: int | None = None
     bf16: bool | None = None
     seed: int = 0
+    device: str = "auto"
 
 
 @dataclass

@@ -379,6 +379,8 @@ def train_decoder_cmd(
     bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bfloat16 autocast (default: on where "
                                                   "the CPU has AVX512-BF16 or AMX, where it is faster).")] = None,
     seed: Annotated[int, typer.Option()] = _T.seed,
+    device: Annotated[str, typer.Option(help="auto (a GPU when torch sees one, else the CPU), cpu, cuda or "
+                                             "cuda:N.")] = _T.device,
     resume: Annotated[bool, typer.Option(help="Continue from OUT's last checkpoint.")] = False,
     init: Annotated[Optional[str], typer.Option(help="Start from this trained decoder folder (or 'default') "
                                                      "with a fresh schedule, instead of the backbone's weights.")] = None,
@@ -414,7 +416,8 @@ def train_decoder_cmd(
         train_from_files(corpus=corpus, valid=valid, out=out, encoder=encoder, backbone=backbone, source=source,
                          steps=steps, batch_size=batch_size, lr=lr, prefix_lr=prefix_lr, warmup=warmup,
                          noise_prob=noise_prob, noise_max=noise_max, num_prefix=num_prefix, max_length=max_length,
-                         eval_every=eval_every, max_minutes=max_minutes, bf16=bf16, seed=seed, resume=resume,
+                         eval_every=eval_every, max_minutes=max_minutes, bf16=bf16, seed=seed, device=device,
+                         resume=resume,
                          init=init, trim_vocabulary=trim_vocabulary, trainable_layers=trainable_layers,
                          cache=cache, on_log=on_log, on_step=on_step)
     console.print(f"decoder saved in {out}")

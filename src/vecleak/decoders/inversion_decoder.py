@@ -109,7 +109,7 @@ class InversionDecoder:
         from safetensors.torch import save
 
         path = Path(path)
-        state = {k: v.detach().to(dtype).contiguous() for k, v in self.model.state_dict().items()
+        state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in self.model.state_dict().items()
                  if k not in self.config.frozen}
         atomic_write_bytes(path / WEIGHTS_NAME, save(state, metadata={"format": "pt"}))
         if self.config.tokenizer == "own":
@@ -206,12 +206,13 @@ class InversionDecoder:
         self.model.eval()
         out: list[list[str]] = []
         step = max(1, batch_size // num_beams)
+        device = next(self.model.parameters()).device
         for start in range(0, len(e), step):
-            batch = torch.from_numpy(e[start:start + step])
+            batch = torch.from_numpy(e[start:start + step]).to(device)
             start_ids = self.codec.start_ids(len(batch), None if codes is None else codes[start:start + step])
             ids, _ = self.model.generate_ids(batch, num_beams=num_beams, num_return=num_candidates,
-                                             length_penalty=length_penalty, start_ids=start_ids)
-            texts = self.codec.decode(ids.reshape(-1, ids.shape[-1]))
+                                             length_penalty=length_penalty, start_ids=start_ids.to(device))
+            texts = self.codec.decode(ids.reshape(-1, ids.shape[-1]).cpu())
             out.extend(texts[i:i + num_candidates] for i in range(0, len(texts), num_candidates))
         return out
 

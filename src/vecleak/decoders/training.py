@@ -39,6 +39,23 @@ def bf16_is_fast() -> bool:
     return any(bool(f()) for f in checks if callable(f))
 
 
+def training_device(name: str = "auto") -> torch.device:
+    """The device :func:`train_decoder` trains on (see ``TrainingConfig.device``)."""
+    if name == "auto":
+        if not torch.cuda.is_available():
+            return torch.device("cpu")
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise InputError(f"unknown device '{name}'; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device '{name}': torch sees no GPU here; use auto or cpu")
+    if device.type not in ("cpu", "cuda"):
+        raise InputError(f"device '{name}': vecleak trains on cpu or cuda")
+    return device
+
+
 def perturb(e: torch.Tensor, prob: float, max_rel: float, gen: torch.Generator) -> torch.Tensor:
     """Add isotropic noise of relative norm ``U(0, max_rel)`` to a ``prob`` share of rows of ``e (b, d)``."""
     if prob <= 0 or max_rel <= 0:
@@ -68,6 +85,7 @@ def init_distributed_from_env() -> tuple[int, int]:
 
 
 def all_reduce_sum(t: torch.Tensor, world: int) -> torch.Tensor:
+    """``t`` summed over the processes (in place; on the device the backend needs)."""
     if world > 1:
         torch.distributed.all_reduce(t)
     return t
@@ -84,8 +102,8 @@ def sync_gradients(model: torch.nn.Module, world: int) -> None:
             torch.distributed.all_reduce(p.grad)
 
 
-def broadcast_flag(flag: bool, world: int) -> bool:
-    t = torch.tensor([1.0 if flag else 0.0])
+def broadcast_flag(flag: bool, world: int, device: torch.device | str = "cpu") -> bool:
+    t = torch.tensor([1.0 if flag else 0.0], device=device)
     if world > 1:
         torch.distributed.broadcast(t, src=0)
     return bool(t.item())
@@ -146,8 +164,12 @@ def train_decoder(
                          "lower --batch-size or give more texts")
     torch.manual_seed(config.seed)
     random.seed(config.seed)
-    use_bf16 = bf16_is_fast() if config.bf16 is None else config.bf16
-    model = decoder.model
+    device = training_device(config.device)
+    if config.bf16 is not None:
+        use_bf16 = config.bf16
+    else:
+        use_bf16 = torch.cuda.is_bf16_supported() if device.type == "cuda" else bf16_is_fast()
+    model = decoder.model.to(device)
     codec = decoder.codec
     languages = decoder.check_languages(languages, len(texts))
     valid_languages = decoder.check_languages(valid_languages, len(valid_texts))
@@ -167,9 +189,9 @@ def train_decoder(
         if not state_path.is_file():
             raise CheckpointError(f"{out}: nothing to resume (no {STATE_NAME}); drop --resume to start fresh")
         loaded = InversionDecoder.load(out)
-        model.load_state_dict(loaded.model.state_dict())
+        model.load_state_dict(loaded.model.state_dict())          # copied onto the training device
         try:
-            state = torch.load(state_path, weights_only=True)
+            state = torch.load(state_path, weights_only=True, map_location="cpu")
         except Exception as err:  # torch raises several types for a corrupt file
             raise CheckpointError(f"{state_path}: corrupt training state ({err}); start without --resume") from None
         opt.load_state_dict(state["optimizer"])
@@ -181,11 +203,12 @@ def train_decoder(
 
     def evaluate() -> dict:
         model.eval()
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
             losses = []
             for i in range(0, len(valid_seqs), 128):
                 ids, mask = codec.pad(valid_seqs[i:i + 128])
-                losses.append(float(model.loss(valid_emb[i:i + 128], ids, mask)) * len(ids))
+                losses.append(float(model.loss(valid_emb[i:i + 128].to(device), ids.to(device), mask.to(device)))
+                              * len(ids))
             k = min(config.valid_decode, len(valid_texts))
             hyps = [c[0] for c in decoder.generate(valid_emb[:k].numpy(), num_beams=1, batch_size=64,
                                                    languages=None if valid_languages is None else valid_languages[:k])]
@@ -224,14 +247,14 @@ def train_decoder(
         order = _epoch_order(n, epoch, config.seed)
         idx = order[pos * config.batch_size:(pos + 1) * config.batch_size]
         gen.manual_seed(config.seed * 1_000_003 + step)  # per-step seed: a resumed run draws the same noise
-        e = perturb(emb[idx], config.noise_prob, config.noise_max, gen)
+        e = perturb(emb[idx], config.noise_prob, config.noise_max, gen)     # drawn on the CPU: same on any device
         mine = slice(rank, None, world)                  # this process's share of the global batch
         ids, mask = codec.pad([seqs[i] for i in idx[mine]])
         for g, base in zip(opt.param_groups, base_lrs):
             g["lr"] = base * lr_factor(step, config)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
-            loss_sum, count = model.loss(e[mine], ids, mask, reduction="sum")
-        total = all_reduce_sum(torch.tensor([float(count)]), world)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+            loss_sum, count = model.loss(e[mine].to(device), ids.to(device), mask.to(device), reduction="sum")
+        total = all_reduce_sum(torch.tensor([float(count)], device=device), world)
         opt.zero_grad(set_to_none=True)
         (loss_sum / total).backward()                    # summed over processes: the one-process gradient
         sync_gradients(model, world)
@@ -247,7 +270,7 @@ def train_decoder(
         out_of_time = (config.max_minutes is not None and time.monotonic() - t0 > config.max_minutes * 60) \
             or (config.stop_at is not None and step >= config.stop_at)
         if world > 1:                                    # the processes stop together (rank 0's clock decides)
-            out_of_time = broadcast_flag(out_of_time, world)
+            out_of_time = broadcast_flag(out_of_time, world, device)
         if rank == 0 and (step % config.eval_every == 0 or step == config.steps or out_of_time):
             log({"step": step, "elapsed_s": round(elapsed, 1), "train_loss": running / max(1, running_n),
                  **evaluate()})
@@ -257,4 +280,5 @@ def train_decoder(
         if out_of_time:
             break
     model.eval()
+    model.to("cpu")                                      # the decoder is handed back where inference runs
     return decoder

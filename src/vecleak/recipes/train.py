@@ -10,7 +10,7 @@ import torch
 
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
-from vecleak.decoders.training import TrainingConfig, init_distributed_from_env, train_decoder
+from vecleak.decoders.training import TrainingConfig, init_distributed_from_env, train_decoder, training_device
 from vecleak.encoders.cache import encode_cached
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
@@ -39,6 +39,7 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
         raise InputError("--trim-vocabulary and --trainable-layers need --backbone hf-causal-lm")
     if trainable_layers is not None and not trim_vocabulary:
         raise InputError("--trainable-layers needs --trim-vocabulary")
+    training_device(str(training.get("device", "auto")))   # an unusable --device fails before any embedding
     if threads:
         torch.set_num_threads(threads)
     init_distributed_from_env()   # under torchrun / accelerate launch: data-parallel
