@@ -97,7 +97,9 @@ class Experiment:
         lago = LAGO("ieq" if method == "lago-ieq" else "tv", edges=g.edges, epsilon=epsilon, eta=eta,
                     lam=self.args.lam, iterations=self.args.iterations, **solver).fit(X, Y)
         h = lago.history_
-        info = {"edges": len(g.edges), "solve_s": round(h.seconds, 2), "final_violation": h.violation[-1],
+        info = {"edges": len(g.edges), "graph_edges": ["-".join(e) for e in g.edges], "threshold": g.threshold,
+                "isolated": g.isolated, "solve_s": round(h.seconds, 2),
+                "final_violation": h.violation[-1] if h.violation else None,
                 "iterations": len(h.change), "objective": h.objective[-1] if h.objective else None}
         return {lang: lago.for_language(lang) for lang in NODES}, info
 

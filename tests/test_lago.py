@@ -153,12 +153,18 @@ def test_float32_agrees_with_float64():
     assert max(np.abs(x - y).max() for x, y in zip(a, b)) < 1e-4 * scale
 
 
-def test_total_variation_limits_and_descent():
+@pytest.mark.parametrize("solve", [total_variation, total_variation_admm])
+def test_total_variation_limits_are_per_language_ridge(solve):
     Xs, Ys = problem()
     ridge = [ridge_solve(X, Y, 0.01) for X, Y in zip(Xs, Ys)]
-    for Ws in (total_variation(Xs, Ys, EDGES, eta=0.0)[0], total_variation(Xs, Ys, [], eta=0.5)[0]):
+    for Ws in (solve(Xs, Ys, EDGES, eta=0.0)[0], solve(Xs, Ys, [], eta=0.5)[0]):
         for W, R in zip(Ws, ridge):
             np.testing.assert_array_equal(W, R)
+
+
+def test_total_variation_descent():
+    Xs, Ys = problem()
+    ridge = [ridge_solve(X, Y, 0.01) for X, Y in zip(Xs, Ys)]
     Ws, hist = total_variation(Xs, Ys, EDGES, eta=0.5, step=0.002, iterations=400, dtype="float64")
     assert hist.objective[-1] < hist.objective[0]
     f = objective(Xs, Ys, Ws, 0.01, EDGES, eta=0.5)
@@ -287,12 +293,8 @@ def test_tv_admm_gets_below_where_the_seed_schedule_stops():
     assert f_admm <= objective(Xs, Ys, longer, 0.01, edges, 10.0) + 1e-9   # no schedule of its gets lower
 
 
-def test_tv_admm_limits():
+def test_tv_admm_large_eta_fuses_the_maps():
     Xs, Ys = problem()
-    ridge = [ridge_solve(X, Y, 0.01) for X, Y in zip(Xs, Ys)]
-    for Ws in (total_variation_admm(Xs, Ys, EDGES, eta=0.0)[0], total_variation_admm(Xs, Ys, [], eta=0.5)[0]):
-        for W, R in zip(Ws, ridge):
-            np.testing.assert_array_equal(W, R)
     # η beyond every dual bound: the connected graph's maps are one, the ridge of all pairs pooled
     pooled = ridge_solve(np.vstack(Xs), np.vstack(Ys), 0.01 * len(Xs))
     Ws, _ = total_variation_admm(Xs, Ys, EDGES, eta=1e4, iterations=5000, tol=1e-10)
