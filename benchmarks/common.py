@@ -45,7 +45,7 @@ def markdown_table(rows: list[dict], columns: list[str]) -> str:
 
     def fmt(v) -> str:
         if isinstance(v, float):
-            return f"{v:.3f}"
+            return f"{v:.3f}" if v == 0 or abs(v) >= 0.001 else f"{v:.0e}"     # η = 0.0001 is not 0.000
         if isinstance(v, (list, tuple)) and all(isinstance(x, float) for x in v):
             return "[" + ", ".join(f"{x:.3f}" for x in v) + "]"
         return str(v)
