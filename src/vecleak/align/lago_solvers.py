@@ -44,6 +44,9 @@ here, the TV update in the tests) and the kernel; the Ray backend's per-language
 
 Both solvers return per-language ridge exactly when the graph has no edges, when ε = ∞
 (IEQ) or η = 0 (TV, which starts from the per-language ridge solution).
+
+TV's subgradient schedule is LAGO's, kept as the reproducible default; it stops wherever its
+decayed step leaves it. :func:`total_variation_admm` solves the same problem to its minimizer.
 """
 
 from __future__ import annotations
