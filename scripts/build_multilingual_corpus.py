@@ -90,9 +90,10 @@ def build(data: Path, *, valid_per_lang: int, max_words: int, man_root: Path | N
         held_out[lang] = set()
         for split in ("dev", "test"):
             held_out[lang].update(stsb_sentences(data / "stsb_multi_mt" / f"stsb-{code}-{split}.csv"))
-    wiki_test = set(wikisplit_sentences((data / "wikisplit" / "test.tsv").read_text(encoding="utf-8")))
+    wiki_test_tsv = (data / "wikisplit" / "test.tsv").read_text(encoding="utf-8")
+    wiki_test = set(wikisplit_sentences(wiki_test_tsv))
     wiki_test_raw = set()
-    for line in (data / "wikisplit" / "test.tsv").read_text(encoding="utf-8").splitlines():
+    for line in wiki_test_tsv.splitlines():
         c, _, s = line.partition("\t")
         wiki_test_raw.add(" ".join(c.split()))
         wiki_test_raw.update(" ".join(x.split()) for x in s.split("<::::>"))

@@ -34,6 +34,7 @@ import argparse
 import json
 import random
 import time
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -130,10 +131,8 @@ def main() -> None:
     train = read_rows(corpus / "train.jsonl", langs)
     if args.balance is not None:
         train = balance(train, args.balance)
-        counts: dict[str, int] = {}
-        for r in train:
-            counts[r["lang"]] = counts.get(r["lang"], 0) + 1
-        print(f"balanced (alpha {args.balance}): {len(train)} rows {counts}", flush=True)
+        counts = Counter(r["lang"] for r in train)
+        print(f"balanced (alpha {args.balance}): {len(train)} rows {dict(counts)}", flush=True)
     valid = interleave(read_rows(corpus / "valid.jsonl", langs))
     out.mkdir(parents=True, exist_ok=True)
     encoder = load_encoder(args.encoder)

@@ -62,9 +62,9 @@ class LanguageGraph:
         for lang in self.isolated:
             i = self.languages.index(lang)
             others = [j for j in range(len(self.languages)) if j != i]
-            where = (f"; its nearest, {self.languages[min(others, key=lambda j: self.distances[i, j])]}, is at "
-                     f"{min(self.distances[i, j] for j in others):.3f}: raise the threshold above that to link it"
-                     if others else "")
+            near = min(others, key=lambda j: self.distances[i, j]) if others else None
+            where = (f"; its nearest, {self.languages[near]}, is at {self.distances[i, near]:.3f}: raise the "
+                     "threshold above that to link it" if near is not None else "")
             notes.append(f"{lang} has no neighbour within r={self.threshold:g} on the {self.metric} graph, so LAGO "
                          f"is plain ridge regression for it{where}")
         return notes
