@@ -11,7 +11,10 @@ seeded shuffle of the train split (the same rows in every language); test: 200 r
 test split; the ε / η sweep uses 100 rows of the dev split, never the test sentences. The
 LAGO variant reported as *the* LAGO result (method, graph, ε or η) is the one that scores best
 on dev; its gain over the ALGEN baseline comes with a paired bootstrap interval (the same test
-sentences resampled for both, within each language). ``lago-tv-admm`` is TV solved to its
+sentences resampled for both, within each language). With ``--sweep-shots 10 100 1000`` the
+sweep and the choice of variant are made at each of those leaked-pair counts, and every test
+count uses the choice made at the nearest one (a box tuned at 10 pairs is too tight at 1,000).
+``lago-tv-admm`` is TV solved to its
 minimizer (``LAGO(tv_solver="admm")``) instead of the seed's subgradient schedule.
 
     python benchmarks/lago_experiment.py --out benchmarks/results            # sweep + full grid
@@ -66,7 +69,7 @@ class Experiment:
         if self.victim.spec() == self.attacker.spec():
             raise SystemExit(f"the victim {args.victim} is the attack model's own encoder; pick another --victim")
         n_train = len(rows_of("eng", "train"))
-        train_idx = pick(n_train, max(args.shots), seed=0)
+        train_idx = pick(n_train, max(args.shots + args.sweep_shots), seed=0)
         test_idx = pick(len(rows_of("eng", "test")), args.n_test, seed=1)
         dev_idx = pick(len(rows_of("eng", "dev")), args.n_dev, seed=2)
         self.leaked, self.test, self.dev = {}, {}, {}
@@ -123,6 +126,11 @@ class Experiment:
         ci = {f"{k}_ci95": list(bootstrap_ci([scores[lang][k] for lang in scores])) for k in ("rouge_l", "token_f1")}
         return {"method": method, "graph": graph or "-", "shots": shots, "epsilon": epsilon, "eta": eta,
                 "split": split, **macro, **ci, "per_language": per, **info, "_per_sentence": scores}
+
+
+def nearest_shots(shots: int, choices: list[int]) -> int:
+    """The dev shot count closest to ``shots`` on a log scale (ties: the smaller)."""
+    return min(choices, key=lambda c: (abs(np.log(c) - np.log(shots)), c))
 
 
 def paired_gain(row: dict, base: dict, key: str = "rouge_l") -> dict:
@@ -195,7 +203,9 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=500)
     ap.add_argument("--epsilon", type=float, default=None, help="skip the ε sweep and use this")
     ap.add_argument("--eta", type=float, default=None, help="skip the η sweep and use this")
-    ap.add_argument("--sweep-shots", type=int, default=10)
+    ap.add_argument("--sweep-shots", nargs="+", type=int, default=[10],
+                    help="leaked-pair counts at which ε/η and the reported LAGO variant are chosen on dev; each "
+                         "test count uses the choice made at the nearest of them (log scale)")
     ap.add_argument("--grid", nargs="+", type=float, default=[0.001, 0.01, 0.1, 1.0])
     ap.add_argument("--cache", default=".vecleak-cache")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
@@ -209,61 +219,73 @@ def main() -> None:
     print(f"embedded in {time.monotonic() - t0:.0f} s", flush=True)
 
     sweep = []
-    best = {}
-    for method, key, fixed in (("lago-ieq", "epsilon", args.epsilon), ("lago-tv", "eta", args.eta),
-                               ("lago-tv-admm", "eta", args.eta)):
-        if method not in args.methods:
-            continue
-        for graph in args.graphs:
-            if fixed is not None:
-                best[(method, graph)] = fixed
+    best: dict[tuple[str, str, int], float] = {}
+    for sweep_shots in args.sweep_shots:
+        for method, key, fixed in (("lago-ieq", "epsilon", args.epsilon), ("lago-tv", "eta", args.eta),
+                                   ("lago-tv-admm", "eta", args.eta)):
+            if method not in args.methods:
                 continue
-            for value in args.grid:
-                r = exp.run(method, args.sweep_shots, graph, value if key == "epsilon" else 0.01,
-                            value if key == "eta" else 0.01, "dev")
-                sweep.append(r)
-                print(f"dev {method} {graph} {key}={value}: rouge_l {r['rouge_l']:.4f} cos {r['cosine']:.4f}", flush=True)
-            scored = [r for r in sweep if r["method"] == method and r["graph"] == graph]
-            best[(method, graph)] = max(scored, key=lambda r: (r["rouge_l"], r["cosine"]))[key]
-    # The LAGO result the table leads with: the variant (method, graph, at its ε/η) best on dev.
-    dev_score: dict[tuple[str, str], tuple[float, float]] = {}
+            for graph in args.graphs:
+                if fixed is not None:
+                    best[(method, graph, sweep_shots)] = fixed
+                    continue
+                scored = []
+                for value in args.grid:
+                    r = exp.run(method, sweep_shots, graph, value if key == "epsilon" else 0.01,
+                                value if key == "eta" else 0.01, "dev")
+                    sweep.append(r)
+                    scored.append(r)
+                    print(f"dev {method} {graph} shots={sweep_shots} {key}={value}: rouge_l {r['rouge_l']:.4f} "
+                          f"cos {r['cosine']:.4f}", flush=True)
+                best[(method, graph, sweep_shots)] = max(scored, key=lambda r: (r["rouge_l"], r["cosine"]))[key]
+    # The LAGO result the table leads with, per sweep shot count: the variant (method, graph, at
+    # its ε/η) best on dev at that count.
+    dev_score: dict[tuple[int, str, str], tuple[float, float]] = {}
     for r in sweep:
-        variant = (r["method"], r["graph"])
+        variant = (r["shots"], r["method"], r["graph"])
         dev_score[variant] = max(dev_score.get(variant, (-1.0, -1.0)), (r["rouge_l"], r["cosine"]))
-    chosen = max(dev_score, key=dev_score.get) if dev_score else None
+    chosen = {s: max((v for v in dev_score if v[0] == s), key=dev_score.get)[1:]
+              for s in args.sweep_shots if any(v[0] == s for v in dev_score)}
     rows = []
+
+    def snapshot(extra: dict | None = None) -> dict:
+        return {"sweep": public(sweep), "test": public(rows),
+                "best": {f"{m}/{g}@{s}": v for (m, g, s), v in best.items()},
+                "chosen_on_dev": {str(s): "/".join(c) for s, c in chosen.items()}, **(extra or {}),
+                "settings": vars(args), "decoder": decoder_id(args.decoder)}
+
     for shots in args.shots:
+        at = nearest_shots(shots, args.sweep_shots)
         variants = [(m, None) for m in args.methods if m.startswith("algen")]
         variants += [(m, g) for m in args.methods if m.startswith("lago") for g in args.graphs]
         for method, graph in variants:
-            eps = best.get((method, graph), 0.01) if method == "lago-ieq" else 0.01
-            eta = best.get((method, graph), 0.01) if method.startswith("lago-tv") else 0.01
+            eps = best.get((method, graph, at), 0.01) if method == "lago-ieq" else 0.01
+            eta = best.get((method, graph, at), 0.01) if method.startswith("lago-tv") else 0.01
             r = exp.run(method, shots, graph, eps, eta, "test")
+            r["tuned_at_shots"] = at if method.startswith("lago") else "-"
             rows.append(r)
             print(f"test {method} {graph} shots={shots}: rouge_l {r['rouge_l']:.4f} cos {r['cosine']:.4f} "
                   f"aligned {r['aligned_cosine']:.4f} ({time.monotonic() - t0:.0f} s)", flush=True)
-            write_json(out / f"lago_experiment{suffix}.json", {
-                "sweep": public(sweep), "test": public(rows), "best": {f"{m}/{g}": v for (m, g), v in best.items()},
-                "chosen_on_dev": "/".join(chosen) if chosen else None, "settings": vars(args),
-                "decoder": decoder_id(args.decoder)})
+            write_json(out / f"lago_experiment{suffix}.json", snapshot())
     baseline = next((m for m in ("algen-loo", "algen+lambda", "algen") if m in args.methods), None)
-    gains = [paired_gain(r, next(b for b in rows if b["method"] == baseline and b["shots"] == r["shots"]))
-             for r in rows if chosen and baseline and (r["method"], r["graph"]) == chosen]
-    write_json(out / f"lago_experiment{suffix}.json", {
-        "sweep": public(sweep), "test": public(rows), "best": {f"{m}/{g}": v for (m, g), v in best.items()},
-        "chosen_on_dev": "/".join(chosen) if chosen else None, "gain_of_chosen": gains, "settings": vars(args),
-        "decoder": decoder_id(args.decoder)})
-    cols = ["method", "graph", "shots", "epsilon", "eta", "rouge_l", "rouge_l_ci95", "chance_rouge_l", "token_f1",
+    gains = []
+    for r in rows:
+        pick_ = chosen.get(nearest_shots(r["shots"], args.sweep_shots))
+        if baseline and pick_ and (r["method"], r["graph"]) == pick_:
+            gains.append(paired_gain(r, next(b for b in rows if b["method"] == baseline and b["shots"] == r["shots"])))
+    write_json(out / f"lago_experiment{suffix}.json", snapshot({"gain_of_chosen": gains}))
+    cols = ["method", "graph", "shots", "tuned_at_shots", "epsilon", "eta", "rouge_l", "rouge_l_ci95", "chance_rouge_l", "token_f1",
             "chance_token_f1", "distinct_rate", "bleu", "cosine", "aligned_cosine"]
     md = [f"# LAGO vs ALGEN, {args.victim} victim, decoder '{args.decoder}' "
           f"({exp.attacker.name} attack space; macro over deu fra nld spa ita por"
           + (f", every language decoded into {args.attack_language} and scored against the parallel "
              f"{args.attack_language} sentence" if args.attack_language else "") + ")\n",
           f"beams={args.beams}, n_test={args.n_test} per language, λ={args.lam}, {args.iterations} iterations; "
-          f"best ε/η on dev ({args.sweep_shots} shots): " + ", ".join(f"{m}/{g}={v}" for (m, g), v in best.items()),
+          "best ε/η on dev: " + ", ".join(f"{m}/{g}={v} at {s} pairs" for (m, g, s), v in best.items())
+          + "; each test shot count uses the values and variant chosen at the nearest dev shot count",
           "\n## test\n", markdown_table(rows, cols)]
     if gains:
-        md += [f"\n## gain of the variant chosen on dev ({'/'.join(chosen)}) over {baseline}, paired bootstrap\n",
+        md += [f"\n## gain of the variant chosen on dev over {baseline}, paired bootstrap\n",
                markdown_table(gains, ["shots", "lago", "rouge_l_lago", "rouge_l_baseline", "gain", "gain_ci95",
                                       "relative_gain"])]
     if sweep:
