@@ -2,7 +2,8 @@
 
 Decodes the attacker's own vectors of 200 STSb test sentences (English, or each given
 language for a language-conditioned decoder) and prints sentences/s per beam width, with
-the thread count. Run it on an otherwise idle machine.
+the thread count: the median of ``--repeats`` timed runs and the best. Run it on an otherwise
+idle machine.
 
     python benchmarks/generation_speed.py --decoder default --beams 1 4 --threads 2
     python benchmarks/generation_speed.py --decoder multilingual --lang deu --beams 1 4
@@ -11,6 +12,7 @@ the thread count. Run it on an otherwise idle machine.
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import torch
@@ -30,6 +32,8 @@ def main() -> None:
     ap.add_argument("--n-test", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=64, help="hypotheses per forward pass")
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs per beam width (median and best reported: "
+                                                            "a shared 2-core machine varies by ±20% run to run)")
     ap.add_argument("--cache", default=".vecleak-cache")
     ap.add_argument("--out", default=None, help="write OUT.json and OUT.md")
     args = ap.parse_args()
@@ -42,13 +46,17 @@ def main() -> None:
     decoder.generate(y[:8], languages=language)          # warm-up
     rows = []
     for beams in args.beams:
-        t0 = time.monotonic()
-        decoder.generate(y, num_beams=beams, batch_size=args.batch_size, languages=language)
-        secs = time.monotonic() - t0
+        times = []
+        for _ in range(args.repeats):
+            t0 = time.monotonic()
+            decoder.generate(y, num_beams=beams, batch_size=args.batch_size, languages=language)
+            times.append(time.monotonic() - t0)
+        secs = statistics.median(times)
         rows.append({"decoder": args.decoder, "lang": args.lang, "beams": beams, "threads": args.threads,
-                     "sentences_per_s": len(texts) / secs, "seconds": secs})
+                     "batch_size": args.batch_size, "sentences_per_s": len(texts) / secs,
+                     "best_sentences_per_s": len(texts) / min(times), "seconds": secs, "repeats": args.repeats})
         print(rows[-1], flush=True)
-    table = markdown_table(rows, ["decoder", "lang", "beams", "threads", "sentences_per_s", "seconds"])
+    table = markdown_table(rows, ["decoder", "lang", "beams", "threads", "batch_size", "sentences_per_s", "best_sentences_per_s", "seconds"])
     print(table)
     if args.out:
         write_json(f"{args.out}.json", {"rows": rows, "n_test": len(texts)})
