@@ -239,13 +239,13 @@ def main() -> None:
                           f"cos {r['cosine']:.4f}", flush=True)
                 best[(method, graph, sweep_shots)] = max(scored, key=lambda r: (r["rouge_l"], r["cosine"]))[key]
     # The LAGO result the table leads with, per sweep shot count: the variant (method, graph, at
-    # its ε/η) best on dev at that count.
-    dev_score: dict[tuple[int, str, str], tuple[float, float]] = {}
-    for r in sweep:
-        variant = (r["shots"], r["method"], r["graph"])
-        dev_score[variant] = max(dev_score.get(variant, (-1.0, -1.0)), (r["rouge_l"], r["cosine"]))
-    chosen = {s: max((v for v in dev_score if v[0] == s), key=dev_score.get)[1:]
-              for s in args.sweep_shots if any(v[0] == s for v in dev_score)}
+    # its ε/η) of the best dev row at that count.
+    chosen: dict[int, tuple[str, str]] = {}
+    for s in args.sweep_shots:
+        at_s = [r for r in sweep if r["shots"] == s]
+        if at_s:
+            top = max(at_s, key=lambda r: (r["rouge_l"], r["cosine"]))
+            chosen[s] = (top["method"], top["graph"])
     rows = []
 
     def snapshot(extra: dict | None = None) -> dict:
@@ -270,8 +270,8 @@ def main() -> None:
     baseline = next((m for m in ("algen-loo", "algen+lambda", "algen") if m in args.methods), None)
     gains = []
     for r in rows:
-        pick_ = chosen.get(nearest_shots(r["shots"], args.sweep_shots))
-        if baseline and pick_ and (r["method"], r["graph"]) == pick_:
+        variant = chosen.get(nearest_shots(r["shots"], args.sweep_shots))
+        if baseline and variant and (r["method"], r["graph"]) == variant:
             gains.append(paired_gain(r, next(b for b in rows if b["method"] == baseline and b["shots"] == r["shots"])))
     write_json(out / f"lago_experiment{suffix}.json", snapshot({"gain_of_chosen": gains}))
     cols = ["method", "graph", "shots", "tuned_at_shots", "epsilon", "eta", "rouge_l", "rouge_l_ci95", "chance_rouge_l", "token_f1",
