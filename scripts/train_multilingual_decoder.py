@@ -45,15 +45,21 @@ def read_rows(path: Path, languages: set[str] | None) -> list[dict]:
     return [r for r in rows if languages is None or r["lang"] in languages]
 
 
-def balance(rows: list[dict], alpha: float, seed: int = 0) -> list[dict]:
+def balance(rows: list[dict], alpha: float, seed: int = 0, upweight: dict[str, float] | None = None) -> list[dict]:
     """Temperature sampling over languages (as XLM's): language l's share of the batches becomes
-    ∝ n_l^alpha instead of ∝ n_l, by repeating the rows of the smaller languages (each row at
-    least once; the fractional part of a repeat factor is a seeded sample of that language's
-    rows). ``alpha`` = 1 keeps the corpus as it is; the largest language is never repeated."""
+    ∝ w_l · n_l^alpha instead of ∝ n_l, by repeating the rows of the smaller languages (each row
+    at least once; the fractional part of a repeat factor is a seeded sample of that language's
+    rows). ``alpha`` = 1 and no ``upweight`` keep the corpus as it is; w_l is ``upweight[l]``
+    (default 1), and the language with the lowest repeat factor is never repeated."""
     by_lang: dict[str, list[dict]] = {}
     for r in rows:
         by_lang.setdefault(r["lang"], []).append(r)
-    factor = {lang: len(v) ** (alpha - 1.0) for lang, v in by_lang.items()}
+    upweight = upweight or {}
+    unknown = sorted(set(upweight) - set(by_lang))
+    if unknown:
+        raise SystemExit(f"--upweight names {', '.join(unknown)}, which the corpus does not have; "
+                         f"use some of {', '.join(sorted(by_lang))}")
+    factor = {lang: upweight.get(lang, 1.0) * len(v) ** (alpha - 1.0) for lang, v in by_lang.items()}
     low = min(factor.values())
     rng = random.Random(seed)
     out: list[dict] = []
@@ -61,6 +67,23 @@ def balance(rows: list[dict], alpha: float, seed: int = 0) -> list[dict]:
         whole, frac = divmod(factor[lang] / low, 1.0)
         out += lang_rows * int(whole) + rng.sample(lang_rows, round(frac * len(lang_rows)))
     rng.shuffle(out)
+    return out
+
+
+def parse_upweight(spec: str | None) -> dict[str, float]:
+    """``"deu=2,ita=1.5"`` -> ``{"deu": 2.0, "ita": 1.5}``; each weight must be positive."""
+    out: dict[str, float] = {}
+    for item in (spec or "").split(","):
+        if not item.strip():
+            continue
+        lang, sep, value = item.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = float("nan")
+        if not sep or not lang.strip() or not weight > 0:
+            raise SystemExit(f"--upweight {spec!r}: write LANG=WEIGHT pairs with positive weights, e.g. deu=2,ita=2")
+        out[lang.strip()] = weight
     return out
 
 
@@ -107,6 +130,9 @@ def main() -> None:
     ap.add_argument("--balance", type=float, default=None,
                     help="language sampling exponent: share of batches ∝ n_lang^BALANCE (0.5: the small languages "
                          "are repeated; default: the corpus as it is)")
+    ap.add_argument("--upweight", default=None, metavar="LANG=W,...",
+                    help="multiply these languages' batch shares after --balance (e.g. deu=2,ita=2: a later "
+                         "phase that gives the weakest languages more passes)")
     ap.add_argument("--vocab-size", type=int, default=16000)
     ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--batch-size", type=int, default=64)
@@ -129,10 +155,12 @@ def main() -> None:
     corpus, out = Path(args.corpus), Path(args.out)
     langs = set(args.languages.split(",")) if args.languages else None
     train = read_rows(corpus / "train.jsonl", langs)
-    if args.balance is not None:
-        train = balance(train, args.balance)
+    upweight = parse_upweight(args.upweight)
+    if args.balance is not None or upweight:
+        alpha = 1.0 if args.balance is None else args.balance
+        train = balance(train, alpha, upweight=upweight)
         counts = Counter(r["lang"] for r in train)
-        print(f"balanced (alpha {args.balance}): {len(train)} rows {dict(counts)}", flush=True)
+        print(f"balanced (alpha {alpha}, upweight {upweight or None}): {len(train)} rows {dict(counts)}", flush=True)
     valid = interleave(read_rows(corpus / "valid.jsonl", langs))
     out.mkdir(parents=True, exist_ok=True)
     encoder = load_encoder(args.encoder)

@@ -1,0 +1,57 @@
+"""The language sampling of ``scripts/train_multilingual_decoder.py`` (temperature and upweighting)."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_multilingual_decoder.py"
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("train_multilingual_decoder", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def rows(**counts: int) -> list[dict]:
+    return [{"lang": lang, "text": f"{lang} {i}"} for lang, n in counts.items() for i in range(n)]
+
+
+def test_balance_gives_shares_proportional_to_n_to_the_alpha(script):
+    counts = Counter(r["lang"] for r in script.balance(rows(eng=1600, deu=400, ita=100), 0.5))
+    assert counts == {"eng": 1600, "deu": 800, "ita": 400}   # ∝ sqrt(n): 40 : 20 : 10
+
+
+def test_upweight_multiplies_a_language_share_and_keeps_every_row(script):
+    data = rows(eng=1600, deu=400, ita=100)
+    out = script.balance(data, 0.5, upweight={"deu": 2.0})
+    counts = Counter(r["lang"] for r in out)
+    assert counts == {"eng": 1600, "deu": 1600, "ita": 400}
+    assert {r["text"] for r in out} == {r["text"] for r in data}
+
+
+def test_upweight_alone_with_alpha_one_reweights_the_raw_corpus(script):
+    counts = Counter(r["lang"] for r in script.balance(rows(eng=300, deu=100), 1.0, upweight={"deu": 1.5}))
+    assert counts == {"eng": 300, "deu": 150}
+
+
+def test_upweight_of_a_language_outside_the_corpus_is_a_one_line_error(script):
+    with pytest.raises(SystemExit, match="does not have; use some of deu, eng"):
+        script.balance(rows(eng=10, deu=10), 0.5, upweight={"ita": 2.0})
+
+
+@pytest.mark.parametrize("spec", ["deu", "deu=0", "deu=-1", "deu=two", "=2"])
+def test_parse_upweight_rejects_malformed_pairs(script, spec):
+    with pytest.raises(SystemExit, match="LANG=WEIGHT"):
+        script.parse_upweight(spec)
+
+
+def test_parse_upweight_reads_pairs(script):
+    assert script.parse_upweight("deu=2, ita=1.5") == {"deu": 2.0, "ita": 1.5}
+    assert script.parse_upweight(None) == {}
