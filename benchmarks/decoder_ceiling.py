@@ -10,6 +10,7 @@ references), the distinct-output rate, cosine and sentences/s.
     python benchmarks/decoder_ceiling.py --beams 4 8 16 32 64 [--decoder DIR] [--out benchmarks/results/decoder_ceiling]
     python benchmarks/decoder_ceiling.py --decoder multilingual --langs eng deu fra nld spa ita por --beams 1 4 \
         --out benchmarks/results/decoder_ceiling_multilingual
+    python benchmarks/decoder_ceiling.py --decoder runs/ml6 --split dev --n-test 150 ...   # choose a checkpoint
 """
 
 from __future__ import annotations
@@ -31,23 +32,23 @@ COLUMNS = ["lang", "beams", "rerank", "rouge_l", "chance_rouge_l", "token_f1", "
 STSB_CODES = {"eng": "en", "deu": "de", "fra": "fr", "nld": "nl", "spa": "es", "ita": "it", "por": "pt"}
 
 
-def held_out(lang: str, n_test: int, corpus: str = "stsb") -> list[str]:
-    """The test sentences of one language: the same ``n_test`` STSb test rows in every language
-    (or WikiQA answers, English only)."""
+def held_out(lang: str, n_test: int, corpus: str = "stsb", split: str = "test") -> list[str]:
+    """The held-out sentences of one language: the same ``n_test`` rows of STSb ``split`` (test,
+    or dev for choosing between checkpoints) in every language (or WikiQA answers, English only)."""
     if corpus == "wikiqa":
         return sample(wikiqa_sentences(), n_test, seed=0)
-    english = stsb_sentences("en", "test")
+    english = stsb_sentences("en", split)
     picked = [english.index(t) for t in sample(english, n_test, seed=0)]
-    sentences = stsb_sentences(STSB_CODES[lang], "test")
+    sentences = stsb_sentences(STSB_CODES[lang], split)
     return [sentences[i] for i in picked if i < len(sentences)]
 
 
 def ceiling_rows(decoder, attacker, langs: list[str], beams_list: list[int], *, n_test: int, corpus: str = "stsb",
-                 cache: str = ".vecleak-cache") -> list[dict]:
+                 split: str = "test", cache: str = ".vecleak-cache") -> list[dict]:
     """One row per language x beam width (x rerank): the decoder's own-space scores and speed."""
     rows = []
     for lang in langs:
-        test = held_out(lang, n_test, corpus)
+        test = held_out(lang, n_test, corpus, split)
         y = encode_cached(attacker, test, cache)
         language = lang if decoder.languages else None
         scorer = ALGENAttack(decoder, attacker, aligner=Ridge(alpha=0), language=language)
@@ -80,19 +81,24 @@ def main() -> None:
     ap.add_argument("--out", default="benchmarks/results/decoder_ceiling")
     ap.add_argument("--corpus", choices=("stsb", "wikiqa"), default="stsb",
                     help="held-out test text: STSb test (every language) or WikiQA answers (English only)")
+    ap.add_argument("--split", choices=("test", "dev"), default="test",
+                    help="STSb split: dev to choose between checkpoints before any test row is decoded")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
     if args.corpus == "wikiqa" and args.langs != ["eng"]:
         raise SystemExit("--corpus wikiqa is English only: use --langs eng")
+    if args.corpus == "wikiqa" and args.split != "test":
+        raise SystemExit("--split applies to STSb only: drop it with --corpus wikiqa")
     decoder = load_decoder(args.decoder)
     rows = ceiling_rows(decoder, load_encoder(decoder.encoder_spec["name"]), args.langs, args.beams, n_test=args.n_test,
-                        corpus=args.corpus, cache=args.cache)
-    write_json(f"{args.out}.json", {"decoder": args.decoder, "n_test": args.n_test, "threads": args.threads,
+                        corpus=args.corpus, split=args.split, cache=args.cache)
+    write_json(f"{args.out}.json", {"decoder": args.decoder, "n_test": args.n_test, "split": args.split,
+                                    "threads": args.threads,
                                     "tokenizer": "unicode", "rows": rows})
     table = markdown_table(rows, COLUMNS)
     with open(f"{args.out}.md", "w", encoding="utf-8") as fh:
-        corpus = "STSb test" if args.corpus == "stsb" else "WikiQA answer"
+        corpus = f"STSb {args.split}" if args.corpus == "stsb" else "WikiQA answer"
         fh.write(f"# Own-space ceiling of decoder '{args.decoder}' ({args.n_test} {corpus} sentences per language, "
                  f"{args.threads} CPU threads, Unicode tokens; chance: the same outputs against shuffled "
                  f"references)\n\n" + table)
