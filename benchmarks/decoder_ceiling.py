@@ -24,6 +24,7 @@ from common import markdown_table, sample, stsb_sentences, wikiqa_sentences, wri
 from vecleak.align import Ridge
 from vecleak.decoders import load_decoder, rerank
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 from vecleak.recipes.algen import ALGENAttack, Inversion
 
 COLUMNS = ["lang", "beams", "rerank", "rouge_l", "chance_rouge_l", "token_f1", "chance_token_f1", "bleu",
@@ -106,4 +107,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

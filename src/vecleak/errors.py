@@ -1,9 +1,13 @@
 """Errors for user mistakes: each carries a one-line message that says what to do.
 
-The CLI turns any :class:`VecleakError` into that line on stderr and exit code 2.
+The CLI turns any :class:`VecleakError` into that line on stderr and exit code 2; scripts and
+benchmarks do the same through :func:`run_script`.
 """
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Callable
 
 
 class VecleakError(Exception):
@@ -51,3 +55,19 @@ class VecleakWarning(UserWarning):
 
 class IsolatedLanguageWarning(VecleakWarning):
     """A language has no neighbour in the LAGO graph, so its map is plain ridge regression."""
+
+
+def run_script(main: Callable[[], None]) -> None:
+    """Run a script's ``main`` as the ``vecleak`` CLI runs a command: a user's mistake (a
+    :class:`VecleakError`, or ``SystemExit`` with a message) becomes its one line on stderr and
+    exit code 2; ``SystemExit`` with a number keeps it."""
+    try:
+        main()
+    except VecleakError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except SystemExit as err:
+        if isinstance(err.code, str):
+            print(err.code, file=sys.stderr)
+            raise SystemExit(2) from None
+        raise
