@@ -39,6 +39,8 @@ from pathlib import Path
 
 import torch
 
+from vecleak.errors import run_script
+
 
 def read_rows(path: Path, languages: set[str] | None) -> list[dict]:
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
@@ -162,12 +164,8 @@ def main() -> None:
         counts = Counter(r["lang"] for r in train)
         print(f"balanced (alpha {alpha}, upweight {upweight or None}): {len(train)} rows {dict(counts)}", flush=True)
     valid = interleave(read_rows(corpus / "valid.jsonl", langs))
-    out.mkdir(parents=True, exist_ok=True)
     encoder = load_encoder(args.encoder)
-    t0 = time.monotonic()
-    emb = encode_cached(encoder, [r["text"] for r in train], out / "embeddings", batch_size=128, show_progress=True)
-    valid_emb = encode_cached(encoder, [r["text"] for r in valid], out / "embeddings", batch_size=128)
-    print(f"embedded {len(train)} + {len(valid)} texts in {time.monotonic() - t0:.0f} s", flush=True)
+    # the decoder first: a bad --resume or --init fails before the corpus is embedded
     if args.resume:
         decoder = InversionDecoder.load(out)
     elif args.init:
@@ -190,6 +188,11 @@ def main() -> None:
         tokenizer = train_tokenizer((r["text"] for r in train), languages=languages, vocab_size=args.vocab_size)
         decoder = InversionDecoder.new(encoder.spec(), tokenizer=tokenizer)
         warm_start_from(decoder, load_decoder("default"))
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    emb = encode_cached(encoder, [r["text"] for r in train], out / "embeddings", batch_size=128, show_progress=True)
+    valid_emb = encode_cached(encoder, [r["text"] for r in valid], out / "embeddings", batch_size=128)
+    print(f"embedded {len(train)} + {len(valid)} texts in {time.monotonic() - t0:.0f} s", flush=True)
     config = TrainingConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup=args.warmup,
                             eval_every=args.eval_every, checkpoint_every=args.eval_every,
                             valid_decode=min(len(valid), 20 * len({r["lang"] for r in valid})),
@@ -205,4 +208,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

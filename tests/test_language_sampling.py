@@ -55,3 +55,19 @@ def test_parse_upweight_rejects_malformed_pairs(script, spec):
 def test_parse_upweight_reads_pairs(script):
     assert script.parse_upweight("deu=2, ita=1.5") == {"deu": 2.0, "ita": 1.5}
     assert script.parse_upweight(None) == {}
+
+
+def test_script_bad_upweight_is_one_line_on_stderr_and_exit_code_2(tmp_path):
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "train.jsonl").write_text('{"lang": "deu", "text": "Ein Hund."}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, str(SCRIPT), "--corpus", str(corpus), "--out", str(out),
+                          "--upweight", "deu=two"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "--upweight 'deu=two': write LANG=WEIGHT pairs with positive weights, e.g. deu=2,ita=2"]
+    assert not out.exists()
