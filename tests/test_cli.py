@@ -149,6 +149,24 @@ def test_train_decoder_init_continues_a_trained_decoder_and_checks_its_encoder(c
     assert code == 2 and "fewer than the batch size 64" in err and not (tmp_path / "dec3").exists()
 
 
+def test_train_decoder_retarget_trains_only_a_new_prefix_on_the_frozen_base(capsys, tmp_path, files, tiny_decoder):
+    out = tmp_path / "dec"
+    code, _ = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                   "--out", out, "--encoder", "use-multilingual", "--retarget", tiny_decoder, "--steps", 2,
+                   "--eval-every", 2, "--batch-size", 8, "--no-bf16", "--cache", tmp_path / "cache")
+    assert code in (0, None)
+    base, trained = InversionDecoder.load(tiny_decoder), InversionDecoder.load(out)
+    assert trained.config.base == str(tiny_decoder) and trained.model.embedding_dim == 512
+    own = trained.model.state_dict()
+    assert all(torch.equal(v, own[k]) for k, v in base.model.state_dict().items() if not k.startswith("prefix."))
+    code, err = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                     "--out", tmp_path / "dec2", "--retarget", "multilingual", "--cache", tmp_path / "cache")
+    assert_clean_failure(code, err, tmp_path / "dec2", "needs each text's language")
+    code, err = _run(capsys, "train-decoder", "--corpus", files / "train.txt", "--valid", files / "test.txt",
+                     "--out", tmp_path / "dec3", "--retarget", tiny_decoder, "--init", tiny_decoder)
+    assert_clean_failure(code, err, tmp_path / "dec3", "give one of them")
+
+
 def _attack_args(files, out, *extra):
     return ["attack", "--victim", "minilm", "--decoder", "no-such-decoder-folder", "--train", files / "train.txt",
             "--test", files / "test.txt", "--out", out, *extra]

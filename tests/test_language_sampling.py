@@ -71,3 +71,12 @@ def test_script_bad_upweight_is_one_line_on_stderr_and_exit_code_2(tmp_path):
     assert run.stderr.strip().splitlines() == [
         "--upweight 'deu=two': write LANG=WEIGHT pairs with positive weights, e.g. deu=2,ita=2"]
     assert not out.exists()
+
+
+def test_cap_per_language_samples_at_most_n_rows_of_each_and_keeps_their_order(script):
+    data = rows(eng=50, deu=8, ita=20)
+    capped = script.cap_per_language(data, 10)
+    assert Counter(r["lang"] for r in capped) == {"eng": 10, "deu": 8, "ita": 10}
+    positions = [data.index(r) for r in capped]
+    assert positions == sorted(positions)
+    assert capped == script.cap_per_language(data, 10)          # seeded

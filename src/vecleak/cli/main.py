@@ -384,6 +384,9 @@ def train_decoder_cmd(
     resume: Annotated[bool, typer.Option(help="Continue from OUT's last checkpoint.")] = False,
     init: Annotated[Optional[str], typer.Option(help="Start from this trained decoder folder (or 'default') "
                                                      "with a fresh schedule, instead of the backbone's weights.")] = None,
+    retarget: Annotated[Optional[str], typer.Option(help="Keep this trained decoder's backbone (a folder or "
+                                                         "'default') frozen and train only a new prefix MLP for "
+                                                         "--encoder: minutes instead of hours.")] = None,
     cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
 ) -> None:
     """Train an inversion decoder on a text corpus (checkpoints + --resume)."""
@@ -418,7 +421,7 @@ def train_decoder_cmd(
                          noise_prob=noise_prob, noise_max=noise_max, num_prefix=num_prefix, max_length=max_length,
                          eval_every=eval_every, max_minutes=max_minutes, bf16=bf16, seed=seed, device=device,
                          resume=resume,
-                         init=init, trim_vocabulary=trim_vocabulary, trainable_layers=trainable_layers,
+                         init=init, retarget=retarget, trim_vocabulary=trim_vocabulary, trainable_layers=trainable_layers,
                          cache=cache, on_log=on_log, on_step=on_step)
     console.print(f"decoder saved in {out}")
 

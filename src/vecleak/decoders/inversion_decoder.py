@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,34 @@ class InversionDecoder:
                 config.frozen[name] = tensor_digest(p)
         return cls(model, codec)
 
+    @classmethod
+    def retarget(cls, base: str, encoder_spec: dict[str, Any]) -> InversionDecoder:
+        """A decoder for another attacker encoder on ``base``'s trained backbone and vocabulary.
+
+        ``base`` (a shipped decoder name or a folder) keeps its backbone, frozen; only a fresh
+        prefix MLP for ``encoder_spec``'s space (dimension ``d``) is trained and saved, so the
+        saved decoder is that MLP alone (a few MB), checked against ``base``'s weights on load.
+        ``base`` must own a ``bert-causal`` backbone.
+        """
+        from vecleak.decoders.shipped import load_decoder
+
+        source = load_decoder(base)
+        if source.config.backbone != "bert-causal" or source.config.base is not None:
+            raise CheckpointError(f"cannot retarget '{base}': only a decoder with its own bert-causal backbone can be "
+                                  "a base; pick 'multilingual', 'default' or a folder trained by train-decoder")
+        # a folder is recorded by its absolute path, so the decoder loads from any working directory
+        where = Path(base)
+        name = str(where.resolve()) if where.is_dir() else str(base)
+        config = replace(source.config, encoder=dict(encoder_spec), base=name, frozen={})
+        old = source.model
+        model = PrefixDecoder(config, old.backbone, bos_id=old.bos_id, eos_id=old.eos_id, pad_id=old.pad_id,
+                              num_start=old.num_start, never_generated=old.never_generated)
+        for name, p in model.named_parameters():
+            if not name.startswith("prefix."):
+                p.requires_grad_(False)
+                config.frozen[name] = tensor_digest(p)
+        return cls(model, source.codec)
+
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str], *, dtype: torch.dtype = torch.float32) -> Path:
         """Write ``config.json`` and ``model.safetensors`` (frozen weights left out) into ``path``."""
@@ -112,7 +141,7 @@ class InversionDecoder:
         state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in self.model.state_dict().items()
                  if k not in self.config.frozen}
         atomic_write_bytes(path / WEIGHTS_NAME, save(state, metadata={"format": "pt"}))
-        if self.config.tokenizer == "own":
+        if self.config.tokenizer == "own" and self.config.base is None:
             atomic_write_text(path / TOKENIZER_NAME, self.codec.tokenizer.backend_tokenizer.to_str())
         atomic_write_text(path / CONFIG_NAME, json.dumps(self.config.to_dict(), indent=2) + "\n")
         return path
@@ -136,19 +165,23 @@ class InversionDecoder:
             state = load_file(str(w_path))
         except (SafetensorError, OSError, ValueError) as err:
             raise CheckpointError(f"{w_path}: corrupt or unreadable weights ({err}); re-train or re-download") from None
-        tokenizer = None
-        if config.tokenizer == "own":
-            tokenizer = _load_own_tokenizer(path / TOKENIZER_NAME, config.languages)
-        decoder = cls.new(config.encoder, backbone=config.backbone, source=config.backbone_source,
-                          num_prefix=config.num_prefix, max_length=config.max_length, shape=config.shape,
-                          tokenizer=tokenizer, warm_start=False, kept_ids=config.kept_ids,
-                          languages=config.languages if config.kept_ids else (),
-                          trainable_layers=config.trainable_layers)
+        if config.base is not None:
+            decoder = cls.retarget(config.base, config.encoder)
+        else:
+            tokenizer = None
+            if config.tokenizer == "own":
+                tokenizer = _load_own_tokenizer(path / TOKENIZER_NAME, config.languages)
+            decoder = cls.new(config.encoder, backbone=config.backbone, source=config.backbone_source,
+                              num_prefix=config.num_prefix, max_length=config.max_length, shape=config.shape,
+                              tokenizer=tokenizer, warm_start=False, kept_ids=config.kept_ids,
+                              languages=config.languages if config.kept_ids else (),
+                              trainable_layers=config.trainable_layers)
         for name, digest in config.frozen.items():
             if decoder.config.frozen.get(name) != digest:
+                origin = f"base decoder '{config.base}'" if config.base else f"backbone source '{config.backbone_source}'"
                 raise CheckpointError(
-                    f"{path}: frozen weight '{name}' differs from the one in backbone source "
-                    f"'{config.backbone_source}'; install the same model version the decoder was trained with"
+                    f"{path}: frozen weight '{name}' differs from the one in {origin}; "
+                    "install the same version the decoder was trained with"
                 )
         own = decoder.model.state_dict()
         expected = {k for k in own if k not in config.frozen}

@@ -40,6 +40,9 @@ class DecoderConfig:
             (ascending; empty: the whole vocabulary), see :mod:`vecleak.decoders.gemma`.
         trainable_layers: ``hf-causal-lm`` only: the top layers trained (the rest frozen);
             None: every weight but the embeddings.
+        base: a decoder (shipped name or folder) whose backbone and vocabulary this one reuses,
+            frozen, under a prefix MLP of its own for another attacker encoder (see
+            :meth:`InversionDecoder.retarget`); None for a decoder that owns its backbone.
     """
 
     encoder: dict[str, Any]
@@ -54,6 +57,7 @@ class DecoderConfig:
     languages: list[str] = field(default_factory=list)
     kept_ids: list[int] = field(default_factory=list)
     trainable_layers: int | None = None
+    base: str | None = None
     format_version: int = 1
 
     def to_dict(self) -> dict[str, Any]:

@@ -21,7 +21,8 @@ VALID_SPLIT = 500
 def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], encoder: str = "minilm",
                      valid: str | os.PathLike[str] | None = None, backbone: str = "bert-causal",
                      source: str = "minilm", num_prefix: int = 6, max_length: int = 32, resume: bool = False,
-                     init: str | os.PathLike[str] | None = None, trim_vocabulary: bool = False,
+                     init: str | os.PathLike[str] | None = None, retarget: str | None = None,
+                     trim_vocabulary: bool = False,
                      trainable_layers: int | None = None,
                      cache: str | os.PathLike[str] | None = None, threads: int | None = None,
                      on_log: Callable[[dict], None] | None = None,
@@ -31,6 +32,8 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     ``init``: a trained decoder folder (or ``"default"``) to start from instead of the backbone's
     pretrained weights, with a fresh optimizer and schedule (fine-tuning, or a longer second run);
     its backbone, prefix count and length are kept, and it must have been trained for ``encoder``.
+    ``retarget``: a trained decoder (or ``"default"``) whose backbone is kept frozen under a new
+    prefix MLP for ``encoder`` (:meth:`InversionDecoder.retarget`): only that MLP is trained and saved.
     ``trim_vocabulary`` (``hf-causal-lm``): keep only the tokens of the training texts (Gemma's
     262,144 shrink to tens of thousands; :mod:`vecleak.decoders.gemma`); ``trainable_layers``
     (with it): train the top layers only.
@@ -39,6 +42,8 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
         raise InputError("--trim-vocabulary and --trainable-layers need --backbone hf-causal-lm")
     if trainable_layers is not None and not trim_vocabulary:
         raise InputError("--trainable-layers needs --trim-vocabulary")
+    if retarget is not None and init is not None:
+        raise InputError("--retarget and --init both name the decoder to start from; give one of them")
     training_device(str(training.get("device", "auto")))   # an unusable --device fails before any embedding
     if threads:
         torch.set_num_threads(threads)
@@ -56,7 +61,12 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     if not resume and (out / "training_state.pt").exists():
         raise InputError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
     enc = load_encoder(encoder)
-    if init is not None:
+    if retarget is not None:
+        decoder = InversionDecoder.retarget(str(retarget), enc.spec())
+        if decoder.languages:
+            raise InputError(f"--retarget {retarget} writes {', '.join(decoder.languages)} and needs each text's "
+                             "language; train it with scripts/train_multilingual_decoder.py --retarget")
+    elif init is not None:
         from vecleak.decoders.shipped import load_decoder
 
         decoder = load_decoder(str(init))
