@@ -24,6 +24,7 @@ from common import markdown_table, sample, stsb_sentences, wikiqa_sentences, wik
 from vecleak.align import Ridge
 from vecleak.decoders import load_decoder
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 from vecleak.recipes.algen import ALGENAttack, Inversion
 
 COLUMNS = ["victim", "shots", "rerank", "alpha", "rouge_l", "chance_rouge_l", "bleu", "token_f1", "chance_token_f1",
@@ -119,4 +120,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     np.set_printoptions(precision=3)
-    main()
+    run_script(main)

@@ -25,6 +25,7 @@ import torch
 from common import markdown_table, sample, stsb_sentences, write_json
 from vecleak.align import Ridge
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 
 COLUMNS = ["victim", "attacker", "dim", "shots", "top1", "mrr", "aligned_cosine"]
 
@@ -79,4 +80,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

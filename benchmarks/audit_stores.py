@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from vecleak.errors import run_script
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 STSB = {"eng": "en", "deu": "de", "fra": "fr", "nld": "nl", "spa": "es", "ita": "it", "por": "pt"}
@@ -166,4 +168,4 @@ def summary(args, audit: dict, wall: float, t_embed: float) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -26,6 +26,7 @@ from common import markdown_table, write_json
 from decoder_ceiling import STSB_CODES, ceiling_rows
 from vecleak.decoders import InversionDecoder
 from vecleak.encoders import load_encoder
+from vecleak.errors import run_script
 
 COLUMNS = ["backbone", "lang", "rouge_l", "chance_rouge_l", "token_f1", "chance_token_f1", "distinct_rate",
            "sentences_per_s"]
@@ -77,4 +78,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

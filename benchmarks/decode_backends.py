@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from vecleak.errors import run_script
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -47,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from common import DefenseBench, add_wikiqa_split_options, markdown_table, write_json
+from vecleak.errors import run_script
 from vecleak.frontier.sweep import Candidate
 from vecleak.recipes.eguard import EguardConfig, train_eguard
 
@@ -94,4 +95,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

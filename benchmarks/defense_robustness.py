@@ -28,6 +28,7 @@ import torch
 
 from common import DefenseBench, add_wikiqa_split_options, markdown_table, write_json
 from vecleak.defenses import DefensePipeline
+from vecleak.errors import run_script
 from vecleak.frontier.sweep import Candidate, build
 from vecleak.recipes.eguard import EguardConfig, train_eguard
 
@@ -117,4 +118,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

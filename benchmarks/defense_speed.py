@@ -24,6 +24,7 @@ from scipy import integrate
 from common import markdown_table, write_json
 from vecleak.defenses import DEFAULT_EPSILONS, load_defense
 from vecleak.defenses.ldp import purkayastha_table
+from vecleak.errors import run_script
 
 EPSILON = 8.0
 DIMS = (512, 384)
@@ -126,4 +127,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

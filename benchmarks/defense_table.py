@@ -23,6 +23,7 @@ from vecleak.decoders import load_decoder
 from vecleak.defenses import DEFAULT_EPSILONS, load_defense
 from vecleak.encoders import encode_cached, load_encoder
 from vecleak.data.corpora import AUX_CORPUS, DEFENDER_CORPUS
+from vecleak.errors import run_script
 from vecleak.recipes.defense_eval import attack_defended, guess_level
 from vecleak.utility import evaluate_utility
 
@@ -129,4 +130,4 @@ def plot(rows: list[dict], path: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -40,6 +40,7 @@ from common import add_wikiqa_split_options, markdown_table, shipped_attacker_ki
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.data.records import read_texts
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 from vecleak.frontier.strongest import strongest_attack
 from vecleak.recipes.eguard import EguardConfig, train_eguard
 from vecleak.utility import evaluate_utility
@@ -145,4 +146,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

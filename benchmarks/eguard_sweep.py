@@ -28,6 +28,7 @@ from common import write_json
 from vecleak.align import Ridge
 from vecleak.defenses.mutual_information import MINE
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 from vecleak.metrics.vector import cosine_rows
 from vecleak.recipes.eguard import EguardConfig, prepare, train_eguard
 from vecleak.utility.heads import LogisticHead
@@ -102,4 +103,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

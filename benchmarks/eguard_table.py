@@ -36,6 +36,7 @@ from common import markdown_table, sample, stsb_sentences, write_json
 from vecleak.decoders import load_decoder
 from vecleak.defenses import DefensePipeline, load_defense
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 from vecleak.metrics import token_prf
 from vecleak.recipes.defense_eval import attack_defended, token_set_attack
 from vecleak.recipes.eguard import EguardConfig, prepare, train_eguard
@@ -179,4 +180,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -20,6 +20,7 @@ import torch
 from common import markdown_table, sample, stsb_sentences, write_json
 from vecleak.decoders import load_decoder
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 
 STSB_CODES = {"eng": "en", "deu": "de", "fra": "fr", "nld": "nl", "spa": "es", "ita": "it", "por": "pt"}
 
@@ -65,4 +66,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -25,6 +25,7 @@ from common import markdown_table, write_json
 from lago_experiment import Experiment, nearest_shots
 from vecleak.align import LAGO, Ridge
 from vecleak.defenses import DEFAULT_EPSILONS, load_defense
+from vecleak.errors import run_script
 from vecleak.graphs.graph import build_graph
 from vecleak.recipes.algen import ALGENAttack
 
@@ -116,4 +117,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -38,6 +38,7 @@ from common import STSB, markdown_table, write_json
 from vecleak.align import LAGO, Ridge
 from vecleak.decoders import load_decoder
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 from vecleak.graphs.graph import build_graph
 from vecleak.metrics import bootstrap_ci
 from vecleak.recipes.algen import ALGENAttack
@@ -296,4 +297,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

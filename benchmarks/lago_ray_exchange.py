@@ -16,6 +16,8 @@ import time
 
 import numpy as np
 
+from vecleak.errors import run_script
+
 
 def problem(k: int, b: int, m: int, n: int, seed: int = 0):
     rng = np.random.default_rng(seed)
@@ -66,4 +68,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -29,6 +29,7 @@ import torch
 
 from common import markdown_table, write_json
 from vecleak.align.lago_solvers import _NodeSystems, degrees, ieq_pdmm, ieq_pdmm_reference, total_variation
+from vecleak.errors import run_script
 from vecleak.graphs.graph import PAPER_LANGUAGES, build_graph
 
 M, N, ITERATIONS = 512, 384, 500
@@ -175,4 +176,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -30,6 +30,7 @@ import torch
 from common import add_wikiqa_split_options, markdown_table, wikiqa_splits, write_json
 from vecleak.defenses import load_defense
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 from vecleak.recipes.eguard import EguardConfig, train_eguard
 from vecleak.utility import evaluate_utility
 from vecleak.utility.retrieval import neighbour_retrieval, top_k
@@ -114,4 +115,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -22,6 +22,7 @@ from common import markdown_table, write_json
 from lago_experiment import NODES, pick, rows_of
 from vecleak.align.lago_solvers import objective, total_variation, total_variation_admm
 from vecleak.encoders import encode_cached, load_encoder
+from vecleak.errors import run_script
 from vecleak.graphs.graph import build_graph
 
 COLUMNS = ["shots", "eta", "subgradient_objective", "admm_objective", "ratio", "subgradient_max_gap",
@@ -76,4 +77,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -15,6 +15,8 @@ import argparse
 import csv
 from pathlib import Path
 
+from vecleak.errors import run_script
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "vecleak" / "graphs" / "data"
 SOURCE_CSV = "asjp_v18_forms_7lang_long.csv"
@@ -70,4 +72,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

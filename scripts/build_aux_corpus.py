@@ -13,6 +13,8 @@ import random
 import sys
 from pathlib import Path
 
+from vecleak.errors import run_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,4 +34,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

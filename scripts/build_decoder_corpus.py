@@ -5,6 +5,8 @@ STS-benchmark train split, Tatoeba, WikiSplit); Multi30k/Flickr30k captions, the
 question pairs, MSRP and WikiQA are left out. Every STSb dev and test sentence is removed
 from training: dev gives the validation set, test stays untouched for benchmarks.
 
+from vecleak.errors import run_script
+
     python scripts/build_decoder_corpus.py --data ../shared/data --out corpus
 writes corpus/train.txt and corpus/valid.txt (500 STSb-dev sentences).
 """
@@ -56,4 +58,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

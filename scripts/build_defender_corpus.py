@@ -14,6 +14,8 @@ import gzip
 import random
 from pathlib import Path
 
+from vecleak.errors import run_script
+
 DATA = Path(__file__).resolve().parents[1] / "src" / "vecleak" / "data"
 
 
@@ -28,4 +30,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -31,6 +31,7 @@ import random
 import re
 from pathlib import Path
 
+from vecleak.errors import run_script
 from vecleak.utility.detok import detokenize, wikisplit_sentences
 
 #: ISO 639-3 -> the two-letter code ``stsb_multi_mt`` files use.
@@ -162,4 +163,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -19,6 +19,7 @@ import random
 import shutil
 from pathlib import Path
 
+from vecleak.errors import run_script
 from vecleak.utility.detok import detokenize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,4 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -22,6 +22,7 @@ import torch
 
 from vecleak.data.atomic import atomic_write_text
 from vecleak.decoders import InversionDecoder
+from vecleak.errors import run_script
 
 
 def combined_log(previous: list[dict], new: list[dict]) -> list[dict]:
@@ -67,4 +68,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)
