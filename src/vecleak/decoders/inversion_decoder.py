@@ -14,6 +14,7 @@ import torch
 
 from vecleak.data.atomic import atomic_write_bytes, atomic_write_text
 from vecleak.data.vectors import check_vectors
+from vecleak.decoders.catalog import SHIPPED_DECODERS, decoder_folder
 from vecleak.decoders.causal_lm import build_causal_lm_decoder
 from vecleak.decoders.prefix_decoder import DecoderConfig, PrefixDecoder, build_bert_causal
 from vecleak.decoders.sources import load_bert_state, load_tokenizer, tensor_digest
@@ -113,9 +114,7 @@ class InversionDecoder:
         saved decoder is that MLP alone (a few MB), checked against ``base``'s weights on load.
         ``base`` must own a ``bert-causal`` backbone.
         """
-        from vecleak.decoders.shipped import SHIPPED_DECODERS, load_decoder
-
-        source = load_decoder(base)
+        source = InversionDecoder.load(decoder_folder(base))
         if source.config.backbone != "bert-causal" or source.config.base is not None:
             raise CheckpointError(f"cannot retarget '{base}': only a decoder with its own bert-causal backbone can be "
                                   "a base; pick 'multilingual', 'default' or a folder trained by train-decoder")
