@@ -106,6 +106,18 @@ def cap_per_language(rows: list[dict], n: int, seed: int = 0) -> list[dict]:
     return [r for i, r in enumerate(rows) if i in keep]
 
 
+def require_languages(decoder, rows: list[dict], what: str, fix: str) -> None:
+    """Stop with one line if ``rows`` hold a language ``decoder`` has no token for."""
+    missing = sorted({r["lang"] for r in rows} - set(decoder.languages))
+    if missing:
+        raise SystemExit(f"{what} has no language token for {', '.join(missing)}; {fix}")
+
+
+def trained_weights(decoder) -> int:
+    """How many of ``decoder``'s weights training updates."""
+    return sum(p.numel() for p in decoder.model.parameters() if p.requires_grad)
+
+
 def interleave(rows: list[dict]) -> list[dict]:
     """Round-robin over languages, so the first k validation rows cover every language."""
     by_lang: dict[str, list[dict]] = {}
@@ -166,13 +178,14 @@ def main() -> None:
                     help="compact: the 6-layer BERT-causal backbone warm-started from the English decoder; "
                          "gemma3: Gemma 3 270M, vocabulary trimmed to the training text's tokens")
     ap.add_argument("--trainable-layers", type=int, default=4, help="gemma3: top layers trained (the rest frozen)")
-    ap.add_argument("--retarget", default=None, metavar="DECODER",
-                    help="train only a new prefix MLP for --encoder on this decoder's frozen backbone and "
-                         "vocabulary (a shipped name or a folder)")
+    start = ap.add_mutually_exclusive_group()
+    start.add_argument("--retarget", default=None, metavar="DECODER",
+                       help="train only a new prefix MLP for --encoder on this decoder's frozen backbone and "
+                            "vocabulary (a shipped name or a folder)")
     ap.add_argument("--per-language", type=int, default=None, metavar="N",
                     help="keep at most N training rows per language (a seeded sample), before --balance")
-    ap.add_argument("--init", default=None, help="continue from this trained decoder (folder or 'multilingual') "
-                                                 "with a fresh schedule: its vocabulary and languages are kept")
+    start.add_argument("--init", default=None, help="continue from this trained decoder (folder or 'multilingual') "
+                                                    "with a fresh schedule: its vocabulary and languages are kept")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     init_distributed_from_env()
@@ -196,17 +209,11 @@ def main() -> None:
         decoder = InversionDecoder.load(out)
     elif args.retarget:
         decoder = InversionDecoder.retarget(args.retarget, encoder.spec())
-        missing = sorted({r["lang"] for r in train} - set(decoder.languages))
-        if missing:
-            raise SystemExit(f"--retarget {args.retarget} has no language token for {', '.join(missing)}; "
-                             "pick --languages it writes")
-        print(f"retarget {args.retarget} to {encoder.name}: "
-              f"{sum(p.numel() for p in decoder.model.parameters() if p.requires_grad):,} trained weights", flush=True)
+        require_languages(decoder, train, f"--retarget {args.retarget}", "pick --languages it writes")
+        print(f"retarget {args.retarget} to {encoder.name}: {trained_weights(decoder):,} trained weights", flush=True)
     elif args.init:
         decoder = load_decoder(args.init)
-        missing = sorted({r["lang"] for r in train} - set(decoder.languages))
-        if missing:
-            raise SystemExit(f"--init {args.init} has no language token for {', '.join(missing)}; train from scratch")
+        require_languages(decoder, train, f"--init {args.init}", "train from scratch")
     elif args.backbone == "gemma3":
         from vecleak.decoders.causal_lm import load_source_tokenizer
         from vecleak.decoders.gemma import kept_token_ids
@@ -215,8 +222,7 @@ def main() -> None:
         kept = kept_token_ids(load_source_tokenizer("gemma3"), (r["text"] for r in train), languages)
         decoder = InversionDecoder.new(encoder.spec(), backbone="hf-causal-lm", source="gemma3", kept_ids=kept,
                                        languages=languages, trainable_layers=args.trainable_layers)
-        print(f"gemma3: {len(kept)} of 262,144 tokens kept; "
-              f"{sum(p.numel() for p in decoder.model.parameters() if p.requires_grad):,} trained weights", flush=True)
+        print(f"gemma3: {len(kept)} of 262,144 tokens kept; {trained_weights(decoder):,} trained weights", flush=True)
     else:
         languages = sorted({r["lang"] for r in train})
         tokenizer = train_tokenizer((r["text"] for r in train), languages=languages, vocab_size=args.vocab_size)

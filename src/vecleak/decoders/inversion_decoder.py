@@ -114,14 +114,14 @@ class InversionDecoder:
         saved decoder is that MLP alone (a few MB), checked against ``base``'s weights on load.
         ``base`` must own a ``bert-causal`` backbone.
         """
-        source = InversionDecoder.load(decoder_folder(base))
+        source = cls.load(decoder_folder(base))
         if source.config.backbone != "bert-causal" or source.config.base is not None:
             raise CheckpointError(f"cannot retarget '{base}': only a decoder with its own bert-causal backbone can be "
                                   "a base; pick 'multilingual', 'default' or a folder trained by train-decoder")
         # a folder is recorded by its absolute path, so the decoder loads from any working directory
         where = Path(base)
-        name = str(where.resolve()) if base not in SHIPPED_DECODERS and where.is_dir() else str(base)
-        config = replace(source.config, encoder=dict(encoder_spec), base=name, frozen={})
+        base_name = str(where.resolve()) if base not in SHIPPED_DECODERS and where.is_dir() else str(base)
+        config = replace(source.config, encoder=dict(encoder_spec), base=base_name, frozen={})
         old = source.model
         model = PrefixDecoder(config, old.backbone, bos_id=old.bos_id, eos_id=old.eos_id, pad_id=old.pad_id,
                               num_start=old.num_start, never_generated=old.never_generated)
