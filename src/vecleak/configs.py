@@ -101,6 +101,8 @@ class AuditConfig:
         aux_size: auxiliary texts of the query-access attacker.
         backend: where decoding runs: ``local`` or ``ray`` (Ray Data over batches of vectors;
             the same reconstructions).
+        attacker_decoder: the few-shot and query attackers' decoder (a shipped name or a folder);
+            ``auto``: the best shipped one whose encoder is not the store's, for the store's languages.
     """
 
     sample: int = 500
@@ -113,6 +115,7 @@ class AuditConfig:
     language: str = "eng"
     aux_size: int = 2000
     backend: str = "local"
+    attacker_decoder: str = "auto"
     seed: int = 0
 
 

@@ -40,10 +40,11 @@ from vecleak.configs import AuditConfig
 from vecleak.data.atomic import atomic_output_dir, check_output_dir
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.data.records import read_texts
+from vecleak.decoders.catalog import SHIPPED_DECODERS, shipped_encoder
 from vecleak.decoders.shipped import load_decoder
 from vecleak.encoders.cache import encode_cached
 from vecleak.encoders.identify import EncoderMatch, identify_encoder, match_cosine, unit_length, MATCH_COSINE
-from vecleak.encoders.registry import load_encoder
+from vecleak.encoders.registry import encoder_available, load_encoder
 from vecleak.errors import InputError, StoreError, VecleakError
 from vecleak.frontier.pareto import MIN_CUT
 from vecleak.frontier.sweep import with_baseline
@@ -62,12 +63,39 @@ ROW_KEYS = (*CORE_METRICS, "cosine", "aligned_cosine", "content_recall", "half_r
             "ci95", "distinct_rate")
 
 
-def choose_attacker_decoder(victim: str | None, languages: set[str]) -> str:
-    """The attacker's own decoder: multilingual when the store holds other languages than English;
-    else the English one, unless the victim is MiniLM (the attacker's encoder should differ)."""
-    if languages - {"eng"} or victim == "minilm":
-        return "multilingual"
-    return "default"
+#: The attacker's own decoder, in order of preference, for stores with other languages than English
+#: and for English ones: the audit takes the first whose encoder is not the store's.
+ATTACKER_DECODERS = {"multilingual": ("multilingual", "gemma3-multilingual"),
+                     "english": ("default", "multilingual", "gemma3-multilingual")}
+
+
+def attacker_candidates(victim: str | None, languages: set[str], requested: str = "auto") -> list[str]:
+    """Decoders the attacker may hold, best first: ``requested`` alone unless it is ``auto``; else
+    :data:`ATTACKER_DECODERS` with those whose encoder is the store's (``victim``) moved last, so an
+    attacker with another model than the store's comes first whenever one ships."""
+    if requested != "auto":
+        return [requested]
+    order = ATTACKER_DECODERS["multilingual" if languages - {"eng"} else "english"]
+    return sorted(order, key=lambda name: shipped_encoder(name) == victim)
+
+
+def choose_attacker(victim: str | None, languages: set[str], requested: str = "auto") -> tuple[str, Any, list[str]]:
+    """The attacker's own decoder: ``(name, decoder, notes)``, the first of :func:`attacker_candidates`
+    whose encoder loads (Gemma needs ``vecleak[gemma]``); the notes say what was passed over."""
+    notes: list[str] = []
+    names = attacker_candidates(victim, languages, requested)
+    for k, name in enumerate(names):
+        if k + 1 < len(names) and not encoder_available(shipped_encoder(name)):
+            notes.append(f"the '{name}' attacker was passed over: its encoder {shipped_encoder(name)} is not "
+                         "installed (pip install 'vecleak[gemma]')")
+            continue
+        decoder = load_decoder(name)
+        if victim is not None and decoder.encoder_spec["name"] == victim:
+            notes.append(f"the attacker's own encoder is the store's ({victim}): the few-shot rows are an attacker "
+                         "who happens to use the same model" + ("" if requested != "auto" else
+                                                               "; no other decoder for these languages is usable here"))
+        return name, decoder, notes
+    raise AssertionError("unreachable: the last candidate is always returned")
 
 
 def check_encoder(name: str, texts: list[str], vectors: np.ndarray) -> EncoderMatch:
@@ -123,6 +151,10 @@ def check_config(config: AuditConfig) -> list[Candidate]:
         raise InputError(f"--aux-size must be at least 1, got {config.aux_size}")
     if not 0 < config.min_recall <= 1:
         raise InputError(f"--min-recall must be in (0, 1], got {config.min_recall}")
+    if config.attacker_decoder != "auto" and config.attacker_decoder not in SHIPPED_DECODERS \
+            and not (Path(config.attacker_decoder) / "config.json").is_file():
+        raise InputError(f"--attacker-decoder '{config.attacker_decoder}' is neither a shipped decoder "
+                         f"({', '.join(SHIPPED_DECODERS)}) nor a decoder folder; use auto or one of those")
     return candidates
 
 
@@ -194,14 +226,12 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
     if match.note:
         say(match.note)
 
-    own_name = choose_attacker_decoder(match.name, set(langs))
-    own = _on_backend(load_decoder(own_name), config.backend)
+    own_name, own, passed_over = choose_attacker(match.name, set(langs), config.attacker_decoder)
+    notes.extend(passed_over)
+    own = _on_backend(own, config.backend)
     own.check_languages(langs, len(langs))
     attacker = match.encoder if match.encoder is not None and match.encoder.spec() == own.encoder_spec \
         else load_encoder(own.encoder_spec["name"])
-    if match.name is not None and match.name == own.encoder_spec["name"]:
-        notes.append(f"the attacker's own encoder is the store's ({match.name}): vecleak ships no other decoder for "
-                     "these languages, so the few-shot rows are an attacker who happens to use the same model")
     emb = cache.embeddings
     with stages.stage("embed", "embedding with the attacker's encoder"):
         ref_targets = encode_cached(attacker, texts, emb)

@@ -43,6 +43,9 @@ def audit(
                                                "encoder.")] = _A.aux_size,
     backend: Annotated[str, typer.Option(help="Where decoding runs: local, or ray (Ray Data workers; "
                                               "ray.init(address=...) via RAY_ADDRESS for a cluster).")] = _A.backend,
+    attacker_decoder: Annotated[str, typer.Option(help="The few-shot and query attackers' decoder: a shipped name "
+                                                       "or a folder; auto: the best shipped one whose encoder is "
+                                                       "not the store's.")] = _A.attacker_decoder,
     seed: Annotated[int, typer.Option(help="Seed of the sample and of random defenses.")] = _A.seed,
     resume: Annotated[bool, typer.Option(help="Reuse the embeddings and finished stages of an interrupted "
                                               "audit with the same settings.")] = False,
@@ -64,7 +67,8 @@ def audit(
     check_output_dir(out, kind="audit")
     config = AuditConfig(sample=sample, shots=levels, encoder=encoder, defense_sample=defense_sample,
                          defenses=tuple(defense) if defense else _A.defenses, beams=beams, min_recall=min_recall,
-                         language=language, aux_size=aux_size, backend=backend, seed=seed)
+                         language=language, aux_size=aux_size, backend=backend, attacker_decoder=attacker_decoder,
+                         seed=seed)
     check_config(config)
     options = StoreOptions(collection=collection, table=table, vector_column=vector_column, text_column=text_column,
                            id_column=id_column, texts=texts)

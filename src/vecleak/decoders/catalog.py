@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from vecleak.errors import CheckpointError
@@ -34,3 +35,12 @@ def decoder_folder(spec: str) -> Path:
                                   "or pass --decoder DIR")
         return folder
     return Path(spec)
+
+
+def shipped_encoder(spec: str) -> str | None:
+    """The attacker encoder a shipped decoder was trained for (read from its config, no weights
+    loaded); ``None`` for a folder that is not a shipped name."""
+    if spec not in SHIPPED_DECODERS:
+        return None
+    config = json.loads((decoder_folder(spec) / "config.json").read_text(encoding="utf-8"))
+    return config["encoder"]["name"]

