@@ -4,12 +4,18 @@ Test: 200 held-out STSb English test sentences; leaked pairs: STSb English train
 ``--corpus wikiqa`` / ``wikisplit`` measures a second English domain instead: test sentences and
 leaked pairs are disjoint random rows of WikiQA's answer sentences (no shipped decoder was
 trained on them) or of WikiSplit's test file (held out by the multilingual and English-only
-decoders; the MiniLM ``default`` decoder's corpus had WikiSplit rows). Also the decoder's
-own-space ceiling (decoding the attacker's own vectors) and generation speed.
+decoders; the MiniLM ``default`` decoder's corpus had WikiSplit rows). ``--corpus multi30k``
+measures image captions in the ``--attack-language`` (eng, deu or fra): test sentences from
+Multi30k's test_2016 + val, leaked pairs from its train split (German and French captions are in
+no shipped decoder's corpus). Also the decoder's own-space ceiling (decoding the attacker's own
+vectors) and generation speed.
 
     python benchmarks/algen_shots.py --out benchmarks/results/algen_shots
     python benchmarks/algen_shots.py --decoder multilingual --attack-language eng --victims minilm smollm2 \
         --corpus wikisplit --shots 100 1000 --beams 1 --out benchmarks/results/algen_shots_multilingual_wikisplit
+    python benchmarks/algen_shots.py --decoder gemma3-multilingual --attack-language deu --corpus multi30k \
+        --victims use-multilingual smollm2 minilm --shots 10 100 1000 --beams 1 \
+        --out benchmarks/results/algen_shots_gemma3_multi30k_deu
 """
 
 from __future__ import annotations
@@ -20,21 +26,26 @@ import time
 import numpy as np
 import torch
 
-from common import markdown_table, sample, stsb_sentences, wikiqa_sentences, wikisplit_test_sentences, write_json
+from common import (markdown_table, multi30k_sentences, sample, stsb_sentences, wikiqa_sentences,
+                    wikisplit_test_sentences, write_json)
 from vecleak.align import Ridge
 from vecleak.decoders import load_decoder
 from vecleak.encoders import encode_cached, load_encoder
-from vecleak.errors import run_script
+from vecleak.errors import InputError, run_script
 from vecleak.recipes.algen import ALGENAttack, Inversion
 
 COLUMNS = ["victim", "shots", "rerank", "alpha", "rouge_l", "chance_rouge_l", "bleu", "token_f1", "chance_token_f1",
            "token_recall", "distinct_rate", "cosine", "aligned_cosine"]
 
 
-def test_and_leaked(corpus: str, n_test: int, n_leaked: int) -> tuple[list[str], list[str]]:
-    """Held-out test sentences and disjoint leaked-pair texts of one English corpus."""
+def test_and_leaked(corpus: str, n_test: int, n_leaked: int, language: str | None = None) -> tuple[list[str], list[str]]:
+    """Held-out test sentences and disjoint leaked-pair texts of one corpus (English, or Multi30k's
+    ``language``)."""
     if corpus == "stsb":
         return sample(stsb_sentences("en", "test"), n_test, seed=0), sample(stsb_sentences("en", "train"), n_leaked, seed=1)
+    if corpus == "multi30k":
+        return (sample(multi30k_sentences(language or "eng", "test"), n_test, seed=0),
+                sample(multi30k_sentences(language or "eng", "train"), n_leaked, seed=1))
     rows = sample(wikiqa_sentences() if corpus == "wikiqa" else wikisplit_test_sentences(), n_test + n_leaked, seed=0)
     return rows[:n_test], rows[n_test:]
 
@@ -50,7 +61,7 @@ def main() -> None:
     ap.add_argument("--shots", nargs="+", type=int, default=[1, 10, 100, 1000])
     ap.add_argument("--n-test", type=int, default=200)
     ap.add_argument("--beams", type=int, default=4)
-    ap.add_argument("--corpus", choices=("stsb", "wikiqa", "wikisplit"), default="stsb")
+    ap.add_argument("--corpus", choices=("stsb", "wikiqa", "wikisplit", "multi30k"), default="stsb")
     ap.add_argument("--attack-language", default=None, help="language to decode into (a multilingual decoder)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=".vecleak-cache")
@@ -58,9 +69,11 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
-    test, leaked = test_and_leaked(args.corpus, args.n_test, max(args.shots))
     decoder = load_decoder(args.decoder)
     language = args.attack_language or (decoder.languages[0] if len(decoder.languages or []) == 1 else None)
+    if args.corpus != "multi30k" and language not in (None, "eng"):
+        raise InputError(f"--corpus {args.corpus} is English; --attack-language {language} needs --corpus multi30k")
+    test, leaked = test_and_leaked(args.corpus, args.n_test, max(args.shots), language)
     attacker = load_encoder(decoder.encoder_spec["name"])
     y_test = encode_cached(attacker, test, args.cache)
     y_leak = encode_cached(attacker, leaked, args.cache)
@@ -109,7 +122,7 @@ def main() -> None:
     table = markdown_table(rows, COLUMNS)
     with open(f"{args.out}.md", "w", encoding="utf-8") as fh:
         fh.write(f"# ALGEN vs leaked pairs: decoder '{args.decoder}', {len(test)} {args.corpus} test sentences"
-                 " (chance: the same outputs against shuffled references)\n\n")
+                 + (f" ({language})" if language else "") + " (chance: the same outputs against shuffled references)\n\n")
         fh.write(table + f"\ngreedy generation: {greedy_speed:.1f} sentences/s; beam {args.beams}"
                  + (f" + rerank: {rows[1]['sentences_per_s']:.1f}" if args.beams > 1 else f": {rows[0]['sentences_per_s']:.1f}")
                  + f" sentences/s ({args.threads} CPU threads)\n")

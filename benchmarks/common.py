@@ -79,6 +79,29 @@ def wikisplit_test_sentences(min_words: int = 4) -> list[str]:
             if len(t.split()) >= min_words]
 
 
+MULTI30K_LANGUAGES = {"eng": "en", "deu": "de", "fra": "fr"}
+
+
+def multi30k_sentences(lang: str, split: str) -> list[str]:
+    """Multi30k task-1 image captions (Flickr30k) in ``eng`` / ``deu`` / ``fra``, de-duplicated:
+    ``test`` = test_2016_flickr + val (2,014 lines), ``train`` = train (29,000). German and French
+    captions are in no shipped decoder's corpus; English Flickr30k captions are (SNLI premises)."""
+    import gzip
+
+    if lang not in MULTI30K_LANGUAGES:
+        raise SystemExit(f"Multi30k has {', '.join(MULTI30K_LANGUAGES)}, not '{lang}': pick one of those")
+    code = MULTI30K_LANGUAGES[lang]
+    files = ("test_2016_flickr", "val") if split == "test" else ("train",)
+    out: list[str] = []
+    for name in files:
+        path = SHARED / "multi30k" / f"{name}.{code}.gz"
+        if not path.is_file():
+            raise SystemExit(f"{path} not found: set VECLEAK_SHARED_DATA to the shared data folder")
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            out += [" ".join(line.split()) for line in fh]
+    return [t for t in dict.fromkeys(out) if t]
+
+
 def wikiqa_splits(n_targets: int, shots: int, corpus_size: int, seed: int = 0) -> dict[str, list[str]]:
     """Disjoint WikiQA splits shared by the defense benchmarks: ``dev`` and ``test`` targets
     (``n_targets`` each), ``leaked`` pairs (``shots``) and the rest of a store (``corpus``)."""

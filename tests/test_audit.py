@@ -297,6 +297,7 @@ def test_a_multilingual_use_store_is_attacked_from_the_gemma_space(tmp_path):
     assert audit["encoder"]["name"] == "use-multilingual"
     assert audit["settings"]["attacker_decoder"] == "gemma3-multilingual"
     assert not any("same model" in note for note in audit["notes"])
+    assert any("encoder gemma3 and the 'gemma3-multilingual' decoder" in note for note in audit["notes"])
     fewshot = next(r for r in audit["attacks"] if r["attacker"] == "fewshot-150")
     assert fewshot["rouge_l"] > fewshot["chance"]["rouge_l"] + 0.03
     recs = [json.loads(line) for line in (tmp_path / "ml" / "reconstructions.jsonl").read_text().splitlines()]

@@ -227,6 +227,8 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
         say(match.note)
 
     own_name, own, passed_over = choose_attacker(match.name, set(langs), config.attacker_decoder)
+    notes.append(f"the few-shot and query attackers hold the encoder {own.encoder_spec['name']} and the "
+                 f"'{own_name}' decoder")
     notes.extend(passed_over)
     own = _on_backend(own, config.backend)
     own.check_languages(langs, len(langs))
