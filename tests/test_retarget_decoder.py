@@ -78,3 +78,12 @@ def test_a_base_folder_given_relative_to_the_working_directory_loads_from_anywhe
     monkeypatch.chdir(tmp_path / "rt")
     loaded = InversionDecoder.load(tmp_path / "rt")
     assert loaded.config.base == str(base.resolve())
+
+
+def test_a_truncated_prefix_file_is_a_one_line_error(base, tmp_path):
+    InversionDecoder.retarget(str(base), NEW_SPEC).save(tmp_path / "rt")
+    weights = tmp_path / "rt" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with pytest.raises(CheckpointError) as err:
+        InversionDecoder.load(tmp_path / "rt")
+    assert "\n" not in str(err.value) and "model.safetensors" in str(err.value)
