@@ -24,6 +24,7 @@ The best row is chosen on dev only: the largest dev token-F1 cut among rows that
 recall@10 and dev SST-2 at >= 95% of undefended.
 
     python benchmarks/eguard_second_pass.py --victim minilm --out benchmarks/results
+    python benchmarks/eguard_second_pass.py --victim minilm --rows paper long --seed 1 --out benchmarks/results
 """
 
 from __future__ import annotations
@@ -63,15 +64,17 @@ COLUMNS = ["row", "token_f1", "chance_f1", "f1_cut", "attacker", "rouge_l", "con
 DEV_COLUMNS = ["row", "dev_token_f1", "dev_chance_f1", "dev_f1_cut", "dev_attacker", "dev_recall_at_10", "dev_sst2"]
 
 
-def settings_of(row: str) -> dict:
+def settings_of(row: str, seed: int | None = None) -> dict:
     base, change = LADDER[row]
-    return {**(settings_of(base) if base else {}), **change}
+    return {**(settings_of(base) if base else {}), **change, **({} if seed is None else {"seed": seed})}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_wikiqa_split_options(ap)
     ap.add_argument("--rows", nargs="+", default=list(LADDER), choices=list(LADDER))
+    ap.add_argument("--seed", type=int, default=None,
+                    help="train every row with this seed instead of EguardConfig's (results get a _seedN suffix)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     victim = load_encoder(args.victim)
@@ -89,7 +92,7 @@ def main() -> None:
     kits = shipped_attacker_kits(victim, leaked, X_leak, aux, X_aux, emb)
 
     out = Path(args.out)
-    tag = f"eguard_second_pass_{args.victim}"
+    tag = f"eguard_second_pass_{args.victim}" + ("" if args.seed is None else f"_seed{args.seed}")
     rows, log = [], {}
     for row in ["none", *args.rows]:
         t0 = time.monotonic()
@@ -98,10 +101,10 @@ def main() -> None:
 
             defense, train_s = load_defense("none"), None
         else:
-            config = EguardConfig(**settings_of(row))
+            config = EguardConfig(**settings_of(row, args.seed))
             defense = train_eguard(victim, config, cache_dir=args.cache)
             train_s = defense.info["train_seconds"]
-            log[row] = {"settings": settings_of(row), "log": defense.info["log"]}
+            log[row] = {"settings": settings_of(row, args.seed), "log": defense.info["log"]}
         record: dict = {"row": row, "train_s": train_s}
         for split, (targets, X_targets) in splits.items():
             pre = "" if split == "test" else "dev_"
