@@ -24,7 +24,8 @@ The best row is chosen on dev only: the largest dev token-F1 cut among rows that
 recall@10 and dev SST-2 at >= 95% of undefended.
 
     python benchmarks/eguard_second_pass.py --victim minilm --out benchmarks/results
-    python benchmarks/eguard_second_pass.py --victim minilm --rows paper long --seed 1 --out benchmarks/results
+    python benchmarks/eguard_second_pass.py --victim minilm --rows paper long critic-x4 alpha-10 --seed 1 \
+        --out benchmarks/results
 """
 
 from __future__ import annotations
@@ -101,10 +102,10 @@ def main() -> None:
 
             defense, train_s = load_defense("none"), None
         else:
-            config = EguardConfig(**settings_of(row, args.seed))
-            defense = train_eguard(victim, config, cache_dir=args.cache)
+            settings = settings_of(row, args.seed)
+            defense = train_eguard(victim, EguardConfig(**settings), cache_dir=args.cache)
             train_s = defense.info["train_seconds"]
-            log[row] = {"settings": settings_of(row, args.seed), "log": defense.info["log"]}
+            log[row] = {"settings": settings, "log": defense.info["log"]}
         record: dict = {"row": row, "train_s": train_s}
         for split, (targets, X_targets) in splits.items():
             pre = "" if split == "test" else "dev_"
