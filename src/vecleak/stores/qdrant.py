@@ -1,5 +1,9 @@
-"""Qdrant collections: a local folder (``qdrant:PATH``, qdrant-client's embedded mode) or a
-server (``qdrant+http://HOST:PORT``, ``qdrant+https://...``), read with ``scroll`` and ``retrieve``.
+"""Qdrant servers (``qdrant+http://HOST:PORT``, ``qdrant+https://...``), read with qdrant-client's
+``scroll`` and ``retrieve``. A server sends JSON or protobuf, never pickles.
+
+Local folders (``qdrant:PATH``) are read by :mod:`vecleak.stores.qdrant_folder` instead:
+qdrant-client's embedded mode unpickles every stored point and writes into the folder, so
+this reader never hands the client a path.
 
 Texts and languages come from each point's payload (``text`` / ``--text-column``, ``lang``).
 A collection with named vectors needs ``--vector-column NAME``. Ids are listed with ``scroll``
@@ -11,7 +15,6 @@ unit length whatever the encoder produced.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from vecleak.errors import StoreError
@@ -19,7 +22,11 @@ from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_ba
 
 
 class QdrantStore(VectorStore):
-    """One collection of a Qdrant store (read-only use of the client: scroll, retrieve, count)."""
+    """One collection of a Qdrant server (read-only use of the client: scroll, retrieve, count).
+
+    Args:
+        location: the server's ``http://`` or ``https://`` URL.
+    """
 
     kind = "qdrant"
 
@@ -29,19 +36,14 @@ class QdrantStore(VectorStore):
             from qdrant_client import QdrantClient
         except ImportError as err:
             raise StoreError("reading Qdrant needs qdrant-client: pip install 'vecleak[stores]'") from err
+        if not location.startswith(("http://", "https://")):
+            raise StoreError(f"qdrant+{location}: not a server URL; give qdrant+http://HOST:PORT, or qdrant:PATH "
+                             "for a local folder")
         self.location = location
         try:
-            if location.startswith(("http://", "https://")):
-                self._client = QdrantClient(url=location, timeout=timeout, check_compatibility=False)
-            else:
-                if not Path(location).is_dir():
-                    raise StoreError(f"qdrant:{location}: no such directory; give the folder QdrantClient(path=...) "
-                                     "wrote, or qdrant+http://HOST:PORT")
-                self._client = QdrantClient(path=location)
+            self._client = QdrantClient(url=location, timeout=timeout, check_compatibility=False)
             names = sorted(c.name for c in self._client.get_collections().collections)
-        except StoreError:
-            raise
-        except Exception as err:       # connection refused, a locked folder, a server error
+        except Exception as err:       # connection refused, a server error
             raise StoreError(f"cannot open Qdrant at {location}: {str(err).splitlines()[0][:160]}") from err
         collection = pick_collection(names, collection, f"Qdrant at {location}")
         self.collection, self.vector_name, self.text_field = collection, vector_name, text_field

@@ -4,15 +4,20 @@
 ``chroma:DIR``                     a Chroma persistent directory (``--collection``)
 ``postgresql://USER@HOST:PORT/DB`` a pgvector table (``--table``, column options)
 ``lancedb:DIR``                    a LanceDB table (``--collection``)
-``qdrant:PATH``                    a local Qdrant folder (``--collection``)
-``qdrant+http://HOST:PORT``        a Qdrant server (``--collection``)
+``qdrant:PATH``                    a local Qdrant folder, read from its files (``--collection``)
+``qdrant+http://HOST:PORT``        a Qdrant server, through qdrant-client (``--collection``)
 ``faiss:INDEX``                    a FAISS index file (texts from ``--texts FILE``)
 ``files:VECTORS``                  exported vectors (texts from ``--texts FILE``)
 =================================  ===============================================
+
+Every reader only reads: a local Qdrant folder is never opened with qdrant-client (it would
+unpickle the stored points and write into the folder), and a Chroma folder is read from a
+temporary copy (the Chroma client writes to any folder it opens).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +39,19 @@ class StoreOptions:
     texts: Path | None = None
 
 
+def mask_secrets(uri: str) -> str:
+    """``uri`` as it may be echoed: a ``USER:PASSWORD@`` part (up to the last ``@``) and any
+    ``password=`` / ``key=`` / ``token=`` query value replaced by ``***`` (a mistyped scheme must not
+    print a password)."""
+    scheme, sep, rest = uri.partition("://")
+    if sep and "@" in rest:
+        userinfo, _, host = rest.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        rest = (f"{user}:***@" if ":" in userinfo else f"{user}@") + host
+    rest = re.sub(r"(?i)((?:password|sslpassword|api[_-]?key|key|token)=)[^&]*", r"\1***", rest)
+    return scheme + sep + rest if sep else rest
+
+
 def open_store(uri: str, options: StoreOptions = StoreOptions()) -> VectorStore:
     """The read-only :class:`VectorStore` that ``uri`` names (see the module table)."""
     uri = uri.strip()
@@ -52,7 +70,7 @@ def open_store(uri: str, options: StoreOptions = StoreOptions()) -> VectorStore:
                            text_field=options.text_column or "text")
     kind, sep, rest = uri.partition(":")
     if not sep or not rest:
-        raise StoreError(f"--store {uri!r}: unknown store; use one of chroma:DIR, postgresql://USER@HOST:PORT/DB, "
+        raise StoreError(f"--store {mask_secrets(uri)!r}: unknown store; use one of chroma:DIR, postgresql://USER@HOST:PORT/DB, "
                          "lancedb:DIR, qdrant:PATH, qdrant+http://HOST:PORT, faiss:INDEX")
     if kind == "chroma":
         from vecleak.stores.chroma import ChromaStore
@@ -64,10 +82,10 @@ def open_store(uri: str, options: StoreOptions = StoreOptions()) -> VectorStore:
         return LanceStore(rest, options.collection or options.table, vector_column=options.vector_column or "vector",
                           text_column=options.text_column or "text", id_column=options.id_column or "id")
     if kind == "qdrant":
-        from vecleak.stores.qdrant import QdrantStore
+        from vecleak.stores.qdrant_folder import QdrantFolderStore
 
-        return QdrantStore(rest, options.collection, vector_name=options.vector_column,
-                           text_field=options.text_column or "text")
+        return QdrantFolderStore(rest, options.collection, vector_name=options.vector_column,
+                                 text_field=options.text_column or "text")
     if kind == "files":
         from vecleak.stores.files import FileStore
 
@@ -76,5 +94,5 @@ def open_store(uri: str, options: StoreOptions = StoreOptions()) -> VectorStore:
         from vecleak.stores.faiss_index import FaissStore
 
         return FaissStore(rest, options.texts)
-    raise StoreError(f"--store {uri!r}: unknown store kind '{kind}'; use one of chroma:DIR, "
+    raise StoreError(f"--store {mask_secrets(uri)!r}: unknown store kind '{kind}'; use one of chroma:DIR, "
                      "postgresql://USER@HOST:PORT/DB, lancedb:DIR, qdrant:PATH, faiss:INDEX")
