@@ -8,7 +8,6 @@ index answers), so a sample of a table of millions reads only the ids and the sa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -16,13 +15,7 @@ import numpy as np
 
 from vecleak.errors import StoreError
 from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches
-
-_PASSWORD = re.compile(r"(://[^:/@]+):[^@]*@")
-
-
-def redact(url: str) -> str:
-    """``url`` without its password."""
-    return _PASSWORD.sub(r"\1:***@", url)
+from vecleak.stores.pg_uri import parse_pg_uri
 
 
 class PgVectorStore(VectorStore):
@@ -44,21 +37,23 @@ class PgVectorStore(VectorStore):
             from psycopg import sql
         except ImportError as err:
             raise StoreError("reading PostgreSQL needs psycopg: pip install 'vecleak[stores]'") from err
-        self.url, self.table = url, table
+        target = parse_pg_uri(url)
+        self.url, self.table = target.display, table        # never the password
         self._sql = sql
         try:
-            self._conn = psycopg.connect(url, connect_timeout=connect_timeout, autocommit=True,
+            self._conn = psycopg.connect(**{"connect_timeout": connect_timeout, **target.params}, autocommit=True,
                                          options="-c default_transaction_read_only=on")
-        except psycopg.OperationalError as err:
-            reason = str(err).strip().splitlines()[-1].strip() if str(err).strip() else type(err).__name__
-            raise StoreError(f"cannot connect to {redact(url)}: {reason}; check the host, port, user and password") \
-                from err
+        except psycopg.Error as err:
+            lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+            reason = target.scrub(lines[-1]) if lines else type(err).__name__
+            raise StoreError(f"cannot connect to {target.display}: {reason}; check the host, port, user and "
+                             "password") from None
         schema, _, name = table.rpartition(".")
         self._table = sql.Identifier(*(schema, name) if schema else (name,))
         columns = self._columns(schema or None, name)
         if not columns:
             self.close()
-            raise StoreError(f"{redact(url)} has no table '{table}' (or this user cannot read it); give --table")
+            raise StoreError(f"{self.url} has no table '{table}' (or this user cannot read it); give --table")
         for option, col in (("--vector-column", vector_column), ("--text-column", text_column),
                             ("--id-column", id_column)):
             if col is not None and col not in columns:
@@ -137,7 +132,7 @@ class PgVectorStore(VectorStore):
         return StoreBatch([str(r[0]) for r in rows], vectors.reshape(len(rows), -1), [r[2] for r in rows], meta)
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "url": redact(self.url), "table": self.table, "vector_column": self.vector_column,
+        return {"kind": self.kind, "url": self.url, "table": self.table, "vector_column": self.vector_column,
                 "text_column": self.text_column, "id_column": self.id_column}
 
     def close(self) -> None:
