@@ -125,7 +125,7 @@ def test_cross_lingual_bad_input(capsys, tmp_path, lang_files, tiny_decoder):
     code, _, err = _run(capsys, *base[:2], "lago-tv", *base[3:], "--tol", 1e-4, *pairs)
     assert_clean_failure(code, err, out, "--tol stops the admm TV solver")
     code, _, err = _run(capsys, *base[:2], "lago-tv", *base[3:], "--tv-solver", "newton", *pairs)
-    assert_clean_failure(code, err, out, "unknown tv_solver 'newton'")
+    assert_clean_failure(code, err, out, "--tv-solver must be one of subgradient, admm")
 
 
 def test_graph_command_prints_edges_and_saves_plot(capsys, tmp_path):

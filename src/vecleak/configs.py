@@ -7,6 +7,14 @@ Torch-free, so the command line can read its option defaults from here without l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
+
+from vecleak.constraints import Constraint, Each, Interval, Options, check_fields
+
+_POSITIVE = Interval(float, 0, None, closed="neither")
+_NONNEGATIVE = Interval(float, 0, None)
+_COUNT = Interval(int, 1, None)
+_SEED = Interval(int, 0, None)
 
 
 @dataclass
@@ -50,6 +58,21 @@ class TrainingConfig:
     seed: int = 0
     device: str = "auto"
 
+    CONSTRAINTS: ClassVar[dict[str, Constraint]] = {
+        "steps": _COUNT, "batch_size": _COUNT, "lr": _POSITIVE, "prefix_lr": _POSITIVE,
+        "warmup": Interval(int, 0, None), "weight_decay": _NONNEGATIVE, "noise_prob": Interval(float, 0, 1),
+        "noise_max": _NONNEGATIVE, "eval_every": _COUNT, "checkpoint_every": _COUNT,
+        "valid_decode": _COUNT, "max_minutes": Interval(float, 0, None, closed="neither", optional=True),
+        "stop_at": Interval(int, 1, None, optional=True), "seed": _SEED,
+    }
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Refuse a setting outside :attr:`CONSTRAINTS` (a :class:`~vecleak.constraints.ConfigError`)."""
+        check_fields(self, self.CONSTRAINTS)
+
 
 @dataclass
 class LagoConfig:
@@ -72,6 +95,26 @@ class LagoConfig:
     tv_solver: str = "subgradient"
     alpha: float | str = 0.0
     backend: str = "local"
+
+    CONSTRAINTS: ClassVar[dict[str, Constraint]] = {
+        "align": Options("lago-ieq", "lago-tv", "algen"), "metric": Options("syntax", "asjp"),
+        "threshold": Interval(float, 0, None, closed="neither", optional=True),
+        "epsilon": Interval(float, 0, None, closed="neither", allow_inf=True), "eta": _NONNEGATIVE,
+        "lam": _NONNEGATIVE, "c": _POSITIVE, "theta": Interval(float, 0, 1, closed="right"), "step": _POSITIVE,
+        "iterations": _COUNT, "tol": _NONNEGATIVE, "tv_solver": Options("subgradient", "admm"),
+        "backend": Options("local", "ray"),
+    }
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Refuse a setting outside :attr:`CONSTRAINTS`; ``alpha`` is ``"auto"`` or a number >= 0."""
+        check_fields(self, self.CONSTRAINTS)
+        if self.alpha != "auto" and not _NONNEGATIVE.accepts(self.alpha):
+            from vecleak.constraints import ConfigError
+
+            raise ConfigError("alpha", f"must be 'auto' or {_NONNEGATIVE.describe()}, got {self.alpha!r}", "LagoConfig")
 
 
 #: The defense sweep of ``vecleak audit`` by default, as ``name:key=value`` specs (see
@@ -117,6 +160,19 @@ class AuditConfig:
     backend: str = "local"
     attacker_decoder: str = "auto"
     seed: int = 0
+
+    CONSTRAINTS: ClassVar[dict[str, Constraint]] = {
+        "sample": _COUNT, "shots": Each(_COUNT), "defense_sample": _COUNT, "beams": _COUNT,
+        "min_recall": Interval(float, 0, 1, closed="right"), "aux_size": _COUNT, "backend": Options("local", "ray"),
+        "seed": _SEED,
+    }
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Refuse a setting outside :attr:`CONSTRAINTS` (before any store or model opens)."""
+        check_fields(self, self.CONSTRAINTS)
 
 
 #: Eguard's task losses, privacy terms and projector architectures.
@@ -167,20 +223,18 @@ class EguardConfig:
     neighbour_temperature: float = 0.05
     seed: int = 0
 
+    CONSTRAINTS: ClassVar[dict[str, Constraint]] = {
+        "task": Options(*EGUARD_TASKS), "architecture": Options(*ARCHITECTURES), "privacy": Options(*PRIVACY_TERMS),
+        "alpha": _NONNEGATIVE, "beta": _NONNEGATIVE, "steps": _COUNT, "batch_size": Interval(int, 2, None),
+        "lr": _POSITIVE, "head_lr": _POSITIVE, "critic_lr": _POSITIVE, "critic_warmup": Interval(int, 0, None),
+        "critic_steps": _COUNT, "adv_epsilon": _NONNEGATIVE, "adv_steps": _COUNT, "n_train": Interval(int, 2, None),
+        "latent_dim": _COUNT, "critic_hidden": _COUNT, "neighbour_weight": _NONNEGATIVE,
+        "neighbour_temperature": _POSITIVE, "seed": _SEED,
+    }
+
+    def __post_init__(self) -> None:
+        self.check()
+
     def check(self) -> None:
-        """Refuse settings no run can use (an :class:`~vecleak.errors.InputError`, one line)."""
-        from vecleak.errors import InputError
-
-        if self.critic_hidden < 1 or self.neighbour_weight < 0 or self.neighbour_temperature <= 0:
-            raise InputError("critic_hidden must be >= 1, neighbour_weight >= 0 and neighbour_temperature > 0")
-
-        if self.task not in EGUARD_TASKS:
-            raise InputError(f"unknown --task '{self.task}'; use one of {', '.join(EGUARD_TASKS)}")
-        if self.architecture not in ARCHITECTURES:
-            raise InputError(f"unknown --architecture '{self.architecture}'; use one of {', '.join(ARCHITECTURES)}")
-        if self.privacy not in PRIVACY_TERMS:
-            raise InputError(f"unknown privacy term '{self.privacy}'; use one of {', '.join(PRIVACY_TERMS)}")
-        if min(self.alpha, self.beta, self.adv_epsilon) < 0 or min(self.steps, self.critic_steps, self.adv_steps) < 1 \
-                or min(self.batch_size, self.n_train) < 2:
-            raise InputError("alpha, beta and adv_epsilon must be >= 0; steps, critic_steps and adv_steps >= 1; "
-                             "batch size and n_train >= 2")
+        """Refuse settings no run can use (a :class:`~vecleak.constraints.ConfigError`, one line)."""
+        check_fields(self, self.CONSTRAINTS)

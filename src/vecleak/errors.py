@@ -40,6 +40,10 @@ class CheckpointError(VecleakError):
     """A checkpoint is missing, corrupt, or belongs to another encoder."""
 
 
+class TrainingDivergedError(VecleakError):
+    """Training produced a loss that is NaN or infinite; nothing after the last good checkpoint is kept."""
+
+
 class UnknownLanguageError(InputError):
     """A language code is not known to a language-distance source."""
 

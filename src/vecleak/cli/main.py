@@ -52,12 +52,17 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
 def _alpha(value: str) -> float | str:
     if value == "auto":
         return value
+    import math
+
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number >= 0):
         from vecleak.errors import InputError
 
-        raise InputError(f"--alpha must be 'auto' or a number >= 0, got '{value}'") from None
+        raise InputError(f"--alpha must be 'auto' or a finite number >= 0, got '{value}'")
+    return number
 
 
 #: The one source of option defaults (torch-free, so importing them loads no model).
@@ -68,8 +73,8 @@ _T, _L, _E = TrainingConfig(), LagoConfig(), EguardConfig()
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("vecleak-demo"),
     victim: Annotated[str, typer.Option(help="Victim encoder.")] = "use-multilingual",
-    shots: Annotated[int, typer.Option(help="Leaked pairs used for alignment.")] = 100,
-    beams: Annotated[int, typer.Option(help="Beam width.")] = 4,
+    shots: Annotated[int, typer.Option(min=1, help="Leaked pairs used for alignment.")] = 100,
+    beams: Annotated[int, typer.Option(min=1, help="Beam width.")] = 4,
 ) -> None:
     """Invert 100 unseen victim vectors with 100 leaked pairs and the shipped decoder."""
     from vecleak.cli.render import show_attack
@@ -390,12 +395,14 @@ def train_decoder_cmd(
     cache: Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")] = Path(".vecleak-cache"),
 ) -> None:
     """Train an inversion decoder on a text corpus (checkpoints + --resume)."""
-    from vecleak.recipes.train import train_from_files
+    from vecleak.recipes.train import check_training_inputs, train_from_files
 
-    if out.exists() and not out.is_dir():
-        from vecleak.errors import InputError
-
-        raise InputError(f"--out {out}: is a file; give a folder for the decoder and its checkpoints")
+    settings = dict(steps=steps, batch_size=batch_size, lr=lr, prefix_lr=prefix_lr, warmup=warmup,
+                    noise_prob=noise_prob, noise_max=noise_max, eval_every=eval_every, max_minutes=max_minutes,
+                    bf16=bf16, seed=seed, device=device)
+    check_training_inputs(corpus=corpus, out=out, valid=valid, backbone=backbone, resume=resume, init=init,
+                          retarget=retarget, trim_vocabulary=trim_vocabulary, trainable_layers=trainable_layers,
+                          **settings)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     console = _console()
@@ -417,12 +424,9 @@ def train_decoder_cmd(
             progress.update(task, completed=step, loss=loss)
 
         train_from_files(corpus=corpus, valid=valid, out=out, encoder=encoder, backbone=backbone, source=source,
-                         steps=steps, batch_size=batch_size, lr=lr, prefix_lr=prefix_lr, warmup=warmup,
-                         noise_prob=noise_prob, noise_max=noise_max, num_prefix=num_prefix, max_length=max_length,
-                         eval_every=eval_every, max_minutes=max_minutes, bf16=bf16, seed=seed, device=device,
-                         resume=resume,
-                         init=init, retarget=retarget, trim_vocabulary=trim_vocabulary, trainable_layers=trainable_layers,
-                         cache=cache, on_log=on_log, on_step=on_step)
+                         num_prefix=num_prefix, max_length=max_length, resume=resume, init=init, retarget=retarget,
+                         trim_vocabulary=trim_vocabulary, trainable_layers=trainable_layers, cache=cache,
+                         on_log=on_log, on_step=on_step, **settings)
     console.print(f"decoder saved in {out}")
 
 
@@ -537,7 +541,7 @@ def defend_apply(
     import numpy as np
 
     from vecleak.data.atomic import atomic_write_bytes
-    from vecleak.data.vectors import read_vectors
+    from vecleak.data.vectors import check_vectors, read_vectors
     from vecleak.defenses import load_defense
     from vecleak.errors import InputError
 
@@ -556,6 +560,7 @@ def defend_apply(
         raise InputError(f"{in_} holds {E.shape[1]}-d vectors but the defense in {defense} was fitted on {want}-d "
                          "ones; use the folder fitted for this encoder")
     protected = (mech if from_folder else mech.fit(E)).transform(E)
+    check_vectors(protected, name=f"the {defense} defense's output (nothing was written)")
     buf = io.BytesIO()
     np.save(buf, protected.astype(np.float32), allow_pickle=False)
     atomic_write_bytes(out, buf.getvalue())
@@ -579,6 +584,7 @@ def embed(
 
     from vecleak.data.atomic import atomic_write_bytes, atomic_write_text
     from vecleak.data.records import read_records
+    from vecleak.data.vectors import check_vectors
     from vecleak.encoders import encode_cached, load_encoder
     from vecleak.errors import InputError
 
@@ -587,7 +593,8 @@ def embed(
     check_output_file(out)
     records = read_records(in_, column=column)
     enc = load_encoder(encoder)
-    vectors = encode_cached(enc, [r.text for r in records], cache)
+    vectors = check_vectors(encode_cached(enc, [r.text for r in records], cache),
+                            name=f"{enc.name}'s vectors (nothing was written)")
     if out.suffix == ".npy":
         buf = io.BytesIO()
         np.save(buf, vectors, allow_pickle=False)
@@ -665,22 +672,53 @@ def main(argv: list[str] | None = None) -> None:
     Ctrl-C into one line and exit code 130 (nothing half-written: outputs are atomic)."""
     import signal
 
+    from vecleak.constraints import ConfigError
     from vecleak.errors import VecleakError
 
     _quiet_hf()
     warnings.showwarning = _show_warning
     previous = signal.signal(signal.SIGINT, _on_sigint)
     try:
-        app(args=argv, standalone_mode=True)
-    except VecleakError as err:
-        print(f"vecleak: error: {err}", file=sys.stderr)
+        code = app(args=argv, prog_name="vecleak", standalone_mode=False)
+    except ConfigError as err:
+        print(f"vecleak: error: {err.for_option(CONFIG_FLAGS.get(err.owner))}", file=sys.stderr)
         sys.exit(2)
+    except VecleakError as err:
+        print(f"vecleak: error: {_one_line(str(err))}", file=sys.stderr)
+        sys.exit(2)
+    except Exception as err:
+        name = type(err).__name__
+        if name == "NoArgsIsHelpError":                   # 'vecleak' or 'vecleak defend' alone: the help
+            print(err.ctx.get_help() if getattr(err, "ctx", None) else "")
+            sys.exit(0)
+        if name == "Abort":
+            print("vecleak: interrupted; nothing was written", file=sys.stderr)
+            sys.exit(130)
+        if hasattr(err, "format_message") and hasattr(err, "exit_code"):      # the parser's usage errors
+            ctx = getattr(err, "ctx", None)
+            hint = f" (see '{ctx.command_path} -h')" if ctx is not None else ""
+            print(f"vecleak: error: {_one_line(err.format_message())}{hint}", file=sys.stderr)
+            sys.exit(2 if err.exit_code == 2 else err.exit_code)
+        raise
     except (_Interrupted, KeyboardInterrupt):
         print("vecleak: interrupted; nothing was written", file=sys.stderr)
         sys.exit(130)
     finally:
         signal.signal(signal.SIGINT, previous)
         warnings.showwarning = _python_showwarning
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+#: Config fields whose command-line option has another name, per config class.
+CONFIG_FLAGS = {"EguardConfig": {"alpha": "--mi-weight"},
+                "LagoConfig": {"epsilon": "--box-epsilon", "lam": "--lambda", "metric": "--graph"},
+                "AuditConfig": {"defenses": "--defense"},
+                "Defense": {"epsilon": "--dp-epsilon", "*": "--param {field}=..."}}
+
+
+def _one_line(message: str) -> str:
+    """``message`` on one line (a library's multi-line text joined with '; ')."""
+    return "; ".join(part.strip() for part in message.strip().splitlines() if part.strip())
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from vecleak.data.atomic import atomic_write_bytes, atomic_write_text
+from vecleak.data.finite import check_finite_state
 from vecleak.data.vectors import check_vectors
 from vecleak.decoders.catalog import SHIPPED_DECODERS, decoder_folder
 from vecleak.decoders.causal_lm import build_causal_lm_decoder
@@ -139,6 +140,8 @@ class InversionDecoder:
         path = Path(path)
         state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in self.model.state_dict().items()
                  if k not in self.config.frozen}
+        check_finite_state(state, f"decoder for {path}", fix="the training diverged; train again with a lower "
+                           "learning rate (nothing was saved)")
         atomic_write_bytes(path / WEIGHTS_NAME, save(state, metadata={"format": "pt"}))
         if self.config.tokenizer == "own" and self.config.base is None:
             atomic_write_text(path / TOKENIZER_NAME, self.codec.tokenizer.backend_tokenizer.to_str())
@@ -164,6 +167,8 @@ class InversionDecoder:
             state = load_file(str(w_path))
         except (SafetensorError, OSError, ValueError) as err:
             raise CheckpointError(f"{w_path}: corrupt or unreadable weights ({err}); re-train or re-download") from None
+        check_finite_state(state, str(w_path), fix="the decoder's training diverged; re-train it with a lower learning "
+                           "rate")
         if config.base is not None:
             decoder = cls.retarget(config.base, config.encoder)
         else:

@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from vecleak.configs import TrainingConfig
-from vecleak.data.atomic import atomic_write_bytes
+from vecleak.data.atomic import MARKER, atomic_write_bytes, atomic_write_text
 from vecleak.decoders.inversion_decoder import InversionDecoder
-from vecleak.errors import CheckpointError, InputError
+from vecleak.errors import CheckpointError, InputError, TrainingDivergedError
 from vecleak.seeding import preserves_global_rng
 
 STATE_NAME = "training_state.pt"
@@ -107,6 +107,17 @@ def broadcast_flag(flag: bool, world: int, device: torch.device | str = "cpu") -
     if world > 1:
         torch.distributed.broadcast(t, src=0)
     return bool(t.item())
+
+
+#: The ``kind`` in a training folder's marker file (:data:`vecleak.data.atomic.MARKER`).
+TRAINING_KIND = "decoder-training"
+
+
+def mark_training_folder(out: Path) -> None:
+    """Create ``out`` and mark it as a training run of vecleak's (checked before a rerun writes into it)."""
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / MARKER).is_file():
+        atomic_write_text(out / MARKER, json.dumps({"kind": TRAINING_KIND}) + "\n")
 
 
 def lr_factor(step: int, cfg: TrainingConfig) -> float:
@@ -229,7 +240,7 @@ def train_decoder(
     def log(record: dict) -> None:
         if rank != 0:
             return
-        out.mkdir(parents=True, exist_ok=True)
+        mark_training_folder(out)
         with open(out / LOG_NAME, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
         if on_log:
@@ -262,6 +273,12 @@ def train_decoder(
         opt.step()
         step += 1
         loss_value = float(all_reduce_sum(loss_sum.detach().float().reshape(1), world) / total)
+        if not math.isfinite(loss_value):
+            last = (step - 1) // config.checkpoint_every * config.checkpoint_every
+            raise TrainingDivergedError(
+                f"training diverged at step {step} (loss {loss_value}); nothing after step {last} was saved; "
+                "lower the learning rate (--lr / --prefix-lr) and train again" +
+                (" or --resume from that checkpoint" if last else ""))
         running += loss_value
         running_n += 1
         if on_step and rank == 0:

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from vecleak.constraints import ConfigError
 from vecleak.data.vectors import check_features, check_vectors
 from vecleak.errors import InputError
 
@@ -152,7 +153,7 @@ def check_epsilon(epsilon: Any) -> float:
     """``epsilon`` as a finite float > 0, or ``InputError("epsilon must be ...")``."""
     value = _as_float(epsilon)
     if value is None or not math.isfinite(value) or value <= 0:
-        raise InputError(f"epsilon must be a finite number > 0, got {epsilon!r}")
+        raise ConfigError("epsilon", f"must be a finite number > 0, got {epsilon!r}", "Defense")
     return value
 
 
@@ -161,7 +162,7 @@ def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
     v = _as_float(value)
     if v is None or not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise InputError(f"{name} must be a finite number {bound}, got {value!r}")
+        raise ConfigError(name, f"must be a finite number {bound}, got {value!r}", "Defense")
     return v
 
 

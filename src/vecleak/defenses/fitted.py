@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from vecleak.data.atomic import atomic_output_dir
+from vecleak.data.finite import check_finite_state
 from vecleak.defenses.base import TRAINED_DEFENSE_FILE, Defense
 from vecleak.errors import CheckpointError
 
@@ -41,8 +42,9 @@ def save_fitted(defense: Defense, folder: str | os.PathLike[str], *, encoder: di
             "n_features_in": int(getattr(defense, "n_features_in_", 0)) or None,
             "scalars": {k: v for k, v in vars(defense).items() if k.endswith("_") and not k.startswith("_")
                         and isinstance(v, (int, float, str, bool)) and not isinstance(v, np.ndarray)}}
+    arrays = {k: np.ascontiguousarray(v) for k, v in _learned_arrays(defense).items()}
+    check_finite_state(arrays, f"the fitted {defense.name} defense", fix="fit it on finite vectors (nothing was saved)")
     with atomic_output_dir(folder, kind="model") as tmp:
-        arrays = {k: np.ascontiguousarray(v) for k, v in _learned_arrays(defense).items()}
         save_file(arrays, str(tmp / STATE_FILE))
         (tmp / TRAINED_DEFENSE_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return Path(folder)
@@ -65,6 +67,7 @@ def load_fitted(folder: str | os.PathLike[str], *, build: Callable[..., Defense]
     except (OSError, KeyError, TypeError, ValueError, SafetensorError) as err:
         raise CheckpointError(f"{folder}: not a readable fitted defense ({type(err).__name__}: "
                               f"{str(err).splitlines()[0][:120]}); fit it again with 'vecleak defend fit'") from None
+    check_finite_state(arrays, str(folder / STATE_FILE), fix="fit it again with 'vecleak defend fit'")
     name = spec.pop("name")
     epsilon = spec.pop("epsilon", None)
     defense = build(name, epsilon=epsilon, **spec)

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vecleak.data.atomic import write_model_folder
+from vecleak.data.finite import check_finite_state
 from vecleak.data.vectors import check_vectors
 from vecleak.configs import ARCHITECTURES
 from vecleak.defenses.base import TRAINED_DEFENSE_FILE, Defense
@@ -129,6 +130,8 @@ class ProjectionDefense(Defense):
     def save(self, folder: str | os.PathLike[str]) -> Path:
         """Write ``defense.json`` and ``projection.safetensors`` into ``folder`` atomically."""
         meta = {"name": self.name, "format": 1, "projector": self.config, **self.info}
+        check_finite_state(self.projector.state_dict(), f"the {self.name} projection", fix="its training diverged; "
+                           "train again with other settings (nothing was saved)")
         return write_model_folder(folder, json_files={TRAINED_DEFENSE_FILE: meta},
                                   tensor_files={WEIGHTS_FILE: self.projector.state_dict()})
 
@@ -141,7 +144,11 @@ class ProjectionDefense(Defense):
             config = meta.pop("projector")
             meta.pop("name", None), meta.pop("format", None)
             net = build_projector(config["architecture"], int(config["dim"]), **config.get("params", {}))
-            net.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
+            weights = load_file(str(folder / WEIGHTS_FILE))
+            check_finite_state(weights, str(folder / WEIGHTS_FILE), fix="retrain it with 'vecleak defend train'")
+            net.load_state_dict(weights)
+        except CheckpointError:
+            raise
         except (OSError, KeyError, TypeError, ValueError, RuntimeError) as err:
             raise CheckpointError(f"{folder}: not a readable trained defense ({type(err).__name__}: "
                                   f"{str(err).splitlines()[0][:120]}); retrain it with 'vecleak defend train'") from err

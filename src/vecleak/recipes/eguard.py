@@ -52,7 +52,7 @@ from vecleak.defenses.projection import ProjectionDefense, build_projector
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.cache import encode_cached
 from vecleak.encoders.registry import load_encoder
-from vecleak.errors import InputError
+from vecleak.errors import InputError, TrainingDivergedError
 from vecleak.data.corpora import DEFENDER_CORPUS
 from vecleak.seeding import preserves_global_rng
 from vecleak.utility.tasks import SNLI_CLASSES, load_task
@@ -212,6 +212,9 @@ def train_eguard(encoder: Encoder | None, config: EguardConfig | None = None, *,
         if config.neighbour_weight:
             neighbours = neighbour_loss(e, proj, config.neighbour_temperature)
             loss = loss + config.neighbour_weight * neighbours
+        if not torch.isfinite(loss):
+            raise TrainingDivergedError(f"Eguard training diverged at step {step} (loss {float(loss)}); nothing was "
+                                        "saved; lower the learning rates or the term weights and train again")
         _step(opt_g, loss)
         if step % 50 == 0 or step == config.steps:
             log.append({"step": step, "task": float(task.detach()), "mi_global": float(mi_estimate.detach()),

@@ -2,20 +2,84 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
 
+from vecleak.constraints import ConfigError
+from vecleak.data.atomic import MARKER
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
-from vecleak.decoders.training import TrainingConfig, init_distributed_from_env, train_decoder, training_device
+from vecleak.decoders.training import (STATE_NAME, TRAINING_KIND, TrainingConfig, init_distributed_from_env,
+                                       train_decoder, training_device)
 from vecleak.encoders.cache import encode_cached
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 
 VALID_SPLIT = 500
+BACKBONES = ("bert-causal", "hf-causal-lm")
+
+
+def check_training_inputs(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
+                          valid: str | os.PathLike[str] | None = None, backbone: str = "bert-causal",
+                          resume: bool = False, init: str | os.PathLike[str] | None = None,
+                          retarget: str | None = None, trim_vocabulary: bool = False,
+                          trainable_layers: int | None = None, **training: object) -> TrainingConfig:
+    """Everything :func:`train_from_files` can refuse without a model: the settings (finite, in
+    range), the backbone name, the corpus files, the device and ``out`` (a new or empty folder, or
+    an earlier training run of vecleak's, in a place that can be written). Returns the config."""
+    if backbone not in BACKBONES:
+        raise InputError(f"unknown --backbone '{backbone}'; use one of {', '.join(BACKBONES)}")
+    if (trim_vocabulary or trainable_layers is not None) and backbone != "hf-causal-lm":
+        raise InputError("--trim-vocabulary and --trainable-layers need --backbone hf-causal-lm")
+    if trainable_layers is not None and not trim_vocabulary:
+        raise InputError("--trainable-layers needs --trim-vocabulary")
+    if retarget is not None and init is not None:
+        raise InputError("--retarget and --init both name the decoder to start from; give one of them")
+    training.setdefault("checkpoint_every", training.get("eval_every", TrainingConfig.eval_every))
+    try:
+        config = TrainingConfig(**training)  # type: ignore[arg-type]
+    except ConfigError as err:
+        raise err.for_option() from None
+    for path in [*corpus, *([valid] if valid is not None else [])]:
+        if not Path(path).is_file():
+            what = "a folder" if Path(path).is_dir() else "no such file"
+            raise InputError(f"{path}: {what}; give a text file (.txt, .jsonl, .csv/.tsv)")
+    training_device(config.device)   # an unusable --device fails before any embedding
+    check_training_output(out, resume=resume)
+    return config
+
+
+def check_training_output(out: str | os.PathLike[str], *, resume: bool) -> Path:
+    """Refuse an ``out`` a training run must not write into: a file, a place that cannot be
+    written, a folder holding files vecleak did not write (a training run writes its checkpoints
+    in place, so it never replaces a folder), or a run to resume that is not there."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file; give a folder for the decoder and its checkpoints")
+    has_state = (out / STATE_NAME).is_file()
+    if resume and not has_state:
+        raise InputError(f"{out}: nothing to resume (no {STATE_NAME}); drop --resume to start fresh")
+    if not resume and has_state:
+        raise InputError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not has_state and not _marked_training(out):
+        raise InputError(f"--out {out}: the folder holds files vecleak did not write; give a new or empty folder")
+    target = out if out.is_dir() else out.parent
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    if not target.is_dir() or not os.access(target, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: cannot write in {target}; choose a folder you can write to")
+    return out
+
+
+def _marked_training(out: Path) -> bool:
+    try:
+        return json.loads((out / MARKER).read_text(encoding="utf-8")).get("kind") == TRAINING_KIND
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], encoder: str = "minilm",
@@ -38,13 +102,9 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     262,144 shrink to tens of thousands; :mod:`vecleak.decoders.gemma`); ``trainable_layers``
     (with it): train the top layers only.
     """
-    if (trim_vocabulary or trainable_layers is not None) and backbone != "hf-causal-lm":
-        raise InputError("--trim-vocabulary and --trainable-layers need --backbone hf-causal-lm")
-    if trainable_layers is not None and not trim_vocabulary:
-        raise InputError("--trainable-layers needs --trim-vocabulary")
-    if retarget is not None and init is not None:
-        raise InputError("--retarget and --init both name the decoder to start from; give one of them")
-    training_device(str(training.get("device", "auto")))   # an unusable --device fails before any embedding
+    config = check_training_inputs(corpus=corpus, out=out, valid=valid, backbone=backbone, resume=resume, init=init,
+                                   retarget=retarget, trim_vocabulary=trim_vocabulary,
+                                   trainable_layers=trainable_layers, **training)
     if threads:
         torch.set_num_threads(threads)
     init_distributed_from_env()   # under torchrun / accelerate launch: data-parallel
@@ -56,10 +116,6 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     else:
         valid_texts = read_texts(valid)
     out = Path(out)
-    if resume and not (out / "training_state.pt").exists():
-        raise InputError(f"{out}: nothing to resume (no training_state.pt); drop --resume to start fresh")
-    if not resume and (out / "training_state.pt").exists():
-        raise InputError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
     enc = load_encoder(encoder)
     if retarget is not None:
         decoder = InversionDecoder.retarget(str(retarget), enc.spec())
@@ -84,7 +140,5 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
                                        max_length=max_length, kept_ids=kept, trainable_layers=trainable_layers)
     emb = encode_cached(enc, texts, cache, batch_size=128)
     valid_emb = encode_cached(enc, valid_texts, cache, batch_size=128)
-    training.setdefault("checkpoint_every", training.get("eval_every", 500))
-    config = TrainingConfig(**training)  # type: ignore[arg-type]
     return train_decoder(decoder, texts, emb, out, valid_texts=valid_texts, valid_embeddings=valid_emb,
                          config=config, resume=resume, on_log=on_log, on_step=on_step)
