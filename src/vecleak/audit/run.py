@@ -37,7 +37,7 @@ from vecleak.audit.cache import StageCache, resume_folder
 from vecleak.audit.levels import Level, run_lago_level, run_level
 from vecleak.audit.verdict import examples, histogram, verdict
 from vecleak.configs import AuditConfig
-from vecleak.data.atomic import atomic_output_dir, check_output_dir
+from vecleak.data.atomic import atomic_output_dir, check_output_dir, output_lock
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.data.records import read_texts
 from vecleak.decoders.catalog import SHIPPED_DECODERS, shipped_encoder
@@ -144,15 +144,10 @@ class _Stages:
 
 def check_config(config: AuditConfig) -> list[Candidate]:
     """Refuse settings no audit can run with (before any store or model opens); the parsed defenses."""
+    config.check()
     candidates = [Candidate.parse(s) for s in config.defenses]
-    if config.beams < 1 or config.defense_sample < 1 or not config.shots or min(config.shots) < 1:
-        raise InputError("--beams, --defense-sample and every --shots level must be at least 1")
-    if config.backend not in ("local", "ray"):
-        raise InputError(f"--backend must be local or ray, got '{config.backend}'")
-    if config.aux_size < 1:
-        raise InputError(f"--aux-size must be at least 1, got {config.aux_size}")
-    if not 0 < config.min_recall <= 1:
-        raise InputError(f"--min-recall must be in (0, 1], got {config.min_recall}")
+    for candidate in candidates:            # an unknown name or parameter fails here, not after the attacks
+        candidate.check()
     if config.attacker_decoder != "auto" and config.attacker_decoder not in SHIPPED_DECODERS \
             and not (Path(config.attacker_decoder) / "config.json").is_file():
         raise InputError(f"--attacker-decoder '{config.attacker_decoder}' is neither a shipped decoder "
@@ -165,12 +160,19 @@ def run_audit(store: VectorStore, config: AuditConfig | None = None, *, out: str
     """Audit ``store`` (read-only) and write ``out/audit.json`` + ``out/report.html``; returns the audit.
 
     ``resume``: reuse the embeddings and finished stages of an interrupted run with the same settings.
+    A second audit into the same ``out`` while this one runs is refused (an :class:`InputError`).
     """
-    from vecleak.reports.audit_html import render_audit
-
     config = config or AuditConfig()
     out = check_output_dir(Path(out), kind="audit")
     candidates = check_config(config)
+    with output_lock(out):
+        return _run_locked(store, config, candidates, out=out, resume=resume, show_progress=show_progress, log=log)
+
+
+def _run_locked(store: VectorStore, config: AuditConfig, candidates: list[Candidate], *, out: Path, resume: bool,
+                show_progress: bool, log: Callable[[str], None] | None) -> dict[str, Any]:
+    from vecleak.reports.audit_html import render_audit
+
     cache = StageCache(resume_folder(out))
     if not resume:
         cache.clear()

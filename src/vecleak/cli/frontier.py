@@ -35,6 +35,7 @@ def frontier(
     from rich.table import Table
 
     from vecleak.audit import run_audit
+    from vecleak.audit.run import check_config
     from vecleak.cli.output import OUTPUT, console as make_console, emit
     from vecleak.data.atomic import check_output_dir
     from vecleak.data.records import read_records
@@ -44,6 +45,7 @@ def frontier(
     check_output_dir(out, kind="audit")
     config = AuditConfig(sample=sample, shots=(shots,), encoder=victim, defense_sample=defense_sample,
                          defenses=tuple(defense) if defense else _A.defenses, min_recall=min_recall, seed=seed)
+    check_config(config)                    # an unknown --defense fails before the encoder loads
     records = read_records(texts)
     encoder = load_encoder(victim)
     vectors = encode_cached(encoder, [r.text for r in records], Path(".vecleak-cache"))

@@ -119,6 +119,37 @@ def atomic_output_dir(path: str | os.PathLike[str], *, kind: str = "results") ->
             shutil.rmtree(old, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def output_lock(path: str | os.PathLike[str], *, option: str = "--out") -> Iterator[None]:
+    """Hold an exclusive lock on the output ``path`` while a long run works towards it: a second
+    run into the same ``path`` is refused at once with one line, instead of both finishing and
+    the later silently replacing the earlier (the lock is ``.NAME.lock`` beside ``path``)."""
+    import fcntl
+
+    from vecleak.errors import InputError
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.parent / f".{path.name}.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            raise InputError(f"{option} {path}: another vecleak run (pid {holder or '?'}) is writing it now; wait "
+                             "for it to finish or choose another folder") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock)
+    finally:
+        os.close(fd)
+
+
 def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)

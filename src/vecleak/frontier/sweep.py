@@ -17,7 +17,7 @@ import numpy as np
 
 from vecleak.configs import AUDIT_DEFENSES
 from vecleak.defenses import load_defense
-from vecleak.errors import InputError
+from vecleak.errors import InputError, VecleakError
 from vecleak.frontier.pareto import FrontierPoint
 from vecleak.frontier.strongest import AttackerKit, strongest_attack
 from vecleak.utility.retrieval import neighbour_retrieval
@@ -44,6 +44,17 @@ class Candidate:
         if not name:
             raise InputError(f"--defense {text!r}: give a defense name, e.g. gaussian:sigma=0.05")
         return Candidate(name, name, params)
+
+    def check(self) -> None:
+        """Refuse an unknown defense name or parameter (a one-line error), building nothing heavy."""
+        try:
+            build(self, seed=0, dim=1 << 30)
+        except VecleakError as err:
+            raise InputError(f"--defense {self.label()}: {err}") from None
+
+    def label(self) -> str:
+        """``name:key=value,...`` as typed."""
+        return self.name + (":" + ",".join(f"{k}={v}" for k, v in self.params.items()) if self.params else "")
 
 
 def _number(value: str) -> Any:
