@@ -7,7 +7,7 @@ penalty η. With no edges, ε = ∞ or η = 0 both are per-language ALGEN ridge 
 The estimator follows scikit-learn: ``fit(X, Y)`` takes dicts ``{lang: (b, m)}`` and
 ``{lang: (b, n)}`` and learns ``W_ = {lang: (m, n)}``; ``transform(X, lang=...)`` maps victim
 vectors of one language; :meth:`LAGO.for_language` gives a fitted single-language aligner that
-plugs into :class:`~vecleak.recipes.algen.ALGENAttack`.
+plugs into :class:`~vecleak.attacks.algen.ALGENAttack`.
 """
 
 from __future__ import annotations

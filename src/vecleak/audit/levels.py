@@ -12,6 +12,7 @@
   language decoded into itself.
 
 Which rows run depends on what is known: without an identified encoder, only ``fewshot-K``.
+Each row is the registered attacker of its kind (:mod:`vecleak.attacks`).
 """
 
 from __future__ import annotations
@@ -22,12 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from vecleak.align.identity import Identity
-from vecleak.align.ridge import Ridge
+from vecleak.attacks import Attacker, Knowledge, load_attack, strongest
 from vecleak.decoders.inversion_decoder import InversionDecoder
-from vecleak.encoders.base import Encoder, l2_normalize
-from vecleak.frontier.strongest import evaluate_inversion, score
-from vecleak.recipes.algen import ALGENAttack
+from vecleak.encoders.base import Encoder
 
 KNOWLEDGE = {
     "fewshot": "holds {shots} leaked (text, vector) pairs of this store and its own encoder",
@@ -35,13 +33,11 @@ KNOWLEDGE = {
     "known-encoder": "knows the encoder and holds a decoder trained for it (no alignment)",
     "lago": "holds {shots} leaked pairs per language and solves the languages' maps jointly (LAGO)",
 }
-#: LAGO's box half-width for the audit row (the setting of the README's few-shot experiment).
-LAGO_EPSILON = 0.1
 
 
 @dataclass
 class Level:
-    """One attacker row to run: ``kind`` in ``fewshot | query | known-encoder``."""
+    """One attacker row to run: ``kind`` in ``fewshot | query | known-encoder | lago``."""
 
     kind: str
     shots: int = 0
@@ -54,27 +50,26 @@ class Level:
     def describe(self) -> str:
         return KNOWLEDGE[self.kind].format(shots=self.shots, aux=self.aux)
 
+    def attacker(self) -> Attacker:
+        """This row's registered attacker (:mod:`vecleak.attacks`)."""
+        return load_attack(self.kind, shots=self.shots or None) if self.kind in ("fewshot", "lago") \
+            else load_attack(self.kind)
+
 
 def run_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder, stored: np.ndarray,
               references: Sequence[str], languages: Sequence[str] | None, leaked_vectors: np.ndarray,
               leaked_targets: np.ndarray, aux_vectors: np.ndarray | None = None,
               aux_targets: np.ndarray | None = None, reference_targets: np.ndarray | None = None,
               num_beams: int = 1) -> tuple[dict[str, Any], list[str]]:
-    """Metrics and reconstructions of one attacker row on ``stored (n, m)`` vectors."""
-    if level.kind == "known-encoder":
-        if attacker.normalize:          # a store that kept another scaling: the decoder reads unit vectors
-            stored = l2_normalize(stored)
-        attack = ALGENAttack(decoder, attacker, aligner=Identity(), num_beams=num_beams)
-        attack.aligner.fit(stored)
-    else:
-        attack = ALGENAttack(decoder, attacker, aligner=Ridge(alpha="auto"), num_beams=num_beams)
-        X, Y = leaked_vectors[:level.shots or None], leaked_targets[:level.shots or None]
-        if level.kind == "query":
-            X, Y = np.concatenate([aux_vectors, leaked_vectors]), np.concatenate([aux_targets, leaked_targets])
-        attack.aligner.fit(X, Y)
-    metrics, recs = score(attack, stored, references, languages, reference_targets)
-    metrics.pop("per_sentence", None)
-    return metrics, recs
+    """Metrics and reconstructions of one attacker row on ``stored (n, m)`` vectors.
+
+    For ``known-encoder``, ``decoder`` / ``attacker`` are the decoder for the store's encoder and
+    that encoder (``reference_targets``: its vectors of the references)."""
+    known = level.kind == "known-encoder"
+    knowledge = Knowledge(decoder, attacker, leaked_vectors=leaked_vectors, leaked_targets=leaked_targets,
+                          aux_vectors=aux_vectors, aux_targets=aux_targets, known_decoder=decoder if known else None,
+                          known_encoder=attacker if known else None, num_beams=num_beams)
+    return _run(level, knowledge, stored, references, languages, reference_targets)
 
 
 def run_lago_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder, stored: np.ndarray,
@@ -83,26 +78,16 @@ def run_lago_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder
                    reference_targets: np.ndarray | None = None,
                    num_beams: int = 1) -> tuple[dict[str, Any], list[str]]:
     """The ``lago-K`` row: per-language maps from ``K`` leaked pairs of each language, solved jointly."""
-    from vecleak.configs import LagoConfig
-    from vecleak.recipes.algen import Inversion
-    from vecleak.recipes.lago import fit_cross_lingual
+    knowledge = Knowledge(decoder, attacker, leaked_vectors=leaked_vectors, leaked_targets=leaked_targets,
+                          leaked_languages=list(leaked_languages), num_beams=num_beams)
+    return _run(level, knowledge, stored, references, languages, reference_targets)
 
-    langs = sorted(set(languages))
-    X, Y = {}, {}
-    for lang in langs:
-        rows = [i for i, x in enumerate(leaked_languages) if x == lang][:level.shots]
-        X[lang], Y[lang] = leaked_vectors[rows], leaked_targets[rows]
-    cross = fit_cross_lingual(X, Y, decoder=decoder, attacker=attacker,
-                              config=LagoConfig(align="lago-ieq", epsilon=LAGO_EPSILON), num_beams=num_beams)
-    recs: list[str] = [""] * len(references)
-    aligned = np.zeros((len(references), attacker.dim), np.float32)
-    for lang in langs:
-        rows = [i for i, x in enumerate(languages) if x == lang]
-        inv = cross.attack(lang).invert(stored[rows], languages=lang if decoder.languages else None)
-        for k, i in enumerate(rows):
-            recs[i] = inv.reconstructions[k]
-        aligned[rows] = inv.aligned
-    metrics = evaluate_inversion(cross.attack(langs[0]), Inversion(recs, aligned), references, languages,
-                                 reference_targets)
+
+def _run(level: Level, knowledge: Knowledge, stored: np.ndarray, references: Sequence[str],
+         languages: Sequence[str] | None, reference_targets: np.ndarray | None) -> tuple[dict[str, Any], list[str]]:
+    """The row's attacker alone through :func:`vecleak.attacks.strongest`: its full metrics
+    (``per_record`` included, ``per_sentence`` dropped) and reconstructions."""
+    run = strongest({level.name: level.attacker()}, knowledge, stored, references, languages, reference_targets)
+    metrics = run["detail"]
     metrics.pop("per_sentence", None)
-    return metrics, recs
+    return metrics, run["reconstructions"]

@@ -1,19 +1,19 @@
 """The strongest attacker that knows a defense, in memory.
 
-Attackers, each a closed-form ridge from defended victim vectors to a decoder's space followed
-by that decoder; the strongest per metric is reported. Per :class:`AttackerKit` (a decoder and
-the vectors it was trained on), up to two:
+Per :class:`AttackerKit` (a decoder and the vectors it was trained on), the closed-form
+attackers of :mod:`vecleak.attacks` (:data:`~vecleak.attacks.CLOSED_FORM_ATTACKERS`), each a
+ridge from defended victim vectors to the decoder's space followed by that decoder; the
+strongest per metric is reported (:func:`vecleak.attacks.strongest`):
 
 * ``fewshot``: only the leaked (text, stored vector) pairs, which the defense has already
   transformed (ALGEN on defended vectors);
 * ``query``: query access to the deployed pipeline (encoder + defense): the attacker sends
   its own auxiliary texts through it and fits the ridge on those pairs and the leaked ones.
-  On many noisy pairs the ridge is the linear least-squares denoiser and aligner in one, so a
-  noise defense is judged by an attacker that models its noise. It needs the victim encoder
-  (``aux_vectors``); without it (a black box) only ``fewshot`` runs.
+  It needs the victim encoder (``aux_vectors``); without it (a black box) only ``fewshot`` runs.
 
 A kit whose decoder was trained for the victim encoder itself (``targets`` = raw victim
-vectors) makes the ridge a pure denoiser of the defense: the ``known-encoder`` attacker.
+vectors) makes the ridge a pure denoiser of the defense: the ``known-encoder`` attacker
+(named ``known-encoder+query`` by its label).
 """
 
 from __future__ import annotations
@@ -24,16 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from vecleak.align.ridge import Ridge
+from vecleak.attacks import CLOSED_FORM_ATTACKERS, Knowledge, load_attack, strongest
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.defenses.base import Defense
 from vecleak.encoders.base import Encoder
-from vecleak.metrics import CORE_METRICS, shuffled_references
-from vecleak.metrics.exposure import exposure
-from vecleak.recipes.algen import ALGENAttack, Inversion
 
 #: Attacker names, weakest knowledge first.
-ATTACKERS = ("fewshot", "query")
+ATTACKERS = CLOSED_FORM_ATTACKERS
 
 
 @dataclass
@@ -63,32 +60,16 @@ class AttackerKit:
     def name(self, attacker: str) -> str:
         return f"{self.label}+{attacker}" if self.label else attacker
 
-    def attack(self) -> ALGENAttack:
-        return ALGENAttack(self.decoder, self.attacker, aligner=Ridge(alpha="auto"), num_beams=self.num_beams,
-                           tokenizer=self.tokenizer)
-
-
-def evaluate_inversion(attack: ALGENAttack, inversion: Inversion, references: Sequence[str],
-                       languages: Sequence[str] | None, reference_targets: np.ndarray | None = None) -> dict[str, Any]:
-    """:meth:`ALGENAttack.evaluate`'s metrics of ``inversion`` plus the data-owner terms of
-    :func:`~vecleak.metrics.exposure.exposure`, whose chance levels (against references shuffled
-    within each language) join ``chance``. ``reference_targets (n, d)``: the attacker's vectors of
-    the references, when already computed."""
-    refs = list(references)
-    groups = list(languages) if languages is not None else None
-    metrics = attack.evaluate(inversion, refs, reference_vectors=reference_targets, languages=groups)
-    metrics.update(exposure(inversion.reconstructions, refs, languages))
-    chance = exposure(inversion.reconstructions, shuffled_references(refs, groups=groups), languages)
-    metrics["chance"].update({k: chance[k] for k in ("content_recall", "half_recovered")})
-    return metrics
-
-
-def score(attack: ALGENAttack, vectors: np.ndarray, references: Sequence[str], languages: Sequence[str] | None,
-          reference_targets: np.ndarray | None = None) -> tuple[dict[str, Any], list[str]]:
-    """Invert ``vectors (n, m)`` (each row into its language) and :func:`evaluate_inversion` it."""
-    langs = list(languages) if languages is not None and attack.decoder.languages else None
-    inversion = attack.invert(vectors, languages=langs)
-    return evaluate_inversion(attack, inversion, references, languages, reference_targets), inversion.reconstructions
+    def knowledge(self, defense: Defense) -> Knowledge:
+        """What this kit's attacker holds against ``defense`` (fitted): the leaked vectors as
+        stored, and, for ``query``, its aux vectors sent through the defense."""
+        leaked = defense.transform(self.leaked_vectors)
+        queries = "query" in self.attackers and self.aux_vectors is not None and self.aux_targets is not None
+        return Knowledge(self.decoder, self.attacker, leaked_vectors=leaked, leaked_texts=self.leaked_texts,
+                         leaked_targets=self.leaked_targets,
+                         aux_vectors=defense.transform(self.aux_vectors) if queries else None,
+                         aux_targets=self.aux_targets if queries else None, num_beams=self.num_beams,
+                         tokenizer=self.tokenizer)
 
 
 def strongest_attack(defense: Defense, kits: AttackerKit | Sequence[AttackerKit], vectors: np.ndarray,
@@ -98,39 +79,19 @@ def strongest_attack(defense: Defense, kits: AttackerKit | Sequence[AttackerKit]
 
     ``reference_targets``: each kit's attacker vectors of ``references`` (one array: the first
     kit's), when already computed, so no sweep re-embeds the same references.
-    Returns ``{"attackers": {name: metrics}, <metric>: max over attackers, "attacker": {metric: name},
-    "chance": chance of the best attacker by token F1, "reconstructions": that attacker's outputs}``.
+    Returns :func:`vecleak.attacks.strongest`'s dict: ``{"attackers": {name: metrics}, <metric>:
+    max over attackers, "attacker": {metric: name}, "chance": chance of the best attacker by token
+    F1, "reconstructions": that attacker's outputs, "detail", "cost"}``.
     """
     kits = [kits] if isinstance(kits, AttackerKit) else list(kits)
     per_kit = [reference_targets] if reference_targets is None or isinstance(reference_targets, np.ndarray) \
         else list(reference_targets)
     per_kit += [None] * (len(kits) - len(per_kit))
     stored = defense.transform(vectors)
-    runs: dict[str, tuple[dict[str, Any], list[str]]] = {}
-    for kit, targets in zip(kits, per_kit):
-        leaked = defense.transform(kit.leaked_vectors)
-        if "fewshot" in kit.attackers:
-            attack = kit.attack().fit(leaked, kit.leaked_texts, attacker_vectors=kit.leaked_targets)
-            runs[kit.name("fewshot")] = score(attack, stored, references, languages, targets)
-        if "query" in kit.attackers and kit.aux_vectors is not None and kit.aux_targets is not None:
-            X = np.concatenate([defense.transform(kit.aux_vectors), leaked])
-            Y = np.concatenate([kit.aux_targets, kit.leaked_targets])
-            attack = kit.attack()
-            attack.aligner.fit(X, Y)
-            runs[kit.name("query")] = score(attack, stored, references, languages, targets)
-    return summarize(runs)
-
-
-def summarize(runs: dict[str, tuple[dict[str, Any], list[str]]]) -> dict[str, Any]:
-    """The best attacker per metric (the defender must assume the worst), and the runs themselves."""
-    keys = [*CORE_METRICS, "content_recall", "half_recovered"]
-    out: dict[str, Any] = {"attackers": {n: {k: m[k] for k in (*keys, "chance") if k in m} for n, (m, _) in runs.items()}}
-    out["attacker"] = {}
-    for k in keys:
-        best = max(runs, key=lambda n: runs[n][0].get(k, float("-inf")))
-        out[k], out["attacker"][k] = runs[best][0][k], best
-    best = out["attacker"]["token_f1"]
-    out["chance"] = runs[best][0]["chance"]
-    out["reconstructions"] = runs[best][1]
-    out["detail"] = runs[best][0]
-    return out
+    attackers, knowledge, targets = {}, {}, {}
+    for kit, kit_targets in zip(kits, per_kit):
+        held = kit.knowledge(defense)
+        for kind in (a for a in ATTACKERS if a in kit.attackers):
+            attackers[kit.name(kind)] = load_attack(kind)
+            knowledge[kit.name(kind)], targets[kit.name(kind)] = held, kit_targets
+    return strongest(attackers, knowledge, stored, references, languages, targets)

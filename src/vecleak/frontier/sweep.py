@@ -119,7 +119,7 @@ def measure(candidate: Candidate, kit: AttackerKit | Sequence[AttackerKit], *, v
     if utilities is not None:
         utility.update(utilities(defense))
     return FrontierPoint(candidate.family, defense.spec(),
-                         {key: v for key, v in leakage.items() if key not in ("reconstructions", "detail")},
+                         {key: v for key, v in leakage.items() if key not in ("reconstructions", "detail", "cost")},
                          utility, extra={"reconstructions": leakage["reconstructions"]})
 
 

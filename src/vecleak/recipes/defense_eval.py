@@ -2,9 +2,9 @@
 
 victim texts --victim encoder--> vectors --defense--> stored vectors --attacker--> text --metrics.
 
-Attackers (``--attacker``):
+Attackers (``--attacker``), each the registered attacker of that name in :mod:`vecleak.attacks`:
 
-* ``fewshot``: ALGEN as in :mod:`vecleak.recipes.algen`, aligning *defended* victim vectors to
+* ``fewshot``: ALGEN as in :mod:`vecleak.attacks.algen`, aligning *defended* victim vectors to
   its own space with ``shots`` leaked (text, defended vector) pairs.
 * ``adaptive``: knows the defense and can query the defended encoder. It aligns with the same
   ``shots`` leaked pairs, then sends ``aux_size`` texts of its own corpus through the defended
@@ -19,8 +19,10 @@ Attackers (``--attacker``):
   ones, and the pretrained decoder behind it is fine-tuned on them for ``adapt_steps`` steps.
 * ``token-set``: a multi-label word attacker trained on defended aux vectors (no decoder).
 * ``strongest``: every attacker above that decodes (``fewshot``, ``denoise``, ``adaptive``,
-  ``decoder-aux``), each with a fresh decoder; the best score per metric is reported, with
-  which attacker reached it (``best_attacker``) and every attacker's scores (``by_attacker``).
+  ``decoder-aux``: :data:`~vecleak.attacks.DECODING_ATTACKERS`), each with a fresh decoder, on
+  the same stored vectors (:func:`vecleak.attacks.strongest`); the best score per metric is
+  reported, with which attacker reached it (``best_attacker``) and every attacker's scores
+  (``by_attacker``).
 
 A defense that learns (PCA) is fitted by the defender on text of its own (``DEFENDER_CORPUS``:
 2,000 shipped SNLI premises, disjoint from the attacker's Tatoeba ``AUX_CORPUS``), never on the
@@ -29,31 +31,26 @@ vectors being scored; every stored vector then passes through it.
 
 from __future__ import annotations
 
-import copy
 import os
-import tempfile
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
-from sklearn.base import clone
 
-from vecleak.align.denoise import DenoisedAligner, fit_denoiser
-from vecleak.align.ridge import Ridge
+from vecleak.attacks import DECODING_ATTACKERS, Attacker, Knowledge, attack_parameters, load_attack, strongest
+from vecleak.attacks.adapt import ADAPT_BATCH, DEFAULT_ADAPT_STEPS, adapt_decoder  # noqa: F401  (importable here)
+from vecleak.attacks.algen import ALGENAttack, Inversion
 from vecleak.data.atomic import check_output_dir
 from vecleak.data.corpora import AUX_CORPUS, DEFENDER_CORPUS
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.decoders.shipped import load_decoder
-from vecleak.classifiers.token_set import TokenSetDecoder, TokenVocabulary
-from vecleak.decoders.training import TrainingConfig, train_decoder
 from vecleak.defenses import Defense, load_defense
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.metrics import chance_metrics, check_tokenizer, cosine_rows, distinct_rate, text_metrics
-from vecleak.recipes.algen import ALGENAttack, Inversion
 from vecleak.recipes.io import (
     VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, input_settings, load_leaked_pairs,
     load_victim_set,
@@ -61,57 +58,12 @@ from vecleak.recipes.io import (
 from vecleak.recipes.report import AttackReport, run_settings
 from vecleak.seeding import preserves_global_rng
 
-ATTACKERS = ("fewshot", "adaptive", "denoise", "decoder-aux", "token-set", "strongest")
-#: The attackers ``strongest`` runs.
-DECODING_ATTACKERS = ("fewshot", "denoise", "adaptive", "decoder-aux")
-#: The attackers that fine-tune a decoder (each on its own copy).
-FINE_TUNING_ATTACKERS = ("adaptive", "decoder-aux")
+#: ``--attacker`` choices: the registered attackers that decode, the token-set one, and all decoding ones at once.
+ATTACKERS = (*DECODING_ATTACKERS, "token-set", "strongest")
 DEFAULT_AUX_SIZE = 1000
-DEFAULT_ADAPT_STEPS = 60
-ADAPT_BATCH = 32
 MIN_AUX = 2 * ADAPT_BATCH
-
-
-def adapt_decoder(decoder: InversionDecoder, aligned: np.ndarray, texts: list[str], *, steps: int,
-                  batch_size: int = ADAPT_BATCH, lr: float = 1e-4, seed: int = 0,
-                  language: str | None = None) -> dict[str, Any]:
-    """Fine-tune ``decoder`` in place on aligned defended vectors ``(n, d)`` of ``texts``, keeping
-    the weights that do best on held-out pairs; returns what was selected.
-
-    A tenth of the pairs (at most 100) is held out. The decoder is scored there (mean token
-    loss) before fine-tuning and after every quarter of the ``steps``; the best of those states
-    is kept, the untouched decoder included, so adapting can never leave the attacker worse on
-    its own held-out data than not adapting. These pairs are the attacker's own texts: no test
-    text takes part in the choice. ``language``: the texts' language, for a language-conditioned
-    decoder. Returns ``{"adapt_selected_step", "adapt_valid_loss": {step: loss}}``.
-    """
-    if steps < 1:
-        return {"adapt_selected_step": 0, "adapt_valid_loss": {}}
-    n_valid = max(1, min(100, len(texts) // 10))
-    batch_size = min(batch_size, len(texts) - n_valid)
-    config = TrainingConfig(steps=steps, batch_size=batch_size, lr=lr, prefix_lr=5 * lr, warmup=max(1, steps // 10),
-                            noise_prob=0.0, eval_every=max(1, steps // 4), checkpoint_every=steps,
-                            valid_decode=1, bf16=False, seed=seed)
-    curve: dict[int, float] = {}
-    best: dict[str, Any] = {}
-
-    def keep_best(record: dict) -> None:
-        if "valid_loss" not in record:
-            return
-        curve[int(record["step"])] = round(float(record["valid_loss"]), 4)
-        if not best or record["valid_loss"] < best["loss"]:
-            best.update(loss=record["valid_loss"], step=int(record["step"]),
-                        state={k: v.detach().clone() for k, v in decoder.model.state_dict().items()})
-
-    with tempfile.TemporaryDirectory(prefix="vecleak-adapt-") as tmp:
-        langs = None if not decoder.languages else [language or "eng"] * len(texts)
-        train_decoder(decoder, texts[n_valid:], aligned[n_valid:], tmp, valid_texts=texts[:n_valid],
-                      valid_embeddings=aligned[:n_valid], config=config,
-                      languages=None if langs is None else langs[n_valid:],
-                      valid_languages=None if langs is None else langs[:n_valid], on_log=keep_best)
-    decoder.model.load_state_dict(best["state"])
-    decoder.model.eval()
-    return {"adapt_selected_step": best["step"], "adapt_valid_loss": curve}
+#: The scores ``--attacker strongest`` reports the best of.
+REPORT_METRICS = ("rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "cosine")
 
 
 def guess_level(attack: ALGENAttack, known_vectors: np.ndarray, references: list[str]) -> dict[str, Any]:
@@ -127,21 +79,21 @@ def guess_level(attack: ALGENAttack, known_vectors: np.ndarray, references: list
     return {"guess": guess, **text_metrics([guess] * len(references), references, tokenizer=attack.tokenizer)}
 
 
-def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Encoder, attacker: Encoder,
-                    X_leak: np.ndarray, leaked_texts: list[str], X_test: np.ndarray, kind: str = "fewshot",
-                    aux_texts: list[str] = (), adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4,
-                    seed: int = 0, Y_leak: np.ndarray | None = None, X_aux: np.ndarray | None = None,
-                    X_defender: np.ndarray | None = None, language: str | None = None,
-                    aux_language: str = "eng", tokenizer: str = "unicode") -> tuple[ALGENAttack, Inversion, np.ndarray]:
-    """The attack on defended vectors, in memory: ``(fitted attack, inversion of X_test, Y_leak)``.
+def defended_knowledge(defense: Defense, *, decoder: InversionDecoder, victim: Encoder, attacker: Encoder,
+                       X_leak: np.ndarray, leaked_texts: list[str], X_test: np.ndarray,
+                       attackers: Sequence[Attacker] = (), aux_texts: list[str] = (), beams: int = 4, seed: int = 0,
+                       Y_leak: np.ndarray | None = None, X_aux: np.ndarray | None = None,
+                       X_defender: np.ndarray | None = None, language: str | None = None,
+                       aux_language: str = "eng", tokenizer: str = "unicode") -> tuple[Knowledge, np.ndarray]:
+    """Fit ``defense`` as the defender would and store the vectors through it: what ``attackers``
+    then hold (:class:`~vecleak.attacks.Knowledge`) and the defended targets ``(n, m)``.
 
-    ``X_leak (b, m)`` / ``X_test (n, m)``: undefended victim vectors; the defense is fitted (on
-    ``X_defender``, default: the victim's embeddings of ``DEFENDER_CORPUS``, when it learns from
-    data) and applied here. ``Y_leak``, ``X_aux``, ``X_defender``: precomputed embeddings, to
-    skip encoding. The adaptive and decoder-aux attackers fine-tune ``decoder`` in place (the
-    weights chosen on held-out aux pairs, see :func:`adapt_decoder`; recorded in the attack's
-    ``settings()["decoder_adaptation"]``). ``language``: what a
-    language-conditioned decoder writes for the targets; ``aux_language``: the aux texts' language.
+    ``X_leak (b, m)`` / ``X_test (n, m)``: undefended victim vectors; the defense is fitted on
+    ``X_defender`` (default: the victim's embeddings of ``DEFENDER_CORPUS``) when it learns from
+    data, else on ``X_leak``. The attacker can run the victim encoder (the aux texts' undefended
+    vectors ``X_aux``, computed when an attacker uses aux texts) and, where an attacker queries
+    the deployed pipeline, gets the aux texts' defended vectors. ``Y_leak``, ``X_aux``,
+    ``X_defender``: precomputed embeddings, to skip encoding.
     """
     if defense.learns_from_data:
         defense.fit(X_defender if X_defender is not None else victim.encode(read_texts(DEFENDER_CORPUS)))
@@ -150,43 +102,54 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
     D_leak, D_test = defense.transform(X_leak), defense.transform(X_test)
     if Y_leak is None:
         Y_leak = X_leak if attacker is victim else attacker.encode(leaked_texts)
-    aligner = Ridge(alpha="auto")
-    if kind == "denoise":
-        X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
-        aligner = DenoisedAligner(fit_denoiser(own_copy(defense, X_aux, seed).transform(X_aux), X_aux))
-    attack = ALGENAttack(decoder, attacker, aligner=aligner, num_beams=beams,
-                         language=language if decoder.languages else None, tokenizer=tokenizer)
-    if kind == "decoder-aux":
-        X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
-        D_aux = defense.transform(X_aux)                    # query access to the deployed defense
-        Y_aux = attacker.encode(list(aux_texts))
-        attack.aligner.fit(np.concatenate([D_aux, D_leak]), np.concatenate([Y_aux, Y_leak]))
-        attack.decoder_adaptation = adapt_decoder(decoder, attack.aligner.transform(D_aux), list(aux_texts),
-                                                  steps=adapt_steps, seed=seed, language=aux_language)
-        return attack, attack.invert(D_test), Y_leak
-    attack.fit(D_leak, leaked_texts, attacker_vectors=Y_leak)
-    if kind == "adaptive":
-        X_aux = X_aux if X_aux is not None else victim.encode(list(aux_texts))
-        aligned_aux = attack.aligner.transform(defense.transform(X_aux))
-        attack.decoder_adaptation = adapt_decoder(decoder, aligned_aux, list(aux_texts), steps=adapt_steps,
-                                                  seed=seed, language=aux_language)
-    return attack, attack.invert(D_test), Y_leak
+    if any("aux" in a.requires for a in attackers) and X_aux is None:
+        X_aux = victim.encode(list(aux_texts))
+    queried = X_aux is not None and any("query" in a.requires for a in attackers)   # query access to the defense
+    knowledge = Knowledge(decoder, attacker, leaked_vectors=D_leak, leaked_texts=leaked_texts, leaked_targets=Y_leak,
+                          known_encoder=victim, defense=defense, aux_texts=list(aux_texts) or None,
+                          aux_raw=X_aux, aux_vectors=defense.transform(X_aux) if queried else None,
+                          aux_language=aux_language, num_beams=beams, tokenizer=tokenizer, seed=seed,
+                          language=language)
+    return knowledge, D_test
 
 
-def _rebuildable(defense: Defense) -> bool:
-    """Whether ``defense`` is a mechanism with parameters (not a trained or fitted folder)."""
-    return not getattr(defense, "fitted_from_", None) and defense.name != "eguard"
+def decoding_attacker(kind: str, adapt_steps: int = DEFAULT_ADAPT_STEPS, *, in_place: bool = False) -> Attacker:
+    """The registered attacker ``kind`` with the CLI's settings (those that fine-tune a decoder:
+    ``adapt_steps``, and ``in_place``: the given decoder itself instead of a copy)."""
+    if kind not in DECODING_ATTACKERS:
+        raise InputError(f"'{kind}' is not an attacker that decodes; use one of {', '.join(DECODING_ATTACKERS)}")
+    if "adapt_steps" in attack_parameters(kind):
+        return load_attack(kind, adapt_steps=adapt_steps, in_place=in_place)
+    return load_attack(kind)
 
 
-def own_copy(defense: Defense, X_aux: np.ndarray, seed: int) -> Defense:
-    """The attacker's own instance of ``defense``: same mechanism and parameters, its own
-    randomness (and key), fitted on the attacker's vectors where the defense learns."""
-    if not _rebuildable(defense):
-        return defense        # a trained or fitted folder: the attacker queries the deployed one
-    params = defense.get_params(deep=False)
-    if "seed" in params and not params.get("secure"):
-        params["seed"] = seed + 1_000_003
-    return type(defense)(**params).fit(X_aux)
+def _uses(attacker: str, kind: str) -> bool:
+    """Whether ``--attacker`` ``attacker`` (``strongest``: any decoding one) requires knowledge ``kind``."""
+    kinds = DECODING_ATTACKERS if attacker == "strongest" else (attacker,)
+    return any(kind in load_attack(k).requires for k in kinds)
+
+
+def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Encoder, attacker: Encoder,
+                    X_leak: np.ndarray, leaked_texts: list[str], X_test: np.ndarray, kind: str = "fewshot",
+                    aux_texts: list[str] = (), adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4,
+                    seed: int = 0, Y_leak: np.ndarray | None = None, X_aux: np.ndarray | None = None,
+                    X_defender: np.ndarray | None = None, language: str | None = None,
+                    aux_language: str = "eng", tokenizer: str = "unicode") -> tuple[ALGENAttack, Inversion, np.ndarray]:
+    """The attack on defended vectors, in memory: ``(fitted attack, inversion of X_test, Y_leak)``.
+
+    The registered attacker ``kind`` (one of :data:`~vecleak.attacks.DECODING_ATTACKERS`) on
+    :func:`defended_knowledge`. The adaptive and decoder-aux attackers fine-tune ``decoder`` in
+    place (the weights chosen on held-out aux pairs, see :func:`adapt_decoder`; recorded in the
+    attack's ``settings()["decoder_adaptation"]``). ``language``: what a language-conditioned
+    decoder writes for the targets; ``aux_language``: the aux texts' language.
+    """
+    atk = decoding_attacker(kind, adapt_steps, in_place=True)
+    knowledge, D_test = defended_knowledge(
+        defense, decoder=decoder, victim=victim, attacker=attacker, X_leak=X_leak, leaked_texts=leaked_texts,
+        X_test=X_test, attackers=(atk,), aux_texts=aux_texts, beams=beams, seed=seed, Y_leak=Y_leak, X_aux=X_aux,
+        X_defender=X_defender, language=language, aux_language=aux_language, tokenizer=tokenizer)
+    atk.attack(D_test, knowledge)
+    return atk.attack_, atk.inversion_, knowledge.leaked_targets
 
 
 def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: str | os.PathLike[str],
@@ -219,7 +182,7 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     mech = defense if isinstance(defense, Defense) else load_defense(defense, epsilon=epsilon, seed=seed,
                                                                      **(defense_params or {}))
     aux_texts: list[str] = []
-    if attacker in ("adaptive", "denoise", "decoder-aux", "token-set", "strongest"):
+    if _uses(attacker, "aux"):
         aux_texts = read_texts(aux or AUX_CORPUS)[:aux_size]
         if len(aux_texts) < MIN_AUX:
             raise InputError(f"the auxiliary corpus has {len(aux_texts)} texts; the {attacker} attacker needs at least "
@@ -253,38 +216,37 @@ def defense_report(defense: Defense, decoder: InversionDecoder, victim: Encoder,
                    adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4, seed: int = 0, language: str = "eng",
                    test_name: str = "the test set", tokenizer: str = "unicode") -> AttackReport:
     """Attack ``defense``'s outputs on loaded vectors, in memory: every decoding ``attacker`` of
-    :data:`DECODING_ATTACKERS` or ``"strongest"`` (all of them; the best per metric is reported).
+    :data:`~vecleak.attacks.DECODING_ATTACKERS` or ``"strongest"`` (all of them on the same
+    stored vectors, through :func:`vecleak.attacks.strongest`; the best per metric is reported).
     Attackers that fine-tune work on their own copy of ``decoder``; nothing is read or written."""
     kinds = DECODING_ATTACKERS if attacker == "strongest" else (attacker,)
     if attacker == "strongest" and targets.texts is None:
         raise InputError(f"{test_name}: --attacker strongest picks the best attacker by its scores; give test rows "
                          "with texts")
-    atk_enc = attacker_for(decoder, victim)
-    runs: dict[str, tuple[ALGENAttack, Inversion, np.ndarray]] = {}
-    for kind in kinds:
-        runs[kind] = attack_defended(
-            clone(defense) if kind != kinds[0] and _rebuildable(defense) else defense,   # same parameters and seed
-            decoder=copy.deepcopy(decoder) if kind in FINE_TUNING_ATTACKERS else decoder,
-            victim=victim, attacker=atk_enc, X_leak=leaked.vectors, leaked_texts=leaked.texts,
-            X_test=targets.vectors, kind=kind, aux_texts=aux_texts, adapt_steps=adapt_steps, beams=beams, seed=seed,
-            language=language, tokenizer=tokenizer)
-    adapt_info = {"aux_size": len(aux_texts)} if attacker in ("adaptive", "denoise", "decoder-aux", "strongest") else {}
-    if attacker in ("adaptive", "decoder-aux", "strongest"):
+    attackers = {kind: decoding_attacker(kind, adapt_steps) for kind in kinds}
+    knowledge, D_test = defended_knowledge(
+        defense, decoder=decoder, victim=victim, attacker=attacker_for(decoder, victim), X_leak=leaked.vectors,
+        leaked_texts=leaked.texts, X_test=targets.vectors, attackers=tuple(attackers.values()), aux_texts=aux_texts,
+        beams=beams, seed=seed, language=language, tokenizer=tokenizer)
+    adapt_info = {"aux_size": len(aux_texts)} if any("aux" in a.requires for a in attackers.values()) else {}
+    if any(hasattr(a, "adapt_steps") for a in attackers.values()):
         adapt_info["adapt_steps"] = adapt_steps
     results: dict[str, Any] = {}
-    scored = {k: (a, inv, a.evaluate(inv, targets.texts) if targets.texts is not None else None, y)
-              for k, (a, inv, y) in runs.items()}
-    best = max(scored, key=lambda k: scored[k][2]["token_f1"]) if targets.texts is not None else kinds[0]
-    attack, inversion, best_metrics, Y_leak = scored[best]
-    rows = [{"reconstruction": r} for r in inversion.reconstructions]
     if targets.texts is not None:
-        results.update(best_metrics)
+        summary = strongest(attackers, knowledge, D_test, targets.texts, metrics=REPORT_METRICS, exposure=False)
+        best = summary["attacker"]["token_f1"]
+        results.update(summary["detail"])
         if attacker == "strongest":
-            keys = ("rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "cosine")
-            results["by_attacker"] = {k: {m: v[2][m] for m in (*keys, "chance")} for k, v in scored.items()}
-            results["best_attacker"] = {m: max(scored, key=lambda k: scored[k][2][m]) for m in keys}
-            results.update({m: scored[results["best_attacker"][m]][2][m] for m in keys})
-        results["chance_guess"] = guess_level(attack, Y_leak, targets.texts)
+            results["by_attacker"] = summary["attackers"]
+            results["best_attacker"] = summary["attacker"]
+            results.update({m: summary[m] for m in REPORT_METRICS})
+    else:
+        best = kinds[0]
+        attackers[best].attack(D_test, knowledge)
+    attack = attackers[best].attack_
+    rows = [{"reconstruction": r} for r in attackers[best].inversion_.reconstructions]
+    if targets.texts is not None:
+        results["chance_guess"] = guess_level(attack, knowledge.leaked_targets, targets.texts)
         for row, ref in zip(rows, targets.texts):
             row["reference"] = ref
         attach_sentence_scores(rows, results)
@@ -320,11 +282,11 @@ def token_set_report(defense: Defense, victim: Encoder, targets: VictimSet, aux_
 
 @preserves_global_rng
 def token_set_attack(defense: Defense, *, X_aux: np.ndarray, aux_texts: list[str], X_test: np.ndarray,
-                     epochs: int = 30, seed: int = 0) -> tuple[list[str], TokenSetDecoder]:
-    """The adaptive multi-label attacker: trains a token-set decoder on ``(defense(X_aux), aux_texts)``
-    (a tenth held out to choose its decision threshold) and predicts the word sets of
-    ``defense(X_test)``; ``X_* (n, m)`` are undefended victim vectors. Returns the predictions and
-    the fitted attacker.
+                     epochs: int = 30, seed: int = 0) -> tuple[list[str], Any]:
+    """The adaptive multi-label attacker (the registered ``token-set``): trains a token-set decoder
+    on ``(defense(X_aux), aux_texts)`` and predicts the word sets of ``defense(X_test)``; ``X_*
+    (n, m)`` are undefended victim vectors (a defense that learns is fitted on ``X_aux``). Returns
+    the predictions and the fitted :class:`~vecleak.classifiers.token_set.TokenSetDecoder`.
 
     It needs no leaked pairs and no attacker encoder: query access to the defended encoder on
     its own texts is enough. Its outputs are word sets, so score them by token F1 / recall.
@@ -332,8 +294,6 @@ def token_set_attack(defense: Defense, *, X_aux: np.ndarray, aux_texts: list[str
     if defense.learns_from_data:
         defense.fit(X_aux)
     D_aux, D_test = defense.transform(X_aux), defense.transform(X_test)
-    torch.manual_seed(seed)
-    n_cal = max(1, len(aux_texts) // 10)  # held out to choose the decision threshold
-    model = TokenSetDecoder(D_aux.shape[1], TokenVocabulary.build(aux_texts[n_cal:]))
-    model.fit(D_aux[n_cal:], aux_texts[n_cal:], epochs=epochs, seed=seed)
-    return model.calibrate(D_aux[:n_cal], aux_texts[:n_cal]).predict(D_test), model
+    atk = load_attack("token-set", epochs=epochs)
+    result = atk.attack(D_test, Knowledge(None, None, aux_texts=list(aux_texts), aux_vectors=D_aux, seed=seed))
+    return result.texts, atk.model_

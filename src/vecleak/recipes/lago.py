@@ -4,7 +4,9 @@ per language i: victim vectors X_i --(joint solve over the graph: IEQ-PDMM or TV
 --> attacker space --decoder--> reconstruction --metrics--> per-language and macro scores.
 
 The same runner does per-language ALGEN (``align="algen"``: ridge α = 0, the paper's
-pseudo-inverse, or ``alpha`` for ALGEN+λ), so the baselines share every other part.
+pseudo-inverse, or ``alpha`` for ALGEN+λ), so the baselines share every other part. The
+in-memory fitting is :func:`vecleak.attacks.cross_lingual.fit_cross_lingual`; this module reads
+and writes files.
 Where this differs from the paper: the decoder is vecleak's shipped prefix decoder (English)
 instead of the paper's; the syntax distance is the closest definition we could reproduce
 (see :mod:`vecleak.graphs.syntax`).
@@ -15,100 +17,32 @@ from __future__ import annotations
 import json
 import os
 import time
-import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from vecleak.align.lago import LAGO
+from vecleak.attacks.cross_lingual import ALIGNS, fit_cross_lingual, prepare  # noqa: F401  (ALIGNS: the CLI's)
 from vecleak.configs import LagoConfig
-from vecleak.align.ridge import Ridge
+from vecleak.data.atomic import check_output_dir
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
-from vecleak.defenses import Defense
 from vecleak.decoders.shipped import load_decoder
+from vecleak.defenses import Defense
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.registry import load_encoder
-from vecleak.errors import InputError, IsolatedLanguageWarning
-from vecleak.graphs.graph import LanguageGraph, build_graph
+from vecleak.errors import InputError
+from vecleak.graphs.graph import LanguageGraph
 from vecleak.metrics import CORE_METRICS, bootstrap_ci
-from vecleak.recipes.algen import ALGENAttack
-from vecleak.data.atomic import check_output_dir
 from vecleak.recipes.io import (
     VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, input_settings, load_leaked_pairs,
     load_victim_set,
 )
 from vecleak.recipes.report import AttackReport, run_settings
 
-ALIGNS = ("algen", "lago-ieq", "lago-tv")
 MACRO_KEYS = ("rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "cosine", "aligned_cosine",
               "distinct_rate")
-
-
-@dataclass
-class CrossLingualAttack:
-    """Fitted per-language aligners, the graph they were solved on, and the shared decoder."""
-
-    decoder: InversionDecoder
-    attacker: Encoder
-    aligners: dict[str, Any]
-    graph: LanguageGraph | None
-    history: dict[str, Any] | None
-    num_beams: int = 4
-    tokenizer: str = "unicode"
-
-    def attack(self, lang: str, language: str | None = None) -> ALGENAttack:
-        """Language ``lang``'s attack: its own map, decoding into ``language`` (default: ``lang``
-        itself) when the decoder is language-conditioned."""
-        language = (language or lang) if self.decoder.languages else None
-        return ALGENAttack(self.decoder, self.attacker, aligner=self.aligners[lang], num_beams=self.num_beams,
-                           language=language, tokenizer=self.tokenizer)
-
-
-def make_lago(config: LagoConfig, graph: LanguageGraph) -> LAGO:
-    """The LAGO aligner a config describes, over ``graph``'s edges, with its settings checked."""
-    method = "ieq" if config.align == "lago-ieq" else "tv"
-    return LAGO(method, edges=graph.edges, epsilon=config.epsilon, eta=config.eta, lam=config.lam, c=config.c,
-                theta=config.theta, step=config.step, iterations=config.iterations, tol=config.tol,
-                tv_solver=config.tv_solver, backend=config.backend).check_params()
-
-
-def prepare(config: LagoConfig, langs: list[str]) -> LanguageGraph | None:
-    """Check a config and build its language graph (``None`` for ALGEN), before any model loads."""
-    if config.align not in ALIGNS:
-        raise InputError(f"unknown --align '{config.align}'; use one of {', '.join(ALIGNS)}")
-    if config.align == "algen":
-        return None
-    graph = build_graph(langs, metric=config.metric, threshold=config.threshold)
-    make_lago(config, graph)
-    return graph
-
-
-def fit_cross_lingual(victim_X: Mapping[str, np.ndarray], attacker_Y: Mapping[str, np.ndarray], *,
-                      decoder: InversionDecoder, attacker: Encoder, config: LagoConfig,
-                      graph: LanguageGraph | None = None, num_beams: int = 4) -> CrossLingualAttack:
-    """Fit the aligners of all languages: ``victim_X {lang: (b, m)}``, ``attacker_Y {lang: (b, n)}``.
-
-    ``graph``: the language graph of ``victim_X``'s languages (built from the config when not given).
-    """
-    langs = list(victim_X)
-    if graph is None:
-        graph = prepare(config, langs)
-    if config.align == "algen":
-        aligners = {lang: Ridge(alpha=config.alpha).fit(victim_X[lang], attacker_Y[lang]) for lang in langs}
-        return CrossLingualAttack(decoder, attacker, aligners, None, None, num_beams)
-    for note in graph.isolation_notes():
-        warnings.warn(note, IsolatedLanguageWarning, stacklevel=2)
-    lago = make_lago(config, graph).fit(dict(victim_X), dict(attacker_Y))
-    h = lago.history_
-    history = {"iterations": len(h.change), "seconds": round(h.seconds, 3),
-               "final_violation": h.violation[-1] if h.violation else None,
-               "final_change": h.change[-1] if h.change else None, "trace": h.to_dict(), "solver": h}
-    return CrossLingualAttack(decoder, attacker, {lang: lago.for_language(lang) for lang in langs}, graph,
-                              history, num_beams)
 
 
 def _defend(defense: Defense, victim: Encoder, leaked: dict[str, VictimSet], targets: dict[str, VictimSet]) -> None:

@@ -19,7 +19,7 @@ from vecleak.metrics import (
 from vecleak.data.atomic import check_output_dir
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.encoders.base import Encoder
-from vecleak.recipes.algen import ALGENAttack
+from vecleak.attacks.algen import ALGENAttack
 from vecleak.recipes.io import (
     VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, decoding_languages, input_settings,
     load_leaked_pairs, load_victim_set,
