@@ -211,3 +211,31 @@ class DefenseBench:
         """One line naming the targets and the attackers, for a results header."""
         return (f"{len(self.test)} WikiQA test targets; strongest of {', '.join(k.label for k in self.kits)} "
                 f"(few-shot, {len(self.leaked)} leaked pairs; query, {len(self.aux)} aux texts)")
+
+
+def wikiqa_passages(min_words: int = 80, max_words: int = 200, splits: tuple[str, ...] = ("train", "dev", "test")
+                    ) -> list[str]:
+    """Passages of 80-200 words: consecutive WikiQA candidate sentences of one question (one
+    Wikipedia summary), de-tokenized and joined in order, cut before a sentence would pass
+    ``max_words``; a question's sentences give one passage at most. No shipped decoder saw WikiQA."""
+    from vecleak.utility.detok import detokenize
+
+    out: list[str] = []
+    for split in splits:
+        folder = SHARED / "wikiqa" / split
+        if not (folder / "b.toks").is_file():
+            raise SystemExit(f"{folder / 'b.toks'} not found: set VECLEAK_SHARED_DATA to the shared data folder")
+        questions = (folder / "a.toks").read_text(encoding="utf-8").splitlines()
+        sentences = (folder / "b.toks").read_text(encoding="utf-8").splitlines()
+        groups: dict[str, list[str]] = {}
+        for q, s in zip(questions, sentences):
+            groups.setdefault(q, []).append(detokenize(s.strip()))
+        for group in groups.values():
+            words: list[str] = []
+            for s in dict.fromkeys(group):
+                if len(words) + len(s.split()) > max_words:
+                    break
+                words += s.split()
+            if len(words) >= min_words:
+                out.append(" ".join(words))
+    return list(dict.fromkeys(out))

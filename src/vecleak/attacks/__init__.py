@@ -13,7 +13,7 @@ from vecleak.attacks.registry import attack_names, attack_parameters, load_attac
 
 # the shipped attackers register themselves on import
 from vecleak.attacks import (  # noqa: E402,F401  (imported to register)
-    adaptive, decoder_aux, denoise, fewshot, known_encoder, lago, query, token_set,
+    adaptive, decoder_aux, denoise, fewshot, known_encoder, lago, query, search, token_set,
 )
 from vecleak.attacks.worst_case import (  # noqa: E402
     CLOSED_FORM_ATTACKERS, DECODING_ATTACKERS, STRONGEST_METRICS, strongest, summarize,

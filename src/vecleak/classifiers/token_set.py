@@ -84,6 +84,15 @@ class TokenSetDecoder(nn.Module):
         return self
 
     @torch.no_grad()
+    def predict_proba(self, vectors: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+        """``(n, V)`` float32: each vocabulary word's probability of being in each vector's text."""
+        self.eval()
+        x = np.asarray(vectors, np.float32)
+        parts = [torch.sigmoid(self(torch.from_numpy(x[i:i + batch_size]))).numpy()
+                 for i in range(0, len(x), batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0, len(self.vocabulary)), np.float32)
+
+    @torch.no_grad()
     def predict(self, vectors: np.ndarray, *, threshold: float | None = None) -> list[str]:
         """Each vector's predicted words, most probable first, as one space-joined string per row.
 

@@ -229,7 +229,10 @@ class InversionDecoder:
     @torch.no_grad()
     def generate(self, embeddings: np.ndarray, *, num_beams: int = 1, num_candidates: int = 1,
                  batch_size: int = 64, length_penalty: float = 1.0,
-                 languages: str | Sequence[str] | None = None) -> list[list[str]]:
+                 languages: str | Sequence[str] | None = None,
+                 prefixes: Sequence[Sequence[int]] | None = None,
+                 bias: np.ndarray | None = None, temperature: float = 0.0,
+                 seed: int | None = None) -> list[list[str]]:
         """Decode ``embeddings (n, d)``; returns ``n`` lists of ``num_candidates`` texts, best first.
 
         ``batch_size``: hypotheses per forward pass (inputs × beams), so a wide beam decodes
@@ -237,22 +240,51 @@ class InversionDecoder:
 
         ``languages``: for a language-conditioned decoder, the ISO 639-3 code to write (one for
         all rows, or one per row); ignored by a decoder that writes one language.
+
+        ``prefixes``: per row, token ids (:meth:`token_ids`) the text starts with; generation
+        continues them and the returned texts include them. ``bias``: ``(n, V)`` added to each
+        row's next-token log-probabilities at every step (towards words, say). ``temperature``
+        > 0 (greedy width only) samples instead, seeded by ``seed``.
         """
         e = check_vectors(embeddings, name="embeddings to decode", dim=self.model.embedding_dim)
         codes = self.check_languages(languages, len(e))
+        if prefixes is not None and len(prefixes) != len(e):
+            raise InputError(f"{len(prefixes)} prefixes for {len(e)} vectors; give one per vector")
+        if bias is not None and np.shape(bias) != (len(e), self.codec.vocab_size):
+            raise InputError(f"bias must be ({len(e)}, {self.codec.vocab_size}), got {np.shape(bias)}")
         self.model.eval()
-        out: list[list[str]] = []
+        out: list[list[str] | None] = [None] * len(e)
         step = max(1, batch_size // num_beams)
         device = next(self.model.parameters()).device
-        for start in range(0, len(e), step):
-            batch = torch.from_numpy(e[start:start + step]).to(device)
-            start_ids = self.codec.start_ids(len(batch), None if codes is None else codes[start:start + step])
-            ids, _ = self.model.generate_ids(batch, num_beams=num_beams, num_return=num_candidates,
-                                             length_penalty=length_penalty, start_ids=start_ids.to(device))
-            texts = self.codec.decode(ids.reshape(-1, ids.shape[-1]).cpu())
-            out.extend(texts[i:i + num_candidates] for i in range(0, len(texts), num_candidates))
-        return out
+        generator = torch.Generator().manual_seed(seed or 0) if temperature else None
+        groups: dict[int, list[int]] = {}
+        for i in range(len(e)):                       # one prefix length per batch: start ids are a tensor
+            groups.setdefault(0 if prefixes is None else len(prefixes[i]), []).append(i)
+        for rows in groups.values():
+            for start in range(0, len(rows), step):
+                chunk = rows[start:start + step]
+                batch = torch.from_numpy(e[chunk]).to(device)
+                start_ids = self.codec.start_ids(len(chunk), None if codes is None else [codes[i] for i in chunk])
+                if prefixes is not None:
+                    start_ids = torch.cat([start_ids, torch.tensor([list(prefixes[i]) for i in chunk],
+                                                                   dtype=torch.long).reshape(len(chunk), -1)], 1)
+                rows_bias = None if bias is None else torch.from_numpy(np.asarray(bias, np.float32)[chunk])
+                ids, _ = self.model.generate_ids(batch, num_beams=num_beams, num_return=num_candidates,
+                                                 length_penalty=length_penalty, start_ids=start_ids.to(device),
+                                                 bias=rows_bias, temperature=temperature, generator=generator)
+                ids = ids.reshape(len(chunk), num_candidates, -1).cpu()
+                if prefixes is not None and prefixes[chunk[0]]:
+                    head = start_ids[:, self.codec.num_start:]
+                    ids = torch.cat([head[:, None, :].expand(-1, num_candidates, -1), ids], dim=2)
+                texts = self.codec.decode(ids.reshape(-1, ids.shape[-1]))
+                for k, i in enumerate(chunk):
+                    out[i] = texts[k * num_candidates:(k + 1) * num_candidates]
+        return out  # type: ignore[return-value]
 
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Each text's token ids without start or end tokens (a prefix :meth:`generate` continues)."""
+        return [ids[self.codec.num_start:-1] for ids in self.codec.encode(texts, [self.languages[0]] * len(texts)
+                                                                           if self.languages else None)]
 
 def _load_own_tokenizer(path: Path, languages: Sequence[str]):
     """A decoder's own ``tokenizer.json`` with its special and language tokens."""

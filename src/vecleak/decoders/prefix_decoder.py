@@ -152,7 +152,9 @@ class PrefixDecoder(nn.Module):
 
     @torch.no_grad()
     def generate_ids(self, e: torch.Tensor, *, num_beams: int = 1, length_penalty: float = 1.0,
-                     num_return: int = 1, start_ids: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                     num_return: int = 1, start_ids: torch.Tensor | None = None,
+                     bias: torch.Tensor | None = None, temperature: float = 0.0,
+                     generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Beam search (greedy when ``num_beams == 1``); special tokens other than EOS are never emitted.
 
         Every step keeps ``num_beams`` open hypotheses per input: one that emits EOS moves to that
@@ -165,8 +167,14 @@ class PrefixDecoder(nn.Module):
 
         Args:
             e: ``(b, d)`` embeddings.
-            start_ids: ``(b, num_start)`` ids generation starts from (default: BOS alone).
+            start_ids: ``(b, s)`` ids generation starts from (default: BOS alone); after the
+                start tokens they may hold a text's first tokens, which generation continues.
             num_return: best hypotheses returned per input (``<= num_beams``).
+            bias: ``(b, V)`` added to every step's log-probabilities of each input (steers
+                generation towards words, e.g. those a bag-of-words attacker reads in ``e``);
+                scores include it.
+            temperature: with ``num_beams == 1``, > 0 samples each token from the softmax of
+                the log-probabilities divided by it (``generator`` seeds it); 0 is greedy.
 
         Returns:
             ids ``(b, num_return, max_length)`` (EOS and after set to ``pad_id``) and their
@@ -174,10 +182,18 @@ class PrefixDecoder(nn.Module):
         """
         if not 1 <= num_return <= num_beams:
             raise ValueError("num_return must be between 1 and num_beams")
+        if bias is not None:
+            bias = bias.to(device=e.device, dtype=torch.float32)
+            if bias.shape[0] != e.shape[0]:
+                raise ValueError("bias needs one row per input")
         if num_beams == 1:
-            return self._greedy(e, start_ids)
+            return self._greedy(e, start_ids, bias, temperature, generator)
+        if temperature:
+            raise ValueError("sampling (temperature > 0) needs num_beams == 1")
         b, beams, L, device = e.shape[0], num_beams, self.config.max_length, e.device
         logp, cache = self._start(e, start_ids, L)
+        if bias is not None:
+            logp = logp + bias
         vocab = logp.shape[-1]
         rows = torch.arange(b, device=device).repeat_interleave(beams)
         cache = self.backbone.reorder_cache(cache, rows)
@@ -236,6 +252,8 @@ class PrefixDecoder(nn.Module):
             scores = torch.tensor(next_scores, device=device)
             cache = self.backbone.reorder_cache(cache, src_t)
             logp, cache = self._step(tok_t, cache)
+            if bias is not None:
+                logp = logp + bias[torch.tensor(alive, device=device).repeat_interleave(beams)]
         out = torch.full((b, num_return, L), self.pad_id, dtype=torch.long, device=device)
         out_scores = torch.full((b, num_return), float("-inf"), device=device)
         for i in range(b):
@@ -245,16 +263,25 @@ class PrefixDecoder(nn.Module):
                 out_scores[i, r] = sc
         return out, out_scores
 
-    def _greedy(self, e: torch.Tensor, start_ids: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Greedy decoding; rows that emitted EOS leave the batch."""
+    def _greedy(self, e: torch.Tensor, start_ids: torch.Tensor | None, bias: torch.Tensor | None = None,
+                temperature: float = 0.0, generator: torch.Generator | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Greedy decoding (or sampling at ``temperature`` > 0); rows that emitted EOS leave the batch."""
         b, L, device = e.shape[0], self.config.max_length, e.device
         logp, cache = self._start(e, start_ids, L)
+        if bias is not None:
+            logp = logp + bias
         out = torch.full((b, L), self.pad_id, dtype=torch.long, device=device)
         total = torch.zeros(b, device=device)
         length = torch.zeros(b, device=device)
         active = torch.arange(b, device=device)
         for step in range(L):
-            best, tok = logp.max(dim=-1)
+            if temperature > 0:
+                tok = torch.multinomial((logp / temperature).softmax(-1).cpu(), 1, generator=generator)[:, 0]
+                tok = tok.to(device)
+                best = logp.gather(1, tok[:, None])[:, 0]
+            else:
+                best, tok = logp.max(dim=-1)
             total[active] += best
             length[active] += 1
             going = tok != self.eos_id
@@ -266,6 +293,8 @@ class PrefixDecoder(nn.Module):
                 active, tok = active[keep], tok[keep]
                 cache = self.backbone.reorder_cache(cache, keep)
             logp, cache = self._step(tok, cache)
+            if bias is not None:
+                logp = logp + bias[active]
         return out[:, None], (total / length)[:, None]
 
 

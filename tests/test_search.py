@@ -1,0 +1,141 @@
+"""The search attacker and the decoding it relies on: prefixes, word bias, sampling, query budgets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vecleak.attacks import Knowledge, QueryOracle, load_attack
+from vecleak.decoders import InversionDecoder
+from vecleak.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from vecleak.decoders.shipped import load_decoder
+
+    return load_decoder("default")
+
+
+def test_generation_continues_a_prefix(shipped, minilm, sentences):
+    vectors = minilm.encode(sentences[:3])
+    prefixes = shipped.token_ids(["a woman", "the dog", "two"])
+    texts = [c[0] for c in shipped.generate(vectors, prefixes=prefixes, num_beams=2)]
+    for text, start in zip(texts, ["a woman", "the dog", "two"]):
+        assert text.startswith(start) and len(text) > len(start)
+    assert shipped.generate(vectors, prefixes=[[]] * 3) == shipped.generate(vectors)
+
+
+def test_word_bias_pulls_the_word_in(shipped, minilm, sentences):
+    vectors = minilm.encode(sentences[:6])
+    token = shipped.token_ids(["guitar"])[0][0]
+    plain = [c[0] for c in shipped.generate(vectors)]
+    bias = np.zeros((6, shipped.codec.vocab_size), np.float32)
+    bias[:, token] = 30.0                                  # a bonus no confident step can ignore
+    pushed = [c[0] for c in shipped.generate(vectors, bias=bias)]
+    assert sum("guitar" in t for t in pushed) > sum("guitar" in t for t in plain)
+
+
+def test_sampling_is_seeded_and_differs_from_greedy(shipped, minilm, sentences):
+    vectors = np.repeat(minilm.encode(sentences[:1]), 8, axis=0)
+    a = shipped.generate(vectors, temperature=1.0, seed=3)
+    assert a == shipped.generate(vectors, temperature=1.0, seed=3)
+    assert len({c[0] for c in a}) > 1                      # eight draws of one vector are not all alike
+    with pytest.raises(ValueError):
+        shipped.model.generate_ids(__import__("torch").zeros(1, 384), num_beams=2, temperature=1.0)
+
+
+def _known(decoder, encoder, budget=None):
+    return Knowledge(decoder=decoder, attacker=encoder, known_decoder=decoder, known_encoder=encoder,
+                     oracle=QueryOracle.of(encoder, budget=budget))
+
+
+def test_known_encoder_search_keeps_its_budget_and_never_loses_to_the_plain_decode(shipped, minilm, sentences):
+    refs = sentences[10:16]
+    stored = minilm.encode(refs)
+    knowledge = _known(shipped, minilm)
+    result = load_attack("search", budget=30, samples=2, cuts=1).attack(stored, knowledge)
+    assert len(result.texts) == 6 and (result.queries <= 30).all() and result.queries.min() > 8
+    assert result.info["mode"] == "known-encoder"
+    plain = [c[0] for c in shipped.generate(stored)]
+    cos = lambda texts: np.einsum("ij,ij->i", minilm.encode(texts), stored)  # noqa: E731
+    assert (cos(result.texts) >= cos(plain) - 1e-5).all()      # the greedy decode is among the hypotheses
+    assert np.allclose(cos(result.texts), result.info["best_cosine"], atol=1e-3)
+    assert knowledge.oracle.queries <= result.queries.sum()    # a text asked for two records is paid once
+
+
+def test_black_box_search_refits_its_map_on_what_it_queried(tiny_decoder, minilm, sentences):
+    from vecleak.decoders.shipped import load_decoder
+
+    decoder = load_decoder(str(tiny_decoder))
+    rng = np.random.default_rng(0)
+    rotation = np.linalg.qr(rng.normal(size=(384, 384)))[0].astype(np.float32)
+    victim = lambda texts: minilm.encode(texts) @ rotation  # noqa: E731  (an API in another space)
+    leaked = sentences[:20]
+    knowledge = Knowledge(decoder=decoder, attacker=minilm, leaked_vectors=victim(leaked), leaked_texts=leaked,
+                          oracle=QueryOracle(victim, 384, name="api"))
+    search = load_attack("search", budget=12, samples=2, cuts=1, steer=())
+    result = search.attack(victim(sentences[30:34]), knowledge)
+    assert result.info["mode"] == "black-box" and (result.queries <= 12).all()
+    assert knowledge.oracle.queries > 0 and result.aligned.shape == (4, 384)
+
+
+@pytest.mark.parametrize("params, needle", [({"budget": 0}, "budget"), ({"budget": -5}, "budget"),
+                                            ({"keep": 0}, "keep")])
+def test_bad_search_settings_are_refused(params, needle, shipped, minilm):
+    with pytest.raises(InputError, match=needle):
+        load_attack("search", **params).attack(minilm.encode(["a dog runs."]), _known(shipped, minilm))
+
+
+def test_search_without_query_access_names_the_options(shipped, minilm):
+    knowledge = Knowledge(decoder=shipped, attacker=minilm, known_decoder=shipped)
+    with pytest.raises(InputError, match="--encoder.*--query-encoder"):
+        load_attack("search").attack(minilm.encode(["a dog runs."]), knowledge)
+
+
+def test_untrained_decoder_is_not_a_known_decoder_mixup(tiny_decoder, minilm):
+    """A decoder folder loads as it was saved (the fixture the black-box test relies on)."""
+    assert InversionDecoder.load(tiny_decoder).encoder_spec == minilm.spec()
+
+
+@pytest.fixture(scope="module")
+def reader(minilm):
+    from vecleak.classifiers.word_reader import WordReader, WordScorer
+
+    words = ["dog", "cat", "guitar", "piano", "ocean", "beach", "football", "kitchen", "a", "the", "is"]
+    return WordReader(WordScorer(minilm.dim), words, minilm.encode(words), encoder_spec=minilm.spec())
+
+
+def test_word_reader_ranks_a_texts_own_words_first(reader, minilm):
+    top = reader.candidates(minilm.encode(["a man plays the guitar.", "a dog runs on the beach."]), 3)
+    assert "guitar" in top[0] and {"dog", "beach"} & set(top[1])
+
+
+def test_word_reader_round_trip_and_bad_folders(reader, minilm, tmp_path):
+    from vecleak.classifiers.word_reader import WordReader
+    from vecleak.errors import CheckpointError
+
+    reader.save(tmp_path / "r")
+    again = WordReader.load(tmp_path / "r", minilm)
+    vectors = minilm.encode(["a cat in the kitchen."])
+    assert np.allclose(again.predict_proba(vectors), reader.predict_proba(vectors), atol=5e-3)   # float16 weights
+    (tmp_path / "r" / "model.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(CheckpointError, match="not a readable word reader"):
+        WordReader.load(tmp_path / "r", minilm)
+
+    class Other:
+        name, dim = "use-multilingual", 512
+
+    reader.save(tmp_path / "s")
+    with pytest.raises(CheckpointError, match="reads minilm vectors"):
+        WordReader.load(tmp_path / "s", Other())
+
+
+def test_word_edits_only_raise_the_cosine_and_use_the_readers_words(shipped, minilm, sentences, reader):
+    refs = ["a man plays the guitar in the kitchen.", "a dog runs on the beach near the ocean."]
+    stored = minilm.encode(refs)
+    plain = load_attack("search", budget=40, edit_share=0.0, samples=1, cuts=1).attack(stored, _known(shipped, minilm))
+    edited = load_attack("search", budget=200, edit_share=0.8, samples=1, cuts=1, words=reader).attack(
+        stored, _known(shipped, minilm))
+    assert (np.array(edited.info["best_cosine"]) >= np.array(plain.info["best_cosine"]) - 1e-6).all()
+    assert (edited.queries <= 200).all()
