@@ -111,7 +111,7 @@ def main() -> None:
             result = load_attack(name).attack(stored, knowledge, languages=langs)
             queries = 0.0
         else:
-            knowledge.oracle = QueryOracle.of(victim)
+            knowledge.oracle = QueryOracle.of(victim, bf16=args.setting == "known")   # an API answers exactly
             result = load_attack("search", budget=budget, **params).attack(stored, knowledge, languages=langs)
             queries = result.queries_per_record
         seconds = time.monotonic() - t0

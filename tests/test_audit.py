@@ -27,7 +27,7 @@ def chroma_audit(tmp_path_factory, chroma_dir):
     before = tree_digest(chroma_dir)
     out = tmp_path_factory.mktemp("audit") / "chroma"
     config = AuditConfig(sample=40, shots=(10, 50), defense_sample=20, aux_size=200,
-                         defenses=("gaussian:sigma=0.02", "pca:n_components=16"))
+                         defenses=("gaussian:sigma=0.02", "pca:n_components=16"), search_sample=10, search_budget=40)
     with open_store(f"chroma:{chroma_dir}") as store:
         audit = run_audit(store, config, out=out)
     return out, audit, before
@@ -43,7 +43,7 @@ def test_audit_json_has_the_documented_fields(chroma_audit, chroma_dir):
     assert enc["match_cosine"] > 0.999
     assert audit["sample_size"] == 40
     names = [a["attacker"] for a in audit["attacks"]]
-    assert names == ["fewshot-10", "fewshot-50", "query", "known-encoder"]
+    assert names == ["fewshot-10", "fewshot-50", "query", "known-encoder", "search", "bag-of-words"]
     for row in audit["attacks"]:
         for key in ("shots", "rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "chance",
                     "content_recall", "half_recovered", "sensitive"):
@@ -54,7 +54,12 @@ def test_audit_json_has_the_documented_fields(chroma_audit, chroma_dir):
         assert {"recall_at_10", "ndcg_at_10", "token_f1", "rouge_l", "chance", "attacker"} <= set(d)
     assert "recommendation" in audit and "verdict" in audit
     rows = [json.loads(x) for x in (out / "reconstructions.jsonl").read_text().splitlines()]
-    assert len(rows) == 40 and {"id", "reference", "known-encoder"} <= set(rows[0])
+    assert len(rows) == 40 and {"id", "reference", "known-encoder", "search", "bag-of-words"} <= set(rows[0])
+    assert rows[9]["search"] is not None and rows[10]["search"] is None       # the search's 10 records only
+    search = next(a for a in audit["attacks"] if a["attacker"] == "search")
+    assert search["records"] == 10 and 0 < search["cost"]["queries_per_record"] <= 40
+    assert search["cost"]["seconds_per_record"] > 0 and "40 times per record" in search["knowledge"]
+    assert "lower bound" in audit["verdict"]["published"]
 
 
 @pytest.mark.slow
@@ -68,6 +73,11 @@ def test_audit_numbers_mean_what_they_say(chroma_audit):
     none, gaussian, pca = audit["defenses"]
     assert none["recall_at_10"] == pytest.approx(1.0) and none["ndcg_at_10"] == pytest.approx(1.0)
     assert gaussian["recall_at_10"] < 1.0 and pca["recall_at_10"] < 1.0
+    # the search starts from the known-encoder decode and keeps whatever scores closer, so on its records its
+    # outputs sit at least as close to the stored vectors
+    assert rows["search"]["cosine"] >= known["cosine"] - 0.05
+    words = rows["bag-of-words"]
+    assert words["token_recall"] > words["chance"]["token_recall"] + 0.1     # it reads the records' own words
     # the undefended point is judged by the strongest attacker, so it leaks at least as much as the query row
     assert none["token_f1"] >= rows["query"]["token_f1"] - 0.05
     assert audit["verdict"]["level"] in ("high", "moderate", "low")
@@ -120,7 +130,8 @@ def test_resume_reuses_finished_stages(tmp_path, chroma_dir, monkeypatch):
     from vecleak.configs import AuditConfig
     from vecleak.stores import open_store
 
-    config = AuditConfig(sample=20, shots=(10,), defense_sample=10, aux_size=100, defenses=("quantize:mode=int8",))
+    config = AuditConfig(sample=20, shots=(10,), defense_sample=10, aux_size=100, defenses=("quantize:mode=int8",),
+                         search_sample=0)
     out = tmp_path / "audit"
     real_measure = run.measure
 
@@ -137,9 +148,10 @@ def test_resume_reuses_finished_stages(tmp_path, chroma_dir, monkeypatch):
 
     monkeypatch.setattr(run, "measure", real_measure)
     monkeypatch.setattr(run, "run_level", must_not_run)
+    monkeypatch.setattr(run, "run_attacker", must_not_run)
     with open_store(f"chroma:{chroma_dir}") as store:
         audit = run.run_audit(store, config, out=out, resume=True)
-    assert [a["attacker"] for a in audit["attacks"]] == ["fewshot-10", "query", "known-encoder"]
+    assert [a["attacker"] for a in audit["attacks"]] == ["fewshot-10", "query", "known-encoder", "bag-of-words"]
     assert (out / "report.html").is_file() and not resume_folder(out).exists()
 
 
@@ -148,11 +160,14 @@ def test_audit_cli_on_pgvector(capsys, tmp_path, pg_url):
     out = tmp_path / "pg"
     code, stdout, err = run_cli(capsys, "--json", "audit", "--store", pg_url, "--table", "docs", "--out", out,
                                 "--sample", "20", "--shots", "10", "--defense", "quantize:mode=int8",
-                                "--defense-sample", "10", "--aux-size", "100", "--encoder", "minilm")
+                                "--defense-sample", "10", "--aux-size", "100", "--encoder", "minilm",
+                                "--search-sample", "5", "--search-budget", "20")
     assert code in (0, None), err
     audit = json.loads(stdout)
     assert audit["store"]["kind"] == "pgvector" and audit["encoder"]["name"] == "minilm"
     assert json.loads((out / "audit.json").read_text())["sample"] == audit["sample"]
+    search = next(a for a in audit["attacks"] if a["attacker"] == "search")
+    assert search["records"] == 5 and search["cost"]["queries_per_record"] <= 20
 
 
 def test_encoder_auto_finds_use_multilingual_and_refuses_a_random_space(store_rows):
@@ -238,10 +253,13 @@ def test_unknown_encoder_is_audited_as_a_black_box(tmp_path, store_rows):
     store = ArrayStore(store_rows["vectors"] @ secret, store_rows["texts"])
     audit = run_audit(store, AuditConfig(sample=30, shots=(10, 200), defense_sample=10, aux_size=50,
                                          defenses=("quantize:mode=int8",)), out=tmp_path / "bb")
+    assert any("no search row" in n for n in audit["notes"])
     assert audit["encoder"]["name"] is None and "black box" in audit["encoder"]["note"]
-    assert [a["attacker"] for a in audit["attacks"]] == ["fewshot-10", "fewshot-200"]
-    best = audit["attacks"][-1]
+    assert [a["attacker"] for a in audit["attacks"]] == ["fewshot-10", "fewshot-200", "bag-of-words"]
+    best, words = audit["attacks"][1], audit["attacks"][2]
     assert best["token_f1"] > best["chance"]["token_f1"]
+    # the attacker's own (MiniLM) word reader, behind the 200-pair alignment, still reads words
+    assert "trained for minilm" in words["knowledge"] and words["token_recall"] > words["chance"]["token_recall"]
     assert all(set(d["attackers"]) == {"fewshot"} for d in audit["defenses"])
 
 
@@ -293,7 +311,7 @@ def test_a_multilingual_use_store_is_attacked_from_the_gemma_space(tmp_path):
         langs += [lang] * len(rows)
     store = ArrayStore(load_encoder("use-multilingual").encode(texts), texts, langs)
     audit = run_audit(store, AuditConfig(sample=60, shots=(150,), defense_sample=10, aux_size=100,
-                                         defenses=("quantize:mode=int8",)), out=tmp_path / "ml")
+                                         defenses=("quantize:mode=int8",), search_sample=0), out=tmp_path / "ml")
     assert audit["encoder"]["name"] == "use-multilingual"
     assert audit["settings"]["attacker_decoder"] == "gemma3-multilingual"
     assert not any("same model" in note for note in audit["notes"])
@@ -302,3 +320,12 @@ def test_a_multilingual_use_store_is_attacked_from_the_gemma_space(tmp_path):
     assert fewshot["rouge_l"] > fewshot["chance"]["rouge_l"] + 0.03
     recs = [json.loads(line) for line in (tmp_path / "ml" / "reconstructions.jsonl").read_text().splitlines()]
     assert {r["lang"] for r in recs} == {"deu", "spa"}
+
+
+def test_records_longer_than_the_encoder_reads_are_noted(minilm):
+    from vecleak.audit.run import truncation_note
+
+    note = truncation_note(minilm, ["a short record.", "word " * 300])
+    assert note.startswith("1 of 2 audited records are longer than the 256 tokens minilm reads")
+    assert "up to 46 tokens cut" in note
+    assert truncation_note(minilm, ["a short record."]) is None

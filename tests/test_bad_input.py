@@ -50,6 +50,9 @@ CASES = [
     ("audit --store chroma:{tmp}/none --out {tmp}/out --defense bogus:x=1", "--defense bogus:x=1: unknown defense"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --defense gaussian:sigma=nan", "sigma must be"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --defense gaussian:foo=1", "takes no parameter 'foo'"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/out --search-budget 0", "--search-budget must be"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/out --search-sample -1", "--search-sample must be"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/out --encoder none --search-sample 10", "--query-encoder"),
     ("frontier --victim minilm --texts {txt} --out {tmp}/out --defense pca:n_components=0", "n_components"),
 ]
 

@@ -139,3 +139,22 @@ def test_word_edits_only_raise_the_cosine_and_use_the_readers_words(shipped, min
         stored, _known(shipped, minilm))
     assert (np.array(edited.info["best_cosine"]) >= np.array(plain.info["best_cosine"]) - 1e-6).all()
     assert (edited.queries <= 200).all()
+
+
+def test_bag_of_words_reads_the_known_space_and_through_the_alignment(minilm, sentences, reader):
+    from vecleak.metrics import token_prf
+
+    refs = ["a man plays the guitar.", "a dog runs on the beach.", "a cat sleeps in the kitchen."]
+    known = Knowledge(decoder=None, attacker=minilm, known_encoder=minilm)
+    words = load_attack("bag-of-words", reader=reader, threshold=0.0).attack(minilm.encode(refs), known)
+    assert words.info["mode"] == "known-encoder" and "guitar" in words.texts[0].split()[:3]
+    rng = np.random.default_rng(1)
+    rotation = np.linalg.qr(rng.normal(size=(384, 384)))[0].astype(np.float32)
+    leaked = sentences[:30] + refs
+    aligned = Knowledge(decoder=None, attacker=minilm, leaked_vectors=minilm.encode(leaked) @ rotation,
+                        leaked_texts=leaked)
+    through = load_attack("bag-of-words", reader=reader, threshold=0.0).attack(minilm.encode(refs) @ rotation, aligned)
+    assert through.info["mode"] == "aligned"
+    assert token_prf(through.texts, refs)["token_recall"] > 0.3
+    with pytest.raises(InputError, match="word reader"):
+        load_attack("bag-of-words").attack(minilm.encode(refs), known)

@@ -89,7 +89,8 @@ def test_audit_writes_no_password_anywhere(odd_user_url, tmp_path):
     out = tmp_path / "audit"
     run = subprocess.run([sys.executable, "-m", "vecleak", "--quiet", "audit", "--store", odd_user_url + "&sslmode=disable",
                           "--table", "docs", "--out", str(out), "--sample", "20", "--shots", "10", "--encoder", "minilm",
-                          "--defense", "gaussian:sigma=0.05", "--defense-sample", "10", "--aux-size", "20"],
+                          "--defense", "gaussian:sigma=0.05", "--defense-sample", "10", "--aux-size", "20",
+                          "--search-sample", "0"],
                          capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr
     for path in out.rglob("*"):

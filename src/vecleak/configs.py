@@ -117,6 +117,9 @@ class LagoConfig:
             raise ConfigError("alpha", f"must be 'auto' or {_NONNEGATIVE.describe()}, got {self.alpha!r}", "LagoConfig")
 
 
+#: Audited rows the ``search`` row attacks by default (a 1,000-record audit stays within 15 minutes on 2 cores).
+SEARCH_SAMPLE = 100
+
 #: The defense sweep of ``vecleak audit`` by default, as ``name:key=value`` specs (see
 #: :class:`vecleak.frontier.Candidate`): every family from light to strong.
 AUDIT_DEFENSES = (
@@ -146,6 +149,12 @@ class AuditConfig:
             the same reconstructions).
         attacker_decoder: the few-shot and query attackers' decoder (a shipped name or a folder);
             ``auto``: the best shipped one whose encoder is not the store's, for the store's languages.
+        search_sample: audited rows (a prefix of the sample) the ``search`` row attacks; ``None``:
+            :data:`SEARCH_SAMPLE` when the store's encoder (or a ``query_encoder``) answers queries,
+            else no search row; ``0``: no search row.
+        search_budget: the search's encoder queries per record.
+        query_encoder: an encoder the attacker may query but not read (an embedding API's model):
+            the black-box search's oracle when the store's encoder is not identified.
     """
 
     sample: int = 500
@@ -160,8 +169,12 @@ class AuditConfig:
     backend: str = "local"
     attacker_decoder: str = "auto"
     seed: int = 0
+    search_sample: int | None = None
+    search_budget: int = 300
+    query_encoder: str | None = None
 
     CONSTRAINTS: ClassVar[dict[str, Constraint]] = {
+        "search_sample": Interval(int, 0, None, optional=True), "search_budget": _COUNT,
         "sample": _COUNT, "shots": Each(_COUNT), "defense_sample": _COUNT, "beams": _COUNT,
         "min_recall": Interval(float, 0, 1, closed="right"), "aux_size": _COUNT, "backend": Options("local", "ray"),
         "seed": _SEED,

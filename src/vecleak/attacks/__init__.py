@@ -3,7 +3,7 @@
 strongest of them a knowledge allows (:func:`strongest`).
 
 Registered attackers (one module each): ``fewshot``, ``query``, ``known-encoder``, ``lago``,
-``denoise``, ``adaptive``, ``decoder-aux``, ``token-set``.
+``denoise``, ``adaptive``, ``decoder-aux``, ``token-set``, ``search``, ``bag-of-words``.
 """
 
 from vecleak.attacks.base import (
@@ -13,7 +13,7 @@ from vecleak.attacks.registry import attack_names, attack_parameters, load_attac
 
 # the shipped attackers register themselves on import
 from vecleak.attacks import (  # noqa: E402,F401  (imported to register)
-    adaptive, decoder_aux, denoise, fewshot, known_encoder, lago, query, search, token_set,
+    adaptive, bag_of_words, decoder_aux, denoise, fewshot, known_encoder, lago, query, search, token_set,
 )
 from vecleak.attacks.worst_case import (  # noqa: E402
     CLOSED_FORM_ATTACKERS, DECODING_ATTACKERS, STRONGEST_METRICS, strongest, summarize,

@@ -75,14 +75,32 @@ class QueryOracle:
         return (text if text.strip() else ".") in self._memory
 
     @classmethod
-    def of(cls, encoder: Any, defense: Any = None, **kwargs: Any) -> QueryOracle:
+    def of(cls, encoder: Any, defense: Any = None, *, bf16: bool = False, **kwargs: Any) -> QueryOracle:
         """The oracle of ``encoder`` (an :class:`~vecleak.encoders.base.Encoder`), behind
-        ``defense`` (fitted, with ``transform``) when one is deployed."""
+        ``defense`` (fitted, with ``transform``) when one is deployed.
+
+        ``bf16``: run the encoder under bfloat16 autocast where the CPU does bfloat16 natively
+        (an attacker who holds the model runs it as fast as it can: MiniLM 2.3x faster on
+        AVX512-BF16, cosine to the float32 vectors 0.99999); an API's answers stay exact."""
+        fast = bf16 and _bf16_is_fast()
+
         def embed(texts: list[str]) -> np.ndarray:
-            vectors = encoder.encode(texts, batch_size=kwargs.get("batch_size", 256))
+            if not fast:
+                vectors = encoder.encode(texts, batch_size=kwargs.get("batch_size", 256))
+            else:
+                import torch
+
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    vectors = encoder.encode(texts, batch_size=kwargs.get("batch_size", 256))
             return defense.transform(vectors) if defense is not None else vectors
 
         return cls(embed, encoder.dim, name=kwargs.pop("name", encoder.name), **kwargs)
+
+
+def _bf16_is_fast() -> bool:
+    from vecleak.decoders.training import bf16_is_fast
+
+    return bf16_is_fast()
 
 
 class QueryBudgetExceeded(InputError):

@@ -70,6 +70,8 @@ class Search(BaseEstimator):
         words: a word reader (``candidates(vectors, k) -> k words per row``) proposing the
             words the edits may insert, or ``None`` (words of the kept hypotheses only).
         edit_words: words per record the reader proposes.
+        segments: texts written one after another per record (passages are longer than one
+            decode); a segment stays only where it brings the whole closer to the stored vector.
         seed: seed of the sampling.
     """
 
@@ -79,18 +81,19 @@ class Search(BaseEstimator):
     def __init__(self, budget: int = 300, keep: int = 4, first_beams: int = 8, samples: int = 4, cuts: int = 2,
                  temperature: float = 0.7, steer: Sequence[float] = (1.0,), bow: Any = None,
                  bow_weight: float = 3.0, bow_min: float = 0.1, max_rounds: int = 50, refit: bool = True,
-                 edit_share: float = 0.7, words: Any = None, edit_words: int = 30, seed: int = 0) -> None:
+                 edit_share: float = 0.7, words: Any = None, edit_words: int = 30, segments: int = 1,
+                 seed: int = 0) -> None:
         self.budget, self.keep, self.first_beams, self.samples, self.cuts = budget, keep, first_beams, samples, cuts
         self.temperature, self.steer, self.bow, self.bow_weight, self.bow_min = (temperature, steer, bow,
                                                                                   bow_weight, bow_min)
         self.max_rounds, self.refit, self.seed = max_rounds, refit, seed
-        self.edit_share, self.words, self.edit_words = edit_share, words, edit_words
+        self.edit_share, self.words, self.edit_words, self.segments = edit_share, words, edit_words, segments
 
     # ------------------------------------------------------------------ checks
     def _check(self, knowledge: Knowledge) -> None:
         if isinstance(self.budget, bool) or not isinstance(self.budget, (int, np.integer)) or self.budget < 1:
             raise InputError(f"the search's query budget must be a whole number >= 1 per record, got {self.budget!r}")
-        for name in ("keep", "first_beams", "max_rounds"):
+        for name in ("keep", "first_beams", "max_rounds", "segments"):
             if getattr(self, name) < 1:
                 raise InputError(f"search {name} must be at least 1, got {getattr(self, name)}")
         if self.samples < 0 or self.cuts < 0 or self.temperature < 0:
@@ -146,8 +149,8 @@ class Search(BaseEstimator):
                 state.paid.append((vec, text))
 
         round0 = decoder.generate(condition, num_beams=self.first_beams, num_candidates=self.first_beams,
-                                  languages=langs, bias=bias)
-        greedy = decoder.generate(condition, languages=langs, bias=bias)
+                                  languages=langs, bias=bias, batch_size=_BATCH)
+        greedy = decoder.generate(condition, languages=langs, bias=bias, batch_size=_BATCH)
         score([g + c for g, c in zip(greedy, round0)])
         rounds = 1
         while rounds < self.max_rounds:
@@ -162,6 +165,8 @@ class Search(BaseEstimator):
             rounds += 1
             if (state.queries == before).all():
                 break
+        for segment in range(1, self.segments):
+            self._extend(decoder, condition, langs, state, embed_own, score, segment)
         if self.edit_share > 0:
             self._edit(state, stored, condition, oracle, score_texts=score)
         texts = [state.best(i) for i in range(len(stored))]
@@ -182,8 +187,9 @@ class Search(BaseEstimator):
         for i in active:
             kept = state.kept(i)
             for ids in decoder.token_ids(kept):
-                for cut in sorted(rng.choice(np.arange(1, len(ids)), size=min(self.cuts, len(ids) - 1),
-                                             replace=False)) if len(ids) > 1 else []:
+                # cut points from a few fixed lengths: one batch per length keeps the decoder's batches full
+                points = [c for c in _CUTS if c < len(ids)]
+                for cut in sorted(rng.choice(points, size=min(self.cuts, len(points)), replace=False)):
                     rows.append(i)
                     prefixes.append(ids[:int(cut)])
             rows += [i] * self.samples
@@ -195,7 +201,7 @@ class Search(BaseEstimator):
                     steered_rows += [i] * len(kept)
         out: list[list[str]] = [[] for _ in range(len(condition))]
         if rows:
-            texts = decoder.generate(condition[rows], prefixes=prefixes, temperature=self.temperature,
+            texts = decoder.generate(condition[rows], prefixes=prefixes, temperature=self.temperature, batch_size=_BATCH,
                                      seed=self.seed * 7919 + round_index,
                                      languages=None if langs is None else [langs[i] for i in rows],
                                      bias=None if bias is None else bias[rows])
@@ -203,15 +209,47 @@ class Search(BaseEstimator):
                 out[i].append(t[0])
         if steered:
             vecs = np.concatenate(steered).astype(np.float32)
-            texts = decoder.generate(vecs, languages=None if langs is None else [langs[i] for i in steered_rows],
+            texts = decoder.generate(vecs, batch_size=_BATCH,
+                                     languages=None if langs is None else [langs[i] for i in steered_rows],
                                      bias=None if bias is None else bias[steered_rows])
             for i, t in zip(steered_rows, texts):
                 out[i].append(t[0])
         return out
 
-    def _propose_budget(self) -> int:
-        """Queries per record the decoder's proposals may spend before the word edits."""
-        return max(1, int(round(self.budget * (1.0 - self.edit_share))))
+    def _propose_budget(self, segment: int = 0) -> int:
+        """Queries per record the decoder's proposals may spend (by the end of ``segment``) before
+        the word edits: the proposal budget is shared equally by the segments."""
+        share = self.budget * (1.0 - self.edit_share) * (segment + 1) / max(1, self.segments)
+        return max(1, int(round(share)))
+
+    def _extend(self, decoder: Any, condition: np.ndarray, langs: list[str] | None, state: _State,
+                embed_own: Any, score: Any, segment: int) -> None:
+        """Another segment after each record's best text (long records: a decoder writes at most its
+        ``max_length`` tokens at a time): proposals decoded from the *residual* vector
+        ``c + (c - A(best))``, what the text so far does not yet say, appended to it; kept only
+        where the whole scores closer than the text without them."""
+        limit = self._propose_budget(segment)
+        for _ in range(self.max_rounds):
+            active = [i for i in range(len(condition)) if state.queries[i] < limit and state.best(i)]
+            if not active:
+                return
+            heads = [state.best(i) for i in active]
+            own = l2_normalize(np.asarray(embed_own(heads), np.float32))
+            residual = l2_normalize(condition[active] + (condition[active] - own)).astype(np.float32)
+            rows = np.repeat(np.arange(len(active)), 1 + self.samples)
+            temps = [0.0] + [self.temperature] * self.samples
+            proposals: list[list[str]] = [[] for _ in range(len(condition))]
+            for k, temperature in enumerate(temps):
+                pick = rows[k::1 + self.samples]
+                texts = decoder.generate(residual[pick], temperature=temperature, seed=self.seed + 31 * segment + k,
+                                         batch_size=_BATCH,
+                                         languages=None if langs is None else [langs[active[j]] for j in pick])
+                for j, t in zip(pick, texts):
+                    proposals[active[j]].append(f"{heads[j]} {t[0]}")
+            before = state.queries.copy()
+            score(proposals)
+            if (state.queries == before).all():
+                return
 
     def _edit(self, state: _State, stored: np.ndarray, condition: np.ndarray, oracle: QueryOracle,
               score_texts: Any) -> None:
@@ -266,6 +304,12 @@ class Search(BaseEstimator):
         Y = np.concatenate([knowledge.leaked_in_attacker_space(), *state.pair_y])
         aligner.fit(X, Y)
         return l2_normalize(aligner.transform(stored))
+
+
+#: Hypotheses per decoder forward pass.
+_BATCH = 256
+#: Token counts a prefix continuation cuts a hypothesis at.
+_CUTS = (2, 4, 6, 9, 12, 16)
 
 
 def decoder_encoder(knowledge: Knowledge, known: bool) -> Any:

@@ -32,23 +32,36 @@ KNOWLEDGE = {
     "query": "can also query the store's encoder with its own {aux} texts",
     "known-encoder": "knows the encoder and holds a decoder trained for it (no alignment)",
     "lago": "holds {shots} leaked pairs per language and solves the languages' maps jointly (LAGO)",
+    "search": "queries the store's encoder up to {budget} times per record, its decoder proposing and the encoder "
+              "scoring (on the first {records} audited records)",
+    "search-black-box": "queries an embedding API of the store's model up to {budget} times per record without "
+                        "reading the model, with {shots} leaked pairs (on the first {records} audited records)",
+    "bag-of-words": "reads which words each vector holds with a word reader trained for {space}",
 }
 
 
 @dataclass
 class Level:
-    """One attacker row to run: ``kind`` in ``fewshot | query | known-encoder | lago``."""
+    """One attacker row to run: ``kind`` in ``fewshot | query | known-encoder | lago | search |
+    search-black-box | bag-of-words`` (``records``: the search's subsample; ``space``: the
+    encoder a word reader reads)."""
 
     kind: str
     shots: int = 0
     aux: int = 0
+    budget: int = 0
+    records: int = 0
+    space: str = ""
 
     @property
     def name(self) -> str:
+        if self.kind == "search-black-box":
+            return "search"
         return f"{self.kind}-{self.shots}" if self.kind in ("fewshot", "lago") else self.kind
 
     def describe(self) -> str:
-        return KNOWLEDGE[self.kind].format(shots=self.shots, aux=self.aux)
+        return KNOWLEDGE[self.kind].format(shots=self.shots, aux=self.aux, budget=self.budget, records=self.records,
+                                           space=self.space)
 
     def attacker(self) -> Attacker:
         """This row's registered attacker (:mod:`vecleak.attacks`)."""
@@ -70,6 +83,21 @@ def run_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder, sto
                           aux_vectors=aux_vectors, aux_targets=aux_targets, known_decoder=decoder if known else None,
                           known_encoder=attacker if known else None, num_beams=num_beams)
     return _run(level, knowledge, stored, references, languages, reference_targets)
+
+
+def run_attacker(level: Level, attacker: Attacker, knowledge: Knowledge, *, stored: np.ndarray,
+                 references: Sequence[str], languages: Sequence[str] | None,
+                 reference_targets: np.ndarray | None = None) -> tuple[dict[str, Any], list[str]]:
+    """A row whose attacker is built by the caller (the search and bag-of-words rows carry a
+    word reader), scored as every row is; ``metrics["cost"]`` holds its queries and seconds per record."""
+    run = strongest({level.name: attacker}, knowledge, stored, references, languages, reference_targets)
+    metrics = run["detail"]
+    metrics.pop("per_sentence", None)
+    cost = run.get("cost", {}).get(level.name, {})
+    n = max(1, len(references))
+    metrics["cost"] = {"queries_per_record": round(float(cost.get("queries_per_record", 0.0)), 1),
+                       "seconds_per_record": round(float(cost.get("seconds", 0.0)) / n, 3)}
+    return metrics, run["reconstructions"]
 
 
 def run_lago_level(level: Level, *, decoder: InversionDecoder, attacker: Encoder, stored: np.ndarray,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from vecleak.audit.cache import StageCache, resume_folder
-from vecleak.audit.levels import Level, run_lago_level, run_level
+from vecleak.audit.levels import Level, run_attacker, run_lago_level, run_level
 from vecleak.audit.verdict import examples, histogram, verdict
-from vecleak.configs import AuditConfig
+from vecleak.configs import SEARCH_SAMPLE, AuditConfig
 from vecleak.data.atomic import atomic_output_dir, check_output_dir, output_lock
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.data.records import read_texts
@@ -145,6 +145,9 @@ class _Stages:
 def check_config(config: AuditConfig) -> list[Candidate]:
     """Refuse settings no audit can run with (before any store or model opens); the parsed defenses."""
     config.check()
+    if config.encoder == "none" and config.search_sample and config.query_encoder is None:
+        raise InputError("--search-sample asks for a search row, which queries the store's encoder: with --encoder "
+                         "none give an encoder the attacker can query with --query-encoder, or drop --search-sample")
     candidates = [Candidate.parse(s) for s in config.defenses]
     for candidate in candidates:            # an unknown name or parameter fails here, not after the attacks
         candidate.check()
@@ -230,6 +233,10 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
     if match.note:
         say(match.note)
 
+    if match.encoder is not None:
+        truncated = truncation_note(match.encoder, texts)
+        if truncated:
+            notes.append(truncated)
     own_name, own, passed_over = choose_attacker(match.name, set(langs), config.attacker_decoder)
     notes.append(f"the few-shot and query attackers hold the encoder {own.encoder_spec['name']} and the "
                  f"'{own_name}' decoder")
@@ -265,12 +272,15 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
     if match.encoder is not None:
         levels.append(Level("query", aux=len(aux_texts)))
     known = DECODER_FOR.get(match.name or "")
+    known_dec = None
     if known is not None:
         known_dec = _on_backend(load_decoder(known), config.backend) if known != own_name else own
         if known_dec.languages or set(langs) <= {"eng"}:
             levels.append(Level("known-encoder"))
         else:
             notes.append(f"no known-encoder row: vecleak's decoder for {match.name} writes English only")
+    levels += _search_and_words_levels(config, match, known is not None and "known-encoder" in
+                                       {lv.kind for lv in levels}, own, len(texts), shots, notes)
     attacks, recs_by_row = [], {}
     for level in levels:
         with stages.stage(f"attack:{level.name}", f"attack: {level.name}"):
@@ -279,7 +289,11 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
             if done is None:
                 dec = known_dec if level.kind == "known-encoder" else own
                 enc = match.encoder if level.kind == "known-encoder" else attacker
-                if level.kind == "lago":
+                if level.kind in ("search", "search-black-box", "bag-of-words"):
+                    metrics, recs = _run_query_level(level, config, match, known_dec if level.kind != "search-black-box"
+                                                     else None, own, attacker, audited.vectors, texts, langs,
+                                                     pool_vectors, pool_targets, ref_targets, known_refs)
+                elif level.kind == "lago":
                     metrics, recs = run_lago_level(
                         level, decoder=own, attacker=attacker, stored=audited.vectors, references=texts,
                         languages=langs, leaked_vectors=pool_vectors, leaked_targets=pool_targets,
@@ -290,10 +304,12 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
                         leaked_vectors=pool_vectors, leaked_targets=pool_targets,
                         aux_vectors=aux_vectors, aux_targets=aux_targets,
                         reference_targets=ref_targets if enc is attacker else known_refs, num_beams=config.beams)
-                done = cache.put(key, {"metrics": {k: metrics[k] for k in ROW_KEYS if k in metrics},
+                done = cache.put(key, {"metrics": {k: metrics[k] for k in (*ROW_KEYS, "cost", "records")
+                                                   if k in metrics},
                                        "per_record": metrics["per_record"], "reconstructions": recs})
         row = {"attacker": level.name, "knowledge": level.describe(), "shots": level.shots,
-               "decoder": known if level.kind == "known-encoder" else own_name, **done["metrics"]}
+               "decoder": (known if level.kind in ("known-encoder", "search") else
+                           None if level.kind == "bag-of-words" else own_name), **done["metrics"]}
         attacks.append(row)
         recs_by_row[level.name] = done
 
@@ -324,6 +340,93 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
                 points.append(FrontierPoint(done["family"], done["spec"], done["leakage"], done["utility"]))
     return _assemble(store, config, sample, match, attacks, recs_by_row, points, texts, langs, audited.ids,
                      own_name, n_attack, notes)
+
+
+def truncation_note(encoder: Any, texts: Sequence[str]) -> str | None:
+    """A note when some audited texts are longer than ``encoder`` reads: their vectors hold only
+    their start, so no attacker can rebuild the rest (the scores count every word of the text)."""
+    limit, counts = encoder.input_tokens(texts)
+    if not limit or not counts:
+        return None
+    over = [c - limit for c in counts if c > limit]
+    if not over:
+        return None
+    return (f"{len(over)} of {len(counts)} audited records are longer than the {limit} tokens {encoder.name} reads: "
+            f"their vectors hold only their first {limit} tokens (up to {max(over)} tokens cut, {sum(over) / len(over):.0f} "
+            "on average), and the scores still count every word of the text")
+
+
+def _search_and_words_levels(config: AuditConfig, match: EncoderMatch, known_decoder: bool, own: Any,
+                             n_audited: int, shots: list[int], notes: list[str]) -> list[Level]:
+    """The ``search`` row (known encoder, or a black box answering through ``query_encoder``) on
+    a prefix of the sample, and the ``bag-of-words`` row where a word reader ships for the space read."""
+    from vecleak.classifiers.shipped import SHIPPED_WORD_READERS, word_reader_available
+
+    levels: list[Level] = []
+    n = min(n_audited, SEARCH_SAMPLE if config.search_sample is None else config.search_sample)
+    oracle = match.name if match.encoder is not None else config.query_encoder
+    if n and oracle is None:
+        if config.search_sample:
+            raise InputError("the search row queries the store's encoder: it was not identified; name it with "
+                             "--encoder, or give an encoder the attacker can query with --query-encoder")
+        notes.append("no search row: the store's encoder is not identified and no --query-encoder was given "
+                     "(give one of them to measure an attacker that queries the encoder)")
+    elif n:
+        if known_decoder and match.encoder is not None:
+            levels.append(Level("search", budget=config.search_budget, records=n))
+        else:
+            levels.append(Level("search-black-box", shots=max(shots), budget=config.search_budget, records=n))
+    read = match.name if match.name and word_reader_available(match.name) else \
+        own.encoder_spec["name"] if word_reader_available(own.encoder_spec["name"]) else None
+    if read is None:
+        notes.append(f"no bag-of-words row: vecleak ships word readers for {', '.join(SHIPPED_WORD_READERS)} "
+                     "only (train one with scripts/train_word_reader.py)")
+    else:
+        levels.append(Level("bag-of-words", shots=0 if read == match.name else max(shots), space=read))
+    return levels
+
+
+def _run_query_level(level: Level, config: AuditConfig, match: EncoderMatch, known_dec: Any, own: Any,
+                     attacker: Any, stored: np.ndarray, texts: list[str], langs: list[str], pool_vectors: np.ndarray,
+                     pool_targets: np.ndarray, ref_targets: np.ndarray, known_refs: np.ndarray | None
+                     ) -> tuple[dict[str, Any], list[str | None]]:
+    """Metrics and reconstructions of the search or bag-of-words row (``None`` past its records)."""
+    from vecleak.attacks import Knowledge, QueryOracle, load_attack
+    from vecleak.classifiers.shipped import load_word_reader
+
+    if level.kind == "bag-of-words":
+        space = match.encoder if level.space == match.name else attacker
+        reader = load_word_reader("auto", space)
+        knowledge = Knowledge(own, attacker, leaked_vectors=pool_vectors, leaked_targets=pool_targets,
+                              known_encoder=match.encoder if level.space == match.name else None)
+        metrics, recs = run_attacker(level, load_attack("bag-of-words", reader=reader), knowledge, stored=stored,
+                                     references=texts, languages=langs,
+                                     reference_targets=known_refs if level.space == match.name else ref_targets)
+        metrics["records"] = len(texts)
+        return metrics, recs
+    n = level.records
+    if level.kind == "search":
+        oracle = QueryOracle.of(match.encoder, bf16=True)         # the attacker holds the model
+        knowledge = Knowledge(known_dec, match.encoder, known_decoder=known_dec, known_encoder=match.encoder,
+                              oracle=oracle)
+        space, targets = match.encoder, known_refs
+    else:
+        victim = match.encoder if match.encoder is not None else load_encoder(config.query_encoder)
+        oracle = QueryOracle.of(victim, name=f"API of {victim.name}")
+        knowledge = Knowledge(own, attacker, leaked_vectors=pool_vectors, leaked_targets=pool_targets, oracle=oracle)
+        space, targets = attacker, ref_targets
+    words = load_word_reader("auto", space) if _has_reader(space) else None
+    search = load_attack("search", budget=config.search_budget, words=words, seed=config.seed)
+    metrics, recs = run_attacker(level, search, knowledge, stored=stored[:n], references=texts[:n],
+                                 languages=langs[:n], reference_targets=None if targets is None else targets[:n])
+    metrics["records"] = n
+    return metrics, list(recs) + [None] * (len(texts) - n)
+
+
+def _has_reader(encoder: Any) -> bool:
+    from vecleak.classifiers.shipped import word_reader_available
+
+    return word_reader_available(encoder.name)
 
 
 def _on_backend(decoder, backend: str):

@@ -32,10 +32,22 @@ def verdict(attacks: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 f"words on average (chance {c.get('content_recall', 0):.0%}) and at least half of them for "
                 f"{worst['half_recovered']:.0%} of records (chance {c.get('half_recovered', 0):.0%}); token F1 "
                 f"{worst['token_f1']:.3f} against a chance level of {c['token_f1']:.3f}.")
-    return {"level": level, "attacker": worst["attacker"], "half_recovered": worst["half_recovered"],
+    return {"level": level, "attacker": worst["attacker"], "published": published_note(worst), "half_recovered": worst["half_recovered"],
             "half_recovered_chance": c.get("half_recovered", 0.0), "content_recall": worst["content_recall"],
             "content_recall_chance": c.get("content_recall", 0.0), "token_f1": worst["token_f1"],
             "token_f1_chance": worst["chance"]["token_f1"], "sentence": sentence}
+
+
+def published_note(row: dict[str, Any]) -> str:
+    """One sentence placing the strongest row against the published attackers, so that a low
+    verdict reads as "this attacker, at this budget, rebuilt little", never as "safe"."""
+    cost = row.get("cost") or {}
+    budget = (f" at {cost.get('queries_per_record', 0):.0f} encoder queries and {cost.get('seconds_per_record', 0):.1f} s "
+              "per record") if cost else " without encoder queries"
+    return (f"This is vecleak's strongest attacker here ({row['attacker']}{budget}, on 2 CPU cores' worth of "
+            "training). Published attackers with GPU-trained correctors rebuild far more of sentence-length "
+            "text (vec2text: BLEU 92 and 92% exact match on 32-token texts with a known encoder; ZSInvert: token F1 "
+            "above 0.5); a lower verdict here is a lower bound on what leaks, not a guarantee.")
 
 
 def examples(references: Sequence[str], reconstructions: Sequence[str], per_record: Sequence[float | None],

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from vecleak.configs import AuditConfig
+from vecleak.configs import SEARCH_SAMPLE, AuditConfig
 
 _A = AuditConfig()
 
@@ -46,6 +46,15 @@ def audit(
     attacker_decoder: Annotated[str, typer.Option(help="The few-shot and query attackers' decoder: a shipped name "
                                                        "or a folder; auto: the best shipped one whose encoder is "
                                                        "not the store's.")] = _A.attacker_decoder,
+    search_sample: Annotated[Optional[int], typer.Option(help="Audited rows the search row attacks (default: "
+                                                              f"{SEARCH_SAMPLE} when the encoder answers queries; 0: "
+                                                              "no search row).")] = _A.search_sample,
+    search_budget: Annotated[int, typer.Option(help="Encoder queries per record of the search row.")]
+        = _A.search_budget,
+    query_encoder: Annotated[Optional[str], typer.Option(help="An encoder the attacker can query but not read "
+                                                              "(the store's model behind an API): the black-box "
+                                                              "search's oracle when --encoder is not known.")]
+        = _A.query_encoder,
     seed: Annotated[int, typer.Option(help="Seed of the sample and of random defenses.")] = _A.seed,
     resume: Annotated[bool, typer.Option(help="Reuse the embeddings and finished stages of an interrupted "
                                               "audit with the same settings.")] = False,
@@ -68,7 +77,8 @@ def audit(
     config = AuditConfig(sample=sample, shots=levels, encoder=encoder, defense_sample=defense_sample,
                          defenses=tuple(defense) if defense else _A.defenses, beams=beams, min_recall=min_recall,
                          language=language, aux_size=aux_size, backend=backend, attacker_decoder=attacker_decoder,
-                         seed=seed)
+                         seed=seed, search_sample=search_sample, search_budget=search_budget,
+                         query_encoder=query_encoder)
     check_config(config)
     options = StoreOptions(collection=collection, table=table, vector_column=vector_column, text_column=text_column,
                            id_column=id_column, texts=texts)

@@ -68,6 +68,11 @@ class Encoder(ABC):
             out[order[start:start + len(batch)]] = self._encode_batch(batch)
         return out
 
+    def input_tokens(self, texts: Sequence[str]) -> tuple[int | None, list[int] | None]:
+        """``(most tokens the encoder reads, each text's token count)``: an encoder truncates longer
+        texts, so their vectors hold only the start. ``(None, None)`` when the encoder does not say."""
+        return None, None
+
     def spec(self) -> dict[str, Any]:
         """What a saved artifact records about this encoder (JSON-serializable)."""
         return {

@@ -142,6 +142,9 @@ class HFMeanPoolEncoder(Encoder):
         path = Path(self.source)
         return f"{files_digest(path) if path.exists() else 'hub:' + self.source}/max_length={self.max_length}"
 
+    def input_tokens(self, texts) -> tuple[int | None, list[int] | None]:
+        return self.max_length, [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]]
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         import torch
 

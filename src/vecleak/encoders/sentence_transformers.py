@@ -66,6 +66,13 @@ class SentenceTransformerEncoder(Encoder):
         path = Path(self.source)
         return files_digest(path) if path.exists() else f"hub:{self.source}"
 
+    def input_tokens(self, texts) -> tuple[int | None, list[int] | None]:
+        limit = getattr(self.model, "max_seq_length", None)
+        tokenizer = getattr(self.model, "tokenizer", None)
+        if not limit or tokenizer is None:
+            return None, None
+        return int(limit), [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True)["input_ids"]]
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         x = self.model.encode(texts, batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False)
         x = np.asarray(x, dtype=np.float32)

@@ -43,10 +43,15 @@ def _num(v: float | None) -> str:
 
 def _attacks_table(attacks: list[dict[str, Any]]) -> str:
     head = ("<tr><th>attacker</th><th>ROUGE-L</th><th>token F1</th><th>token recall</th>"
-            "<th>≥ half of content words</th><th>numbers</th><th>names</th></tr>")
+            "<th>≥ half of content words</th><th>numbers</th><th>names</th><th>budget per record</th></tr>")
     rows = []
     for a in attacks:
         c, s = a["chance"], a["sensitive"]
+        cost = a.get("cost") or {}
+        budget = (f"{cost.get('queries_per_record', 0):.0f} queries, {cost.get('seconds_per_record', 0):.2f} s"
+                  if cost else "")
+        if a.get("records") and a["records"] != len(a.get("per_record") or []) and a["attacker"] == "search":
+            budget += f" ({a['records']} records)"
         rows.append(
             f"<tr><td title='{escape(a['knowledge'])}'>{escape(a['attacker'])}</td>"
             f"<td>{_num(a['rouge_l'])} <span class=chance>({_num(c['rouge_l'])})</span></td>"
@@ -54,7 +59,7 @@ def _attacks_table(attacks: list[dict[str, Any]]) -> str:
             f"<td>{_num(a['token_recall'])} <span class=chance>({_num(c['token_recall'])})</span></td>"
             f"<td>{_pct(a['half_recovered'])} <span class=chance>({_pct(c.get('half_recovered'))})</span></td>"
             f"<td>{s['numbers']['found']}/{s['numbers']['present']}</td>"
-            f"<td>{s['capitalized']['found']}/{s['capitalized']['present']}</td></tr>")
+            f"<td>{s['capitalized']['found']}/{s['capitalized']['present']}</td><td>{escape(budget)}</td></tr>")
     return f"<div class=scroll><table>{head}{''.join(rows)}</table></div>"
 
 
@@ -121,7 +126,8 @@ def render_audit(audit: dict[str, Any]) -> str:
 <title>vecleak audit: {escape(v['level'])} leakage</title><style>{_CSS}</style></head>
 <body><main>
 <h1>How much of this store's text can be rebuilt?</h1>
-<div class="verdict {escape(v['level'])}" id="verdict"><b>{escape(v['level'])} leakage</b><br>{escape(v['sentence'])}</div>
+<div class="verdict {escape(v['level'])}" id="verdict"><b>{escape(v['level'])} leakage</b><br>{escape(v['sentence'])}
+<br><small>{escape(v.get('published', ''))}</small></div>
 {rec_html}
 <p>Store: <code>{escape(audit['store'].get('kind', ''))}</code>, {audit['sample']['store_size']} rows,
 {audit['sample_size']} audited (seed {audit['sample']['seed']}). Encoder: {enc_line}.
