@@ -5,7 +5,10 @@ batches. A new kind of store is one file with one :class:`VectorStore` subclass:
 
 * :meth:`~VectorStore.count` - number of rows;
 * :meth:`~VectorStore.iter_ids` - every row id, in an order that is stable between runs;
-* :meth:`~VectorStore.iter_batches` - the rows (all, or those of given ids) as :class:`StoreBatch`.
+* :meth:`~VectorStore.iter_batches` - the rows (all, or those of given ids) as :class:`StoreBatch`;
+* :meth:`~VectorStore.from_uri` - the store a URI and :class:`StoreOptions` name, for the class's
+  :func:`~vecleak.stores.registry.register_store` schemes (the module is imported in
+  ``vecleak/stores/__init__.py``, which registers it).
 
 Ids are strings (a store's own integer keys are converted); ``vectors`` are ``(b, d)`` float32;
 a row without text has ``None``.
@@ -16,11 +19,29 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vecleak.errors import StoreError
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """What a URI alone does not say: which collection/table and which columns."""
+
+    collection: str | None = None
+    table: str | None = None
+    vector_column: str | None = None
+    text_column: str | None = None
+    id_column: str | None = None
+    texts: Path | None = None
+
+
+def uri_path(uri: str) -> str:
+    """What follows a URI's scheme: ``DIR`` of ``chroma:DIR``."""
+    return uri.partition(":")[2]
 
 
 @dataclass
@@ -57,6 +78,13 @@ class VectorStore(ABC):
 
     #: Short kind name (``chroma``, ``pgvector``, ...), recorded in reports.
     kind: str
+
+    @classmethod
+    def from_uri(cls, uri: str, options: StoreOptions) -> VectorStore:
+        """The store ``uri`` (one of the schemes the class is registered for) names, with what
+        ``options`` adds. By default ``cls(PATH)`` for ``SCHEME:PATH``; a store that reads options
+        (a collection, columns, a texts file) overrides it."""
+        return cls(uri_path(uri))  # type: ignore[call-arg]
 
     @abstractmethod
     def count(self) -> int:

@@ -29,7 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches, pick_collection
+from vecleak.stores.base import (
+    StoreBatch, StoreOptions, VectorStore, check_dimensions, in_batches, pick_collection, uri_path,
+)
+from vecleak.stores.registry import register_store
 from vecleak.stores.sqlite_ro import open_sqlite_read_only
 
 # No network calls from an audit (read when chromadb first builds its settings in this process).
@@ -39,6 +42,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 SPARE_BYTES = 64 << 20
 
 
+@register_store("chroma", form="chroma:DIR", help="a Chroma persistent directory, read from a temporary copy "
+                                                  "(--collection)")
 class ChromaStore(VectorStore):
     """One collection of a persistent Chroma directory, read from a temporary copy of it.
 
@@ -50,6 +55,10 @@ class ChromaStore(VectorStore):
     """
 
     kind = "chroma"
+
+    @classmethod
+    def from_uri(cls, uri: str, options: StoreOptions) -> ChromaStore:
+        return cls(uri_path(uri), options.collection)
 
     def __init__(self, path: str | Path, collection: str | None = None) -> None:
         path = Path(path)

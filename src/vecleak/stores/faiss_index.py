@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, in_batches
+from vecleak.stores.base import StoreBatch, StoreOptions, VectorStore, in_batches, uri_path
+from vecleak.stores.registry import register_store
 
 
+@register_store("faiss", form="faiss:INDEX", help="a FAISS index file (texts from --texts FILE)")
 class FaissStore(VectorStore):
     """A FAISS index file (opened memory-mapped, read-only) and the texts of its vectors.
 
@@ -28,6 +30,10 @@ class FaissStore(VectorStore):
     """
 
     kind = "faiss"
+
+    @classmethod
+    def from_uri(cls, uri: str, options: StoreOptions) -> FaissStore:
+        return cls(uri_path(uri), options.texts)
 
     def __init__(self, index_path: str | Path, texts_path: str | Path | None = None) -> None:
         try:

@@ -2,6 +2,8 @@
 
 ``vecleak audit --vectors FILE --texts FILE``: row ``i`` of the texts (``.txt`` line, or
 ``.jsonl`` object with ``text`` and optional ``lang``) belongs to vector ``i``. Ids are positions.
+Open them from their paths with ``FileStore(VECTORS, TEXTS)``, or as the URI ``files:VECTORS``
+(texts from ``StoreOptions.texts``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, in_batches
+from vecleak.stores.base import StoreBatch, StoreOptions, VectorStore, in_batches, uri_path
+from vecleak.stores.registry import register_store
 
 
 class ArrayStore(VectorStore):
@@ -55,12 +58,17 @@ class ArrayStore(VectorStore):
         return {"kind": self.kind, "rows": len(self._vectors)}
 
 
+@register_store("files", form="files:VECTORS", help="exported vectors, .npy, .jsonl or .parquet (texts from --texts FILE)")
 class FileStore(ArrayStore):
     """Vectors and texts from two files, read once (exported data is small enough to hold)."""
 
     kind = "files"
 
-    def __init__(self, vectors: str | Path, texts: str | Path | None) -> None:
+    @classmethod
+    def from_uri(cls, uri: str, options: StoreOptions) -> FileStore:
+        return cls(uri_path(uri), options.texts)
+
+    def __init__(self, vectors: str | Path, texts: str | Path | None = None) -> None:
         from vecleak.data.records import read_records
         from vecleak.data.vectors import read_vectors
 

@@ -13,13 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches, pick_collection
+from vecleak.stores.base import (
+    StoreBatch, StoreOptions, VectorStore, check_dimensions, in_batches, pick_collection, uri_path,
+)
+from vecleak.stores.registry import register_store
 
 
+@register_store("lancedb", form="lancedb:DIR", help="a LanceDB table (--collection, column options)")
 class LanceStore(VectorStore):
     """One table of a LanceDB directory."""
 
     kind = "lancedb"
+
+    @classmethod
+    def from_uri(cls, uri: str, options: StoreOptions) -> LanceStore:
+        return cls(uri_path(uri), options.collection or options.table, vector_column=options.vector_column or "vector",
+                   text_column=options.text_column or "text", id_column=options.id_column or "id")
 
     def __init__(self, path: str | Path, table: str | None = None, *, vector_column: str = "vector",
                  text_column: str | None = "text", id_column: str = "id") -> None:

@@ -14,10 +14,13 @@ from typing import Any
 import numpy as np
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches
+from vecleak.stores.base import StoreBatch, StoreOptions, VectorStore, check_dimensions, in_batches
 from vecleak.stores.pg_uri import parse_pg_uri
+from vecleak.stores.registry import register_store
 
 
+@register_store("postgresql", "postgres", form="postgresql://USER@HOST:PORT/DB",
+                help="a pgvector table (--table, --vector-column, --text-column, --id-column)")
 class PgVectorStore(VectorStore):
     """One table of a PostgreSQL database with a pgvector column.
 
@@ -29,6 +32,14 @@ class PgVectorStore(VectorStore):
     """
 
     kind = "pgvector"
+
+    @classmethod
+    def from_uri(cls, uri: str, options: StoreOptions) -> PgVectorStore:
+        if not options.table:
+            raise StoreError("a PostgreSQL store needs --table (and --vector-column / --text-column "
+                             "if they are not 'embedding' / 'text')")
+        return cls(uri, options.table, vector_column=options.vector_column or "embedding",
+                   text_column=options.text_column or "text", id_column=options.id_column or "id")
 
     def __init__(self, url: str, table: str, *, vector_column: str = "embedding", text_column: str | None = "text",
                  id_column: str = "id", connect_timeout: int = 5) -> None:

@@ -18,9 +18,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches, pick_collection
+from vecleak.stores.base import StoreBatch, StoreOptions, VectorStore, check_dimensions, in_batches, pick_collection
+from vecleak.stores.registry import register_store
 
 
+@register_store("qdrant+http", "qdrant+https", form="qdrant+http://HOST:PORT",
+                help="a Qdrant server, through qdrant-client (--collection)")
 class QdrantStore(VectorStore):
     """One collection of a Qdrant server (read-only use of the client: scroll, retrieve, count).
 
@@ -29,6 +32,11 @@ class QdrantStore(VectorStore):
     """
 
     kind = "qdrant"
+
+    @classmethod
+    def from_uri(cls, uri: str, options: StoreOptions) -> QdrantStore:
+        return cls(uri[len("qdrant+"):], options.collection, vector_name=options.vector_column,
+                   text_field=options.text_column or "text")
 
     def __init__(self, location: str, collection: str | None = None, *, vector_name: str | None = None,
                  text_field: str = "text", timeout: int = 5) -> None:

@@ -27,8 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import StoreBatch, VectorStore, check_dimensions, in_batches, pick_collection
+from vecleak.stores.base import (
+    StoreBatch, StoreOptions, VectorStore, check_dimensions, in_batches, pick_collection, uri_path,
+)
 from vecleak.stores.pickle_data import MAX_BYTES, check_size, load_data, one_line
+from vecleak.stores.registry import register_store
 from vecleak.stores.sqlite_ro import open_sqlite_read_only
 
 #: The one class a stored point may be: qdrant-client's ``PointStruct`` (read as a dict).
@@ -38,6 +41,8 @@ MAX_META_BYTES = 16 << 20
 _GIVE = "give the folder QdrantClient(path=...) wrote, or qdrant+http://HOST:PORT for a server"
 
 
+@register_store("qdrant", form="qdrant:PATH",
+                help="a local Qdrant folder, read from its files without qdrant-client or unpickling (--collection)")
 class QdrantFolderStore(VectorStore):
     """One collection of a local Qdrant folder, read from its files (no client, no unpickling).
 
@@ -49,6 +54,11 @@ class QdrantFolderStore(VectorStore):
     """
 
     kind = "qdrant"
+
+    @classmethod
+    def from_uri(cls, uri: str, options: StoreOptions) -> QdrantFolderStore:
+        return cls(uri_path(uri), options.collection, vector_name=options.vector_column,
+                   text_field=options.text_column or "text")
 
     def __init__(self, path: str | Path, collection: str | None = None, *, vector_name: str | None = None,
                  text_field: str = "text") -> None:

@@ -1,4 +1,6 @@
-"""Open a store from the URI a user types: one line per kind of store.
+"""Open a store from the URI a user types: its scheme names the store (:mod:`vecleak.stores.registry`).
+
+The shipped stores (:func:`~vecleak.stores.registry.store_help` prints this table from the registry):
 
 =================================  ===============================================
 ``chroma:DIR``                     a Chroma persistent directory (``--collection``)
@@ -18,25 +20,12 @@ temporary copy (the Chroma client writes to any folder it opens).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 from vecleak.errors import StoreError
-from vecleak.stores.base import VectorStore
+from vecleak.stores.base import StoreOptions, VectorStore
+from vecleak.stores.registry import find_store, store_usage
 
-SCHEMES = ("chroma:", "postgresql://", "postgres://", "lancedb:", "faiss:")
-
-
-@dataclass(frozen=True)
-class StoreOptions:
-    """What a URI alone does not say: which collection/table and which columns."""
-
-    collection: str | None = None
-    table: str | None = None
-    vector_column: str | None = None
-    text_column: str | None = None
-    id_column: str | None = None
-    texts: Path | None = None
+__all__ = ["StoreOptions", "mask_secrets", "open_store"]
 
 
 def mask_secrets(uri: str) -> str:
@@ -53,46 +42,15 @@ def mask_secrets(uri: str) -> str:
 
 
 def open_store(uri: str, options: StoreOptions = StoreOptions()) -> VectorStore:
-    """The read-only :class:`VectorStore` that ``uri`` names (see the module table)."""
+    """The read-only :class:`VectorStore` that ``uri`` names: the store registered for its scheme
+    (see :func:`~vecleak.stores.registry.store_help`), built by its ``from_uri``."""
     uri = uri.strip()
-    if uri.startswith(("postgresql://", "postgres://")):
-        from vecleak.stores.pgvector import PgVectorStore
-
-        if not options.table:
-            raise StoreError("a PostgreSQL store needs --table (and --vector-column / --text-column "
-                             "if they are not 'embedding' / 'text')")
-        return PgVectorStore(uri, options.table, vector_column=options.vector_column or "embedding",
-                             text_column=options.text_column or "text", id_column=options.id_column or "id")
-    if uri.startswith(("qdrant+http://", "qdrant+https://")):
-        from vecleak.stores.qdrant import QdrantStore
-
-        return QdrantStore(uri[len("qdrant+"):], options.collection, vector_name=options.vector_column,
-                           text_field=options.text_column or "text")
-    kind, sep, rest = uri.partition(":")
-    if not sep or not rest:
-        raise StoreError(f"--store {mask_secrets(uri)!r}: unknown store; use one of chroma:DIR, postgresql://USER@HOST:PORT/DB, "
-                         "lancedb:DIR, qdrant:PATH, qdrant+http://HOST:PORT, faiss:INDEX")
-    if kind == "chroma":
-        from vecleak.stores.chroma import ChromaStore
-
-        return ChromaStore(rest, options.collection)
-    if kind == "lancedb":
-        from vecleak.stores.lance import LanceStore
-
-        return LanceStore(rest, options.collection or options.table, vector_column=options.vector_column or "vector",
-                          text_column=options.text_column or "text", id_column=options.id_column or "id")
-    if kind == "qdrant":
-        from vecleak.stores.qdrant_folder import QdrantFolderStore
-
-        return QdrantFolderStore(rest, options.collection, vector_name=options.vector_column,
-                                 text_field=options.text_column or "text")
-    if kind == "files":
-        from vecleak.stores.files import FileStore
-
-        return FileStore(rest, options.texts)
-    if kind == "faiss":
-        from vecleak.stores.faiss_index import FaissStore
-
-        return FaissStore(rest, options.texts)
-    raise StoreError(f"--store {mask_secrets(uri)!r}: unknown store kind '{kind}'; use one of chroma:DIR, "
-                     "postgresql://USER@HOST:PORT/DB, lancedb:DIR, qdrant:PATH, faiss:INDEX")
+    scheme, sep, _ = uri.partition(":")
+    entry = find_store(scheme) if sep else None
+    if entry is None:
+        named = f" kind '{scheme}'" if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else ""
+        raise StoreError(f"--store {mask_secrets(uri)!r}: unknown store{named}; use one of {store_usage()}")
+    prefix = entry.prefix(scheme)
+    if not uri.startswith(prefix) or len(uri) == len(prefix):
+        raise StoreError(f"--store {mask_secrets(uri)!r}: unknown store; write a {scheme} store as {entry.usage()}")
+    return entry.cls.from_uri(uri, options)
