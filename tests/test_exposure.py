@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from vecleak.metrics.exposure import (
+    record_exposure,
     content_recall, content_words, exposure, function_words, highlight, sensitive_parts,
 )
 from vecleak.utility.retrieval import neighbour_retrieval, pair_retrieval, top_k
@@ -45,12 +46,22 @@ def test_exposure_counts_found_and_present_per_kind():
     # Record 1 has email 1, date 1 (ISO), numbers 4 (1,250.50, 2024, 03, 05), names 2 (Anna, Berg);
     #   its reconstruction keeps 1,250.50 and Anna only: email 0, date 0, numbers 1, names 1.
     # Record 2 has date 1 ("12 March 2024"), numbers 2 (12, 2024), name 1 (Peter; "The" is initial);
-    #   dates and numbers match case-insensitively (found 1 and 2), names case-sensitively ("peter": 0).
+    #   everything matches case-insensitively: the date, both numbers and the name ("peter").
     s = out["sensitive"]
     assert s["emails"] == {"found": 0, "present": 1, "rate": 0.0}
     assert s["dates"] == {"found": 1, "present": 2, "rate": 0.5}
     assert s["numbers"] == {"found": 3, "present": 6, "rate": 0.5}
-    assert s["capitalized"] == {"found": 1, "present": 3, "rate": pytest.approx(1 / 3)}
+    assert s["capitalized"] == {"found": 2, "present": 3, "rate": pytest.approx(2 / 3)}
+
+
+def test_a_lower_case_decoder_finds_names():
+    """The English decoder writes lower case only: a name it rebuilds counts as found, and the
+    record's parts say which were found and which missed."""
+    ref = "Yesterday the committee in Geneva met Maria Lopez."
+    rec = record_exposure("the committee in geneva met maria", ref, "eng")
+    assert rec["sensitive"]["capitalized"] == {"found": ["Geneva", "Maria"], "missed": ["Lopez"]}
+    assert exposure(["the committee in geneva met maria"], [ref])["sensitive"]["capitalized"]["found"] == 2
+    assert record_exposure("genevans met", ref)["sensitive"]["capitalized"]["found"] == []   # whole words only
 
 
 def test_exposure_rate_is_none_for_an_absent_kind():

@@ -11,7 +11,9 @@
   names of the seven languages with an optional day and year), ``emails``, and
   ``capitalized`` words not at a sentence start (names, places; in German every noun is
   capitalized, so read this row as "capitalized nouns" there). A part counts as found when
-  the reconstruction contains it (case-insensitive, spaces normalized; names case-sensitive).
+  the reconstruction contains it as a whole word, case-insensitive and spaces normalized. Names
+  too: several decoders write lower case only (the English ``default``), and "paris" rebuilt
+  from a vector of "... in Paris" is the name leaking, so case never hides a name.
 
 Every number has a chance level: the same reconstructions against shuffled references.
 """
@@ -111,11 +113,21 @@ def sensitive_parts(text: str) -> dict[str, list[str]]:
     return out
 
 
-def _found(part: str, reconstruction: str, kind: str) -> bool:
-    """Whether ``reconstruction`` contains ``part`` as a whole (never inside a longer word or number)."""
-    if kind != "capitalized":           # case and spacing do not matter; names are case-sensitive
-        part, reconstruction = " ".join(part.lower().split()), " ".join(reconstruction.lower().split())
+def _found(part: str, reconstruction: str) -> bool:
+    """Whether ``reconstruction`` contains ``part`` as a whole (never inside a longer word or
+    number), case-insensitive and spaces normalized."""
+    part, reconstruction = " ".join(part.lower().split()), " ".join(reconstruction.lower().split())
     return re.search(rf"(?<![\w]){re.escape(part)}(?![\w]|[.,]\d)", reconstruction) is not None
+
+
+def record_exposure(reconstruction: str, reference: str, lang: str | None = None) -> dict[str, Any]:
+    """One record's exposure: its ``content_recall`` (``None`` without content words) and, per
+    sensitive kind, the parts ``found`` in the reconstruction and those ``missed``."""
+    parts = {}
+    for kind, items in sensitive_parts(reference).items():
+        hit = [_found(x, reconstruction) for x in items]
+        parts[kind] = {"found": [x for x, h in zip(items, hit) if h], "missed": [x for x, h in zip(items, hit) if not h]}
+    return {"content_recall": content_recall(reconstruction, reference, lang), "sensitive": parts}
 
 
 def exposure(reconstructions: Sequence[str], references: Sequence[str],
@@ -126,13 +138,14 @@ def exposure(reconstructions: Sequence[str], references: Sequence[str],
     if len(reconstructions) != len(references):
         raise ValueError(f"{len(reconstructions)} reconstructions but {len(references)} references")
     langs = list(languages) if languages is not None else [None] * len(references)
-    per = [content_recall(h, r, lang) for h, r, lang in zip(reconstructions, references, langs)]
+    records = [record_exposure(h, r, lang) for h, r, lang in zip(reconstructions, references, langs)]
+    per = [rec["content_recall"] for rec in records]
     scored = [p for p in per if p is not None]
     parts = {k: {"found": 0, "present": 0} for k in SENSITIVE_KINDS}
-    for hyp, ref in zip(reconstructions, references):
-        for kind, items in sensitive_parts(ref).items():
-            parts[kind]["present"] += len(items)
-            parts[kind]["found"] += sum(_found(x, hyp, kind) for x in items)
+    for rec in records:
+        for kind, got in rec["sensitive"].items():
+            parts[kind]["present"] += len(got["found"]) + len(got["missed"])
+            parts[kind]["found"] += len(got["found"])
     for counts in parts.values():
         counts["rate"] = counts["found"] / counts["present"] if counts["present"] else None
     return {
