@@ -86,7 +86,7 @@ def main() -> None:
                 kind, metric = spec
                 # TV's subgradient step is in units of 1 / |x|^2: LapMech's outputs have norm ~ d / ε, not 1
                 scale = max(1.0, float(np.mean([np.mean(np.sum(x ** 2, 1)) for x in X.values()])))
-                lago = LAGO(kind, edges=build_graph(nodes, metric=metric).edges, epsilon=epsilon,
+                lago = LAGO(kind, edges=build_graph(nodes, metric=metric).edges, box_epsilon=epsilon,
                             eta=eta, step=0.01 / scale, lam=args.lam, iterations=args.iterations).fit(X, Y)
                 aligners = {lang: lago.for_language(lang) for lang in ATTACKED}
             per = {}

@@ -98,7 +98,7 @@ class Experiment:
             return {lang: Ridge(alpha=alpha).fit(X[lang], Y[lang]) for lang in NODES}, {}
         g = build_graph(NODES, metric=graph)
         solver = {"tv_solver": "admm", "tol": 1e-6} if method == "lago-tv-admm" else {}
-        lago = LAGO("ieq" if method == "lago-ieq" else "tv", edges=g.edges, epsilon=epsilon, eta=eta,
+        lago = LAGO("ieq" if method == "lago-ieq" else "tv", edges=g.edges, box_epsilon=epsilon, eta=eta,
                     lam=self.args.lam, iterations=self.args.iterations, **solver).fit(X, Y)
         h = lago.history_
         info = {"edges": len(g.edges), "graph_edges": ["-".join(e) for e in g.edges], "threshold": g.threshold,

@@ -32,7 +32,9 @@ def test_configs_refuse_non_finite_and_out_of_range(config, field, value):
 
 
 def test_lago_box_width_may_be_infinite():
-    assert LagoConfig(epsilon=float("inf")).epsilon == float("inf")   # eps -> inf is ALGEN
+    assert LagoConfig(box_epsilon=float("inf")).box_epsilon == float("inf")   # eps -> inf is ALGEN
+    with pytest.warns(DeprecationWarning, match="box_epsilon"):              # the old name still works
+        assert LagoConfig(epsilon=float("inf")).box_epsilon == float("inf")
 
 
 def _nan_weights(decoder: InversionDecoder) -> None:

@@ -178,22 +178,27 @@ def test_lago_estimator_by_language_codes_and_as_aligner():
     Xs, Ys = problem(sizes=(30, 30))
     X = {"deu": Xs[0], "nld": Xs[1]}
     Y = {"deu": Ys[0], "nld": Ys[1]}
-    lago = LAGO("ieq", edges=[("deu", "nld")], epsilon=0.02, iterations=800).fit(X, Y)
+    lago = LAGO("ieq", edges=[("deu", "nld")], box_epsilon=0.02, iterations=800).fit(X, Y)
     assert np.abs(lago.W_["deu"] - lago.W_["nld"]).max() <= 0.02 + 1e-3
     assert lago.transform(X["deu"], lang="deu").shape == (30, 5)
-    free = LAGO("ieq", edges=[], epsilon=0.02).fit(X, Y)
+    free = LAGO("ieq", edges=[], box_epsilon=0.02).fit(X, Y)
     np.testing.assert_allclose(free.W_["deu"], Ridge(alpha=0.01).fit(X["deu"], Y["deu"]).W_, atol=1e-6)
     with pytest.raises(InputError, match="fra"):
         LAGO("ieq", edges=[("deu", "fra")]).fit(X, Y)
     with pytest.raises(InputError, match="epsilon"):
-        LAGO("ieq", edges=[("deu", "nld")], epsilon=0).fit(X, Y)
+        LAGO("ieq", edges=[("deu", "nld")], box_epsilon=0).fit(X, Y)
     with pytest.raises(InputError, match="method"):
         LAGO("admm").fit(X, Y)
     # settings are checked before any backend starts
     with pytest.raises(InputError, match="epsilon"):
-        LAGO("ieq", edges=[("deu", "nld")], epsilon=float("nan"), backend="ray").fit(X, Y)
+        LAGO("ieq", edges=[("deu", "nld")], box_epsilon=float("nan"), backend="ray").fit(X, Y)
     with pytest.raises(InputError, match="tol"):
         LAGO("ieq", edges=[("deu", "nld")], tol=1e-4, backend="ray").fit(X, Y)
+    with pytest.raises(InputError, match="tol stops the admm TV solver"):      # the API refuses it too
+        LAGO("tv", edges=[("deu", "nld")], tol=1e-4).fit(X, Y)
+    with pytest.warns(DeprecationWarning, match="box_epsilon"):                   # the old name still works
+        old = LAGO("ieq", edges=[("deu", "nld")], epsilon=0.02, iterations=800).fit(X, Y)
+    np.testing.assert_array_equal(old.W_["deu"], lago.W_["deu"])
 
 
 @pytest.mark.slow

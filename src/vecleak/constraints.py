@@ -23,19 +23,45 @@ from vecleak.errors import InputError
 
 
 class ConfigError(InputError):
-    """A setting outside its declared constraint; ``field`` names it."""
+    """A setting outside its declared constraint; ``field`` names it (``fields``: every setting a
+    rule between several names).
 
-    def __init__(self, field: str, message: str, owner: str = "") -> None:
-        super().__init__(f"{field} {message}")
+    The message is a template whose ``{name}`` places are settings: the library prints their own
+    names (``tol stops the admm TV solver ...``), :meth:`for_option` the command line's flags
+    (``--tol stops ... (add --tv-solver admm or drop --tol)``)."""
+
+    def __init__(self, field: str, message: str, owner: str = "", *, template: str | None = None,
+                 fields: tuple[str, ...] = (), values: Mapping[str, Any] | None = None) -> None:
         self.field, self.rule, self.owner = field, message, owner
+        self.fields = fields or (field,)
+        self.template = template if template is not None else "{" + field + "} " + message.replace("{", "{{").replace("}", "}}")
+        self.values = dict(values or {})
+        super().__init__(self._render({name: name for name in self.fields}))
+
+    @classmethod
+    def between(cls, template: str, *fields: str, owner: str = "", **values: Any) -> ConfigError:
+        """A rule over several settings: ``template`` names each of ``fields`` as ``{field}``
+        (and any other ``{key}`` of ``values``), e.g.
+        ``ConfigError.between("{tol} needs {tv_solver} admm", "tol", "tv_solver")``."""
+        return cls(fields[0], "", owner, template=template, fields=fields, values=values)
+
+    def _render(self, names: Mapping[str, str]) -> str:
+        return self.template.format(**self.values, **names)
 
     def for_option(self, flags: Mapping[str, str] | None = None) -> InputError:
         """The same error phrased for the command line: ``--lr must be ...`` (``flags`` maps a
         field to its option where they differ, e.g. ``{"alpha": "--mi-weight"}``; a ``"*"`` entry
         is the pattern of every other field, with ``{field}`` / ``{dashed}`` in it)."""
         flags = flags or {}
-        flag = flags.get(self.field, flags.get("*", "--{dashed}"))
-        return InputError(f"{flag.format(field=self.field, dashed=self.field.replace('_', '-'))} {self.rule}")
+        return InputError(self._render({name: option_name(name, flags) for name in self.fields}))
+
+
+def option_name(field: str, flags: Mapping[str, str] | None = None) -> str:
+    """The command-line option of ``field``: ``flags[field]``, else the ``"*"`` pattern, else
+    ``--field-name``."""
+    flags = flags or {}
+    flag = flags.get(field, flags.get("*", "--{dashed}"))
+    return flag.format(field=field, dashed=field.replace("_", "-"))
 
 
 @dataclass(frozen=True)
@@ -114,7 +140,24 @@ class Each:
         return isinstance(value, (tuple, list)) and bool(value) and all(self.item.accepts(v) for v in value)
 
 
-Constraint = Interval | Options | Each
+@dataclass(frozen=True)
+class Either:
+    """A value any of ``rules`` accepts (``Either(Options("auto"), Interval(float, 0, None))``)."""
+
+    rules: tuple[Interval | Options, ...]
+
+    def __init__(self, *rules: Interval | Options) -> None:
+        object.__setattr__(self, "rules", tuple(rules))
+
+    def describe(self) -> str:
+        return " or ".join(f"'{r.choices[0]}'" if isinstance(r, Options) and len(r.choices) == 1 else r.describe()
+                           for r in self.rules)
+
+    def accepts(self, value: Any) -> bool:
+        return any(rule.accepts(value) for rule in self.rules)
+
+
+Constraint = Interval | Options | Each | Either
 
 
 def check_fields(obj: Any, constraints: Mapping[str, Constraint]) -> None:
@@ -124,3 +167,10 @@ def check_fields(obj: Any, constraints: Mapping[str, Constraint]) -> None:
         value = getattr(obj, name)
         if not rule.accepts(value):
             raise ConfigError(name, f"must be {rule.describe()}, got {value!r}", type(obj).__name__)
+
+
+def check_value(name: str, value: Any, rule: Constraint, owner: str = "") -> Any:
+    """``value`` when ``rule`` accepts it, else a :class:`ConfigError` naming ``name``."""
+    if not rule.accepts(value):
+        raise ConfigError(name, f"must be {rule.describe()}, got {value!r}", owner)
+    return value

@@ -11,18 +11,24 @@ protection.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 
-from vecleak.align.ridge import Ridge
+from vecleak.align.ridge import AlignerMixin, Ridge
+from vecleak.data.vectors import check_features, check_vectors
+from vecleak.errors import InputError
 
 
-class DenoisedAligner(BaseEstimator):
+class DenoisedAligner(AlignerMixin, BaseEstimator):
     """``transform(X) = aligner(denoiser(X))``: ``denoiser`` maps defended ``(n, m)`` to clean
     victim vectors ``(n, m')`` (fitted before, on the attacker's own pairs), ``aligner`` maps
     those into the attacker space and is what :meth:`fit` learns from leaked pairs.
 
+    A scikit-learn estimator (``clone`` gives an unfitted twin; ``fit`` fits a clone of
+    ``aligner``, never the parameter itself).
+
     Args:
-        denoiser: a fitted estimator with ``transform`` (e.g. :func:`fit_denoiser`'s).
+        denoiser: a fitted estimator with ``transform`` (e.g. :func:`fit_denoiser`'s); None: no
+            denoising (the plain few-shot aligner).
         aligner: the few-shot aligner (default ``Ridge(alpha="auto")``).
     """
 
@@ -30,13 +36,21 @@ class DenoisedAligner(BaseEstimator):
         self.denoiser = denoiser
         self.aligner = aligner
 
+    def _denoise(self, X: np.ndarray) -> np.ndarray:
+        return X if self.denoiser is None else self.denoiser.transform(X)
+
     def fit(self, X: np.ndarray, Y: np.ndarray) -> DenoisedAligner:
-        self.aligner_ = (self.aligner if self.aligner is not None else Ridge(alpha="auto"))
-        self.aligner_.fit(self.denoiser.transform(X), Y)
+        X = check_features(check_vectors(X, name="victim vectors (X)", dtype=None), self, reset=True)
+        self.aligner_ = clone(self.aligner) if self.aligner is not None else Ridge(alpha="auto")
+        self.aligner_.fit(self._denoise(X), Y)
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        return self.aligner_.transform(self.denoiser.transform(X))
+        if not hasattr(self, "aligner_"):
+            raise InputError("this DenoisedAligner is not fitted yet; call fit(X, Y) first")
+        X = check_features(check_vectors(X, name="victim vectors to align", dtype=None), self, reset=False,
+                           name="victim vectors to align")
+        return self.aligner_.transform(self._denoise(X))
 
     @property
     def alpha_(self) -> float:

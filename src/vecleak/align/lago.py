@@ -13,18 +13,23 @@ plugs into :class:`~vecleak.attacks.algen.ALGENAttack`.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
-from vecleak.align.lago_solvers import SolverHistory, _check_params, ieq_pdmm, total_variation, total_variation_admm
+from vecleak.align.lago_solvers import SolverHistory, ieq_pdmm, total_variation, total_variation_admm
+from vecleak.configs import LagoConfig
+from vecleak.constraints import ConfigError, Constraint, Options, check_fields, check_value
 from vecleak.data.vectors import check_vectors
 from vecleak.errors import InputError
 
 METHODS = ("ieq", "tv")
-BACKENDS = ("local", "ray")
-TV_SOLVERS = ("subgradient", "admm")
+BACKENDS = LagoConfig.CONSTRAINTS["backend"].choices
+TV_SOLVERS = LagoConfig.CONSTRAINTS["tv_solver"].choices
+_L = LagoConfig           # the one source of the defaults and constraints below
 
 
 class LanguageMap:
@@ -45,20 +50,25 @@ class LanguageMap:
         return {"language": self.lang, **self._params}
 
 
-class LAGO:
+class LAGO(BaseEstimator):
     """Joint few-shot alignment of several languages through a language graph.
+
+    A scikit-learn estimator (``get_params`` / ``set_params`` / :func:`sklearn.base.clone`);
+    every default and constraint is :class:`~vecleak.configs.LagoConfig`'s.
 
     Args:
         method: ``"ieq"`` (IEQ-PDMM, ‖W_i − W_j‖_max ≤ ε on edges) or ``"tv"`` (penalty η‖W_i − W_j‖_1).
         edges: undirected edges as pairs of language codes, e.g. ``[("deu", "nld")]``.
-        epsilon, c, theta: IEQ-PDMM box half-width, penalty and averaging (LAGO: 0.01, 0.4, 1).
+        box_epsilon, c, theta: IEQ-PDMM's ε (the box half-width), penalty and averaging (LAGO:
+            0.01, 0.4, 1). ``epsilon``: the deprecated name of ``box_epsilon``.
         eta, step: TV penalty and subgradient step ``step/√(t+1)`` (LAGO: 0.01, 0.01).
         tv_solver: ``"subgradient"`` (LAGO's schedule, the default: reproduces the paper, but stops
             wherever the decayed step leaves it) or ``"admm"`` (converges to the TV minimizer,
             :func:`~vecleak.align.lago_solvers.total_variation_admm`; ``step`` unused).
         lam: ridge λ of every language's least-squares term (LAGO: 0.01).
         iterations: iterations of any solver (LAGO: 500); ``tol`` > 0 stops IEQ-PDMM and ADMM
-            early (relative change / residuals below it).
+            early (relative change / residuals below it; refused with the subgradient schedule,
+            which runs every iteration).
         backend: ``"local"`` (vectorized, in-process) or ``"ray"`` (one Ray actor per language,
             exchanging only duals / maps with its neighbours; needs ``pip install vecleak[ray]``).
         dtype: solver precision, see :func:`~vecleak.align.lago_solvers.ieq_pdmm`.
@@ -71,18 +81,26 @@ class LAGO:
         >>> rng = np.random.default_rng(0)
         >>> X = {l: rng.normal(size=(20, 6)) for l in ("deu", "nld")}
         >>> Y = {l: x @ rng.normal(size=(6, 3)) for l, x in X.items()}
-        >>> lago = LAGO("ieq", edges=[("deu", "nld")], epsilon=0.05).fit(X, Y)
+        >>> lago = LAGO("ieq", edges=[("deu", "nld")], box_epsilon=0.05).fit(X, Y)
         >>> bool(np.abs(lago.W_["deu"] - lago.W_["nld"]).max() <= 0.05 + 1e-3)
         True
     """
 
-    def __init__(self, method: str = "ieq", *, edges: Sequence[tuple[str, str]] = (), epsilon: float = 0.01,
-                 c: float = 0.4, theta: float = 1.0, eta: float = 0.01, step: float = 0.01, lam: float = 0.01,
-                 iterations: int = 500, tol: float = 0.0, backend: str = "local", dtype: str = "auto",
-                 tv_solver: str = "subgradient") -> None:
+    CONSTRAINTS: ClassVar[dict[str, Constraint]] = {
+        "method": Options(*METHODS),
+        **{name: _L.CONSTRAINTS[name] for name in ("box_epsilon", "c", "theta", "eta", "step", "lam", "iterations",
+                                                   "tol", "backend", "tv_solver")},
+        "dtype": Options("auto", "float32", "float64"),
+    }
+
+    def __init__(self, method: str = "ieq", *, edges: Sequence[tuple[str, str]] = (),
+                 box_epsilon: float = _L.box_epsilon, c: float = _L.c, theta: float = _L.theta, eta: float = _L.eta,
+                 step: float = _L.step, lam: float = _L.lam, iterations: int = _L.iterations, tol: float = _L.tol,
+                 backend: str = _L.backend, dtype: str = "auto", tv_solver: str = _L.tv_solver,
+                 epsilon: float | None = None) -> None:
         self.method = method
         self.edges = edges
-        self.epsilon = epsilon
+        self.box_epsilon = box_epsilon
         self.c = c
         self.theta = theta
         self.eta = eta
@@ -93,32 +111,41 @@ class LAGO:
         self.backend = backend
         self.dtype = dtype
         self.tv_solver = tv_solver
+        self.epsilon = epsilon
+        if epsilon is not None:
+            warnings.warn("LAGO(epsilon=...) is deprecated; use box_epsilon=... (the box half-width)",
+                          DeprecationWarning, stacklevel=2)
 
-    def get_params(self) -> dict[str, Any]:
+    def _box_width(self) -> float:
+        """The box half-width in use: ``box_epsilon``, or the deprecated ``epsilon`` when given."""
+        return self.box_epsilon if self.epsilon is None else self.epsilon
+
+    def settings(self) -> dict[str, Any]:
+        """The settings the chosen method reads (what a report records)."""
         common = {"method": self.method, "lam": self.lam, "iterations": self.iterations, "backend": self.backend,
                   "edges": [list(e) for e in self.edges]}
         if self.method == "ieq":
-            return {**common, "epsilon": self.epsilon, "c": self.c, "theta": self.theta, "tol": self.tol}
+            return {**common, "box_epsilon": self._box_width(), "c": self.c, "theta": self.theta, "tol": self.tol}
         if self.tv_solver == "admm":
             return {**common, "eta": self.eta, "tv_solver": "admm", "tol": self.tol}
         return {**common, "eta": self.eta, "step": self.step, "tv_solver": self.tv_solver}
 
     def check_params(self) -> LAGO:
-        """Refuse an unknown method or backend and out-of-range settings, before any work."""
-        if self.method not in METHODS:
-            raise InputError(f"unknown LAGO method '{self.method}'; use one of {', '.join(METHODS)}")
-        if self.backend not in BACKENDS:
-            raise InputError(f"unknown backend '{self.backend}'; use one of {', '.join(BACKENDS)}")
-        if self.method == "ieq":
-            _check_params(epsilon=self.epsilon, c=self.c, theta=self.theta, lam=self.lam, iterations=self.iterations)
-        else:
-            _check_params(eta=self.eta, step=self.step, lam=self.lam, iterations=self.iterations)
-        if self.method == "tv" and self.tv_solver not in TV_SOLVERS:
-            raise InputError(f"unknown tv_solver '{self.tv_solver}'; use one of {', '.join(TV_SOLVERS)}")
+        """Refuse settings outside :attr:`CONSTRAINTS` (LagoConfig's) and combinations no solver
+        runs, before any work (a :class:`~vecleak.constraints.ConfigError` naming the setting)."""
+        check_fields(self, self.CONSTRAINTS)
+        if self.epsilon is not None:
+            check_value("epsilon", self.epsilon, self.CONSTRAINTS["box_epsilon"], type(self).__name__)
+        owner = type(self).__name__
+        if self.method == "tv" and self.tv_solver == "subgradient" and self.tol > 0:
+            raise ConfigError.between("{tol} stops the admm TV solver; the subgradient schedule runs every "
+                                      "iteration (set {tv_solver}='admm' or {tol}=0)", "tol", "tv_solver", owner=owner)
         if self.backend == "ray" and self.tol > 0:
-            raise InputError("tol (early stopping) is not supported by the ray backend; use the local backend")
+            raise ConfigError.between("{tol} (early stopping) is not supported by the ray {backend}; use the local "
+                                      "backend", "tol", "backend", owner=owner)
         if self.backend == "ray" and self.method == "tv" and self.tv_solver == "admm":
-            raise InputError("the ADMM TV solver runs in-process only, not on the ray backend; use the local backend")
+            raise ConfigError.between("the ADMM TV solver ({tv_solver}='admm') runs in-process only, not on the ray "
+                                      "{backend}; use the local backend", "tv_solver", "backend", owner=owner)
         return self
 
     def fit(self, X: Mapping[str, np.ndarray], Y: Mapping[str, np.ndarray]) -> LAGO:
@@ -145,16 +172,17 @@ class LAGO:
         return self
 
     def _solve(self, Xs: list[np.ndarray], Ys: list[np.ndarray], edges: np.ndarray) -> tuple[list[np.ndarray], SolverHistory]:
-        if self.backend == "ray" and len(edges) and not (self.method == "ieq" and math.isinf(self.epsilon)):
+        epsilon = self._box_width()
+        if self.backend == "ray" and len(edges) and not (self.method == "ieq" and math.isinf(epsilon)):
             from vecleak.align.lago_ray import ieq_pdmm_ray, total_variation_ray
 
             if self.method == "ieq":
-                return ieq_pdmm_ray(Xs, Ys, edges, epsilon=self.epsilon, c=self.c, theta=self.theta, lam=self.lam,
+                return ieq_pdmm_ray(Xs, Ys, edges, epsilon=epsilon, c=self.c, theta=self.theta, lam=self.lam,
                                     iterations=self.iterations)
             return total_variation_ray(Xs, Ys, edges, eta=self.eta, step=self.step, lam=self.lam,
                                        iterations=self.iterations)
         if self.method == "ieq":
-            return ieq_pdmm(Xs, Ys, edges, epsilon=self.epsilon, c=self.c, theta=self.theta, lam=self.lam,
+            return ieq_pdmm(Xs, Ys, edges, epsilon=epsilon, c=self.c, theta=self.theta, lam=self.lam,
                             iterations=self.iterations, tol=self.tol, dtype=self.dtype)
         if self.tv_solver == "admm":
             return total_variation_admm(Xs, Ys, edges, eta=self.eta, lam=self.lam, iterations=self.iterations,
@@ -168,7 +196,7 @@ class LAGO:
             raise InputError("this LAGO aligner is not fitted yet; call fit(X, Y) first")
         if lang not in self.W_:
             raise InputError(f"no map for language '{lang}'; fitted languages: {', '.join(self.languages_)}")
-        return LanguageMap(lang, self.W_[lang], {k: v for k, v in self.get_params().items() if k != "edges"})
+        return LanguageMap(lang, self.W_[lang], {k: v for k, v in self.settings().items() if k != "edges"})
 
     def transform(self, X: np.ndarray, *, lang: str) -> np.ndarray:
         """Map victim vectors ``(n_items, m)`` of ``lang`` into the attacker space ``(n_items, n)``."""

@@ -18,15 +18,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from vecleak.align.lago_nodes import IEQNode, TVNode
-from vecleak.align.lago_solvers import SolverHistory, check_problem
+from vecleak.align.lago_solvers import SolverHistory, check_problem, check_settings
+from vecleak.configs import LagoConfig as _L
 from vecleak.ray_runtime import ray_runtime as _ray
 
 
 def ieq_pdmm_ray(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
-                 epsilon: float = 0.01, c: float = 0.4, theta: float = 1.0, lam: float = 0.01,
-                 iterations: int = 500) -> tuple[list[np.ndarray], SolverHistory]:
+                 epsilon: float = _L.box_epsilon, c: float = _L.c, theta: float = _L.theta, lam: float = _L.lam,
+                 iterations: int = _L.iterations) -> tuple[list[np.ndarray], SolverHistory]:
     """IEQ-PDMM with one actor per language; ``history.change`` is the largest relative W change."""
     E = check_problem(Xs, Ys, edges)
+    check_settings(epsilon=epsilon, c=c, theta=theta, lam=lam, iterations=iterations)
     ray = _ray()
     t0 = time.perf_counter()
     signs: list[dict[int, float]] = [{} for _ in Xs]
@@ -52,10 +54,11 @@ def ieq_pdmm_ray(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.n
 
 
 def total_variation_ray(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
-                        eta: float = 0.01, step: float = 0.01, lam: float = 0.01,
-                        iterations: int = 500) -> tuple[list[np.ndarray], SolverHistory]:
+                        eta: float = _L.eta, step: float = _L.step, lam: float = _L.lam,
+                        iterations: int = _L.iterations) -> tuple[list[np.ndarray], SolverHistory]:
     """TV subgradient descent with one actor per language exchanging maps along edges."""
     E = check_problem(Xs, Ys, edges)
+    check_settings(eta=eta, step=step, lam=lam, iterations=iterations)
     ray = _ray()
     t0 = time.perf_counter()
     nbrs: list[list[int]] = [[] for _ in Xs]

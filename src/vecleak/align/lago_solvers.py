@@ -62,7 +62,13 @@ import torch
 from vecleak.align import lago_kernels
 from vecleak.align.lago_nodes import shifted_inverse
 from vecleak.align.ridge import ridge_solve
+from vecleak.configs import LagoConfig as _L
+from vecleak.constraints import check_value
 from vecleak.errors import DimensionMismatchError, InputError
+
+#: ADMM's own stopping tolerance when called directly (:class:`~vecleak.align.lago.LAGO` passes
+#: :attr:`LagoConfig.tol <vecleak.configs.LagoConfig.tol>`, 0: every iteration, unless told otherwise).
+ADMM_TOL = 1e-6
 
 
 @dataclass
@@ -186,8 +192,8 @@ def _torch_dtype(dtype: str) -> torch.dtype:
 
 
 def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
-             epsilon: float = 0.01, c: float = 0.4, theta: float = 1.0, lam: float = 0.01,
-             iterations: int = 500, tol: float = 0.0, record_objective: bool = False,
+             epsilon: float = _L.box_epsilon, c: float = _L.c, theta: float = _L.theta, lam: float = _L.lam,
+             iterations: int = _L.iterations, tol: float = _L.tol, record_objective: bool = False,
              dtype: str = "auto") -> tuple[list[np.ndarray], SolverHistory]:
     """IEQ-PDMM for ``‖W_i − W_j‖_max ≤ ε`` on edges; returns ``([W_i (m, n)], history)``.
 
@@ -205,7 +211,7 @@ def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarr
             grow like 2cε and float32 would round the solution away).
     """
     E = check_problem(Xs, Ys, edges)
-    _check_params(epsilon=epsilon, c=c, theta=theta, lam=lam, iterations=iterations)
+    check_settings(epsilon=epsilon, c=c, theta=theta, lam=lam, iterations=iterations)
     k = len(Xs)
     if not len(E) or math.isinf(epsilon):
         return [ridge_solve(np.asarray(X, np.float64), np.asarray(Y, np.float64), lam) for X, Y in zip(Xs, Ys)], SolverHistory()
@@ -220,7 +226,7 @@ def ieq_pdmm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarr
 
 
 def _ieq_pdmm_blocked(systems: _NodeSystems, C: torch.Tensor, E: np.ndarray, deg: np.ndarray, *, c: float,
-                      epsilon: float, theta: float, iterations: int, t0: float, tol: float = 0.0,
+                      epsilon: float, theta: float, iterations: int, t0: float, tol: float = _L.tol,
                       objective_of=None) -> tuple[list[np.ndarray], SolverHistory]:
     """The iterates through :mod:`~vecleak.align.lago_kernels` (column blocks, short passes): all
     at once, or one at a time when ``tol`` or ``objective_of`` needs the whole W after each."""
@@ -255,7 +261,7 @@ def _need_kernels() -> None:
 
 
 def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
-                    eta: float = 0.01, step: float = 0.01, lam: float = 0.01, iterations: int = 500,
+                    eta: float = _L.eta, step: float = _L.step, lam: float = _L.lam, iterations: int = _L.iterations,
                     dtype: str = "auto") -> tuple[list[np.ndarray], SolverHistory]:
     """Subgradient descent on the TV-penalized objective; returns ``([W_i (m, n)], history)``.
 
@@ -265,7 +271,7 @@ def total_variation(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: n
     ``dtype="auto"`` is float32.
     """
     E = check_problem(Xs, Ys, edges)
-    _check_params(eta=eta, step=step, lam=lam, iterations=iterations)
+    check_settings(eta=eta, step=step, lam=lam, iterations=iterations)
     Ws0 = [ridge_solve(np.asarray(X, np.float64), np.asarray(Y, np.float64), lam) for X, Y in zip(Xs, Ys)]
     if not len(E) or eta == 0:
         return Ws0, SolverHistory()
@@ -314,8 +320,8 @@ def _total_variation_blocked(Xp: np.ndarray, Yp: np.ndarray, Ws0: list[np.ndarra
 
 
 def total_variation_admm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
-                         eta: float = 0.01, lam: float = 0.01, rho: float | None = None, iterations: int = 500,
-                         tol: float = 1e-6, dtype: str = "auto") -> tuple[list[np.ndarray], SolverHistory]:
+                         eta: float = _L.eta, lam: float = _L.lam, rho: float | None = None, iterations: int = _L.iterations,
+                         tol: float = ADMM_TOL, dtype: str = "auto") -> tuple[list[np.ndarray], SolverHistory]:
     """The TV-penalized objective solved by ADMM (network lasso); returns ``([W_i (m, n)], history)``.
 
     The subgradient schedule of :func:`total_variation` (LAGO's) stops wherever its step has
@@ -335,11 +341,9 @@ def total_variation_admm(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edg
     η = 0 or no edges returns the per-language ridge solution.
     """
     E = check_problem(Xs, Ys, edges)
-    _check_params(eta=eta, lam=lam, iterations=iterations)
+    check_settings(eta=eta, lam=lam, iterations=iterations, tol=tol)
     if rho is not None and not rho > 0:
         raise InputError(f"rho must be > 0, got {rho}")
-    if not tol >= 0:
-        raise InputError(f"tol must be >= 0, got {tol}")
     Xs64 = [np.asarray(X, np.float64) for X in Xs]
     Ys64 = [np.asarray(Y, np.float64) for Y in Ys]
     if not len(E) or eta == 0:
@@ -415,8 +419,8 @@ def _sq(x: torch.Tensor) -> float:
 
 
 def ieq_pdmm_reference(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges: np.ndarray | Sequence, *,
-                       epsilon: float = 0.01, c: float = 0.4, theta: float = 1.0, lam: float = 0.01,
-                       iterations: int = 500) -> list[np.ndarray]:
+                       epsilon: float = _L.box_epsilon, c: float = _L.c, theta: float = _L.theta, lam: float = _L.lam,
+                       iterations: int = _L.iterations) -> list[np.ndarray]:
     """IEQ-PDMM exactly as written: two duals per directed edge, a fresh solve per node and iteration.
 
     Slow on purpose; the test oracle for :func:`ieq_pdmm` and the baseline of its benchmark.
@@ -446,21 +450,12 @@ def ieq_pdmm_reference(Xs: Sequence[np.ndarray], Ys: Sequence[np.ndarray], edges
     return Ws
 
 
-def _check_params(**params: float) -> None:
+#: A solver argument's setting in :class:`~vecleak.configs.LagoConfig` (the one source of its constraint).
+_SETTING = {"epsilon": "box_epsilon"}
+
+
+def check_settings(**params: float) -> None:
+    """Refuse solver settings outside :class:`~vecleak.configs.LagoConfig`'s constraints (a
+    :class:`~vecleak.constraints.ConfigError` naming the argument: ``eta must be ...``)."""
     for name, value in params.items():
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            raise InputError(f"{name} must be a number, got {value}")
-    if "epsilon" in params and not params["epsilon"] > 0:
-        raise InputError(f"epsilon must be > 0 (math.inf for no constraint), got {params['epsilon']}")
-    if "c" in params and not params["c"] > 0:
-        raise InputError(f"c must be > 0, got {params['c']}")
-    if "theta" in params and not 0 < params["theta"] <= 1:
-        raise InputError(f"theta must be in (0, 1], got {params['theta']}")
-    if "eta" in params and not params["eta"] >= 0:
-        raise InputError(f"eta must be >= 0, got {params['eta']}")
-    if "step" in params and not params["step"] > 0:
-        raise InputError(f"step must be > 0, got {params['step']}")
-    if params.get("lam", 0) < 0:
-        raise InputError(f"lambda must be >= 0, got {params['lam']}")
-    if int(params.get("iterations", 1)) < 1:
-        raise InputError(f"iterations must be >= 1, got {params['iterations']}")
+        check_value(name, value, _L.CONSTRAINTS[_SETTING.get(name, name)])

@@ -8,10 +8,14 @@ by exact leave-one-out error, computed in closed form from one SVD of X.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from vecleak.configs import ALPHA
+from vecleak.constraints import Constraint, check_fields
 from vecleak.data.vectors import check_features, check_vectors
 from vecleak.errors import DimensionMismatchError, InputError
 
@@ -19,7 +23,24 @@ from vecleak.errors import DimensionMismatchError, InputError
 AUTO_GRID = np.logspace(-6, 1, 36)
 
 
-class Ridge(TransformerMixin, BaseEstimator):
+class AlignerMixin(TransformerMixin):
+    """What every aligner shares: a supervised transformer from the victim's space into the
+    attacker's (``Y`` is required and multi-output), float32 in and out."""
+
+    def fit_transform(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``fit(X, y)`` then ``transform(X)``: ``(b, d)`` float32."""
+        return self.fit(X, y).transform(X)
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True                     # Y: the attacker's vectors
+        tags.target_tags.single_output = False
+        tags.target_tags.multi_output = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+class Ridge(AlignerMixin, BaseEstimator):
     """Linear map ``X (n, m) -> X W (n, d)`` fitted on b leaked (victim, attacker) pairs.
 
     Args:
@@ -36,7 +57,9 @@ class Ridge(TransformerMixin, BaseEstimator):
         loo_errors_: ``(len(alphas),)`` mean squared leave-one-out error per α (``"auto"`` only).
 
     Example:
-        >>> import numpy as np
+        >>> from typing import ClassVar
+
+import numpy as np
         >>> X = np.random.default_rng(0).normal(size=(50, 8))
         >>> W = np.random.default_rng(1).normal(size=(8, 3))
         >>> bool(np.allclose(Ridge(alpha=0).fit(X, X @ W).W_, W, atol=1e-4))
@@ -49,17 +72,13 @@ class Ridge(TransformerMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.alphas = alphas
 
-    def _check_alpha(self) -> None:
-        if isinstance(self.alpha, str):
-            if self.alpha != "auto":
-                raise InputError(f"alpha must be a number >= 0 or 'auto', got '{self.alpha}'")
-        elif not np.isfinite(self.alpha) or self.alpha < 0:
-            raise InputError(f"alpha must be a finite number >= 0 or 'auto', got {self.alpha}")
+    #: Declared once (:data:`vecleak.configs.ALPHA`): ``alpha`` is ``"auto"`` or a finite number >= 0.
+    CONSTRAINTS: ClassVar[dict[str, Constraint]] = {"alpha": ALPHA}
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> Ridge:
         """Fit on victim vectors ``X (b, m)`` and attacker vectors ``Y (b, d)`` of the same texts
         (a 1-D ``Y (b,)`` is one attacker coordinate, as scikit-learn's ``y``)."""
-        self._check_alpha()
+        check_fields(self, self.CONSTRAINTS)
         if Y is None:
             raise InputError("Ridge requires y to be passed, but the target y is None; give the attacker's "
                              "vectors Y (b, d) of the leaked texts")
@@ -96,17 +115,6 @@ class Ridge(TransformerMixin, BaseEstimator):
         # blocking differs by one ulp with the row order; scikit-learn's sample-order check sees it)
         return (X.astype(np.float64) @ np.asarray(self.W_, np.float64) + self.intercept_).astype(np.float32)
 
-    def fit_transform(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """``fit(X, y)`` then ``transform(X)``: ``(b, d)`` float32."""
-        return self.fit(X, y).transform(X)
-
-    def __sklearn_tags__(self):  # noqa: D105
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True                     # Y: the attacker's vectors
-        tags.target_tags.single_output = False
-        tags.target_tags.multi_output = True
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
 
 
 

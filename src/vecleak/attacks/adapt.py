@@ -17,12 +17,13 @@ import numpy as np
 from vecleak.attacks.algen import ALGENAttack
 from vecleak.attacks.base import Knowledge
 from vecleak.attacks.decoding import SHOTS
+from vecleak.configs import DefenseEvalConfig
 from vecleak.constraints import Interval
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.decoders.training import TrainingConfig, train_decoder
 
 #: Fine-tuning steps of the adaptive and decoder-aux attackers.
-DEFAULT_ADAPT_STEPS = 60
+DEFAULT_ADAPT_STEPS = DefenseEvalConfig.adapt_steps     # the one source: vecleak.configs
 #: Pairs per fine-tuning step.
 ADAPT_BATCH = 32
 

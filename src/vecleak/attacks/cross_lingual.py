@@ -20,13 +20,13 @@ import numpy as np
 from vecleak.align.lago import LAGO
 from vecleak.align.ridge import Ridge
 from vecleak.attacks.algen import ALGENAttack
-from vecleak.configs import LagoConfig
+from vecleak.configs import DEFAULT_TOKENIZER, LagoConfig
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.encoders.base import Encoder
-from vecleak.errors import InputError, IsolatedLanguageWarning
+from vecleak.errors import IsolatedLanguageWarning
 from vecleak.graphs.graph import LanguageGraph, build_graph
 
-ALIGNS = ("algen", "lago-ieq", "lago-tv")
+ALIGNS = LagoConfig.ALIGNS
 
 
 @dataclass
@@ -39,7 +39,7 @@ class CrossLingualAttack:
     graph: LanguageGraph | None
     history: dict[str, Any] | None
     num_beams: int = 4
-    tokenizer: str = "unicode"
+    tokenizer: str = DEFAULT_TOKENIZER
 
     def attack(self, lang: str, language: str | None = None) -> ALGENAttack:
         """Language ``lang``'s attack: its own map, decoding into ``language`` (default: ``lang``
@@ -52,15 +52,14 @@ class CrossLingualAttack:
 def make_lago(config: LagoConfig, graph: LanguageGraph) -> LAGO:
     """The LAGO aligner a config describes, over ``graph``'s edges, with its settings checked."""
     method = "ieq" if config.align == "lago-ieq" else "tv"
-    return LAGO(method, edges=graph.edges, epsilon=config.epsilon, eta=config.eta, lam=config.lam, c=config.c,
+    return LAGO(method, edges=graph.edges, box_epsilon=config.box_epsilon, eta=config.eta, lam=config.lam, c=config.c,
                 theta=config.theta, step=config.step, iterations=config.iterations, tol=config.tol,
                 tv_solver=config.tv_solver, backend=config.backend).check_params()
 
 
 def prepare(config: LagoConfig, langs: list[str]) -> LanguageGraph | None:
     """Check a config and build its language graph (``None`` for ALGEN), before any model loads."""
-    if config.align not in ALIGNS:
-        raise InputError(f"unknown --align '{config.align}'; use one of {', '.join(ALIGNS)}")
+    config.check()
     if config.align == "algen":
         return None
     graph = build_graph(langs, metric=config.metric, threshold=config.threshold)

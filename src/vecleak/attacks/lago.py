@@ -9,6 +9,7 @@ are decoded into that language.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -19,12 +20,12 @@ from vecleak.attacks.base import AttackResult, Knowledge
 from vecleak.attacks.cross_lingual import fit_cross_lingual
 from vecleak.attacks.decoding import SHOTS, leaked_pairs
 from vecleak.attacks.registry import register_attack
-from vecleak.configs import LagoConfig
+from vecleak.configs import LAGO_ATTACK_BOX_EPSILON, LagoConfig
 from vecleak.constraints import check_fields
 from vecleak.errors import InputError
 
-#: LAGO's box half-width (the setting of the README's few-shot experiment).
-LAGO_EPSILON = 0.1
+#: The attacker's box half-width (its home is :data:`vecleak.configs.LAGO_ATTACK_BOX_EPSILON`).
+LAGO_EPSILON = LAGO_ATTACK_BOX_EPSILON
 
 
 @register_attack("lago")
@@ -33,17 +34,23 @@ class Lago(BaseEstimator):
     maps solved jointly (``align``: ``lago-ieq``, ``lago-tv`` or per-language ``algen``).
 
     ``attack(vectors (n, m), knowledge, languages=(n,))`` needs each row's language and
-    ``knowledge.leaked_languages``; the fitted maps are kept as ``cross_``.
+    ``knowledge.leaked_languages``; the fitted maps are kept as ``cross_``. ``box_epsilon``:
+    IEQ-PDMM's box half-width (``epsilon``: its deprecated name).
     """
 
     name = "lago"
     requires = frozenset({"leaked", "languages"})
-    CONSTRAINTS: ClassVar[dict[str, Any]] = {"shots": SHOTS, "epsilon": LagoConfig.CONSTRAINTS["epsilon"],
+    CONSTRAINTS: ClassVar[dict[str, Any]] = {"shots": SHOTS, "box_epsilon": LagoConfig.CONSTRAINTS["box_epsilon"],
                                              "align": LagoConfig.CONSTRAINTS["align"]}
 
-    def __init__(self, shots: int | None = None, epsilon: float = LAGO_EPSILON, align: str = "lago-ieq") -> None:
-        self.shots, self.epsilon, self.align = shots, epsilon, align
+    def __init__(self, shots: int | None = None, box_epsilon: float = LAGO_ATTACK_BOX_EPSILON,
+                 align: str = LagoConfig.align, epsilon: float | None = None) -> None:
+        self.shots, self.box_epsilon, self.align, self.epsilon = shots, box_epsilon, align, epsilon
         check_fields(self, self.CONSTRAINTS)
+        if epsilon is not None:
+            warnings.warn("the lago attacker's epsilon is deprecated; use box_epsilon", DeprecationWarning,
+                          stacklevel=2)
+            check_fields(self, {"epsilon": self.CONSTRAINTS["box_epsilon"]})
 
     def attack(self, vectors: np.ndarray, knowledge: Knowledge, *,
                languages: Sequence[str] | None = None) -> AttackResult:
@@ -59,7 +66,7 @@ class Lago(BaseEstimator):
             rows = [i for i, x in enumerate(knowledge.leaked_languages) if x == lang][:self.shots]
             X[lang], Y[lang] = X_all[rows], Y_all[rows]
         decoder = knowledge.decoder
-        config = LagoConfig(align=self.align, epsilon=self.epsilon)
+        config = LagoConfig(align=self.align, box_epsilon=self.box_epsilon if self.epsilon is None else self.epsilon)
         cross = fit_cross_lingual(X, Y, decoder=decoder, attacker=knowledge.attacker, config=config,
                                   num_beams=knowledge.num_beams)
         cross.tokenizer = knowledge.tokenizer

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from vecleak.configs import ArchitectureConfig as _ARCH
 from vecleak.data.atomic import atomic_write_bytes, atomic_write_text
 from vecleak.data.finite import check_finite_state
 from vecleak.data.vectors import check_vectors
@@ -53,8 +54,8 @@ class InversionDecoder:
         return list(self.model.config.languages)
 
     @classmethod
-    def new(cls, encoder_spec: dict[str, Any], *, backbone: str = "bert-causal", source: str = "minilm",
-            num_prefix: int = 6, max_length: int = 32, shape: dict[str, Any] | None = None,
+    def new(cls, encoder_spec: dict[str, Any], *, backbone: str = _ARCH.backbone, source: str = _ARCH.source,
+            num_prefix: int = _ARCH.num_prefix, max_length: int = _ARCH.max_length, shape: dict[str, Any] | None = None,
             tokenizer=None, warm_start: bool = True, kept_ids: Sequence[int] = (),
             languages: Sequence[str] = (), trainable_layers: int | None = None) -> InversionDecoder:
         """An untrained decoder warm-started from ``source``'s pretrained weights.

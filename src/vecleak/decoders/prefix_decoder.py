@@ -14,12 +14,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vecleak.configs import ArchitectureConfig as _ARCH
 from vecleak.decoders.bert_causal import BertCausalBackbone, init_fresh_weights
 
 
 @dataclass
 class DecoderConfig:
-    """Everything needed to rebuild a decoder and check it against its encoder.
+    """Everything needed to rebuild a decoder and check it against its encoder (the defaults of
+    the architecture are :class:`~vecleak.configs.ArchitectureConfig`'s).
 
     Attributes:
         encoder: the attacker encoder's :meth:`Encoder.spec` (name, dim, pooling, normalize).
@@ -46,10 +48,10 @@ class DecoderConfig:
     """
 
     encoder: dict[str, Any]
-    backbone: str = "bert-causal"
-    backbone_source: str = "minilm"
-    num_prefix: int = 6
-    max_length: int = 32
+    backbone: str = _ARCH.backbone
+    backbone_source: str = _ARCH.source
+    num_prefix: int = _ARCH.num_prefix
+    max_length: int = _ARCH.max_length
     frozen: dict[str, str] = field(default_factory=dict)
     input_normalization: str = "l2"
     shape: dict[str, Any] | None = None

@@ -25,6 +25,7 @@ from vecleak.defenses.base import TRAINED_DEFENSE_FILE, Defense
 from vecleak.defenses.ldp import LapMech, PurMech
 from vecleak.defenses.noise import DPGaussian, Gaussian, Uniform
 from vecleak.defenses.transforms import PCA, Identity, Quantize, Rotation, Shuffle, Truncate
+from vecleak.constraints import ConfigError
 from vecleak.errors import InputError
 
 #: The ε grid a defense sweep uses unless told otherwise.
@@ -73,14 +74,14 @@ def load_defense(name: str, *, epsilon: float | None = None, seed: int | None = 
     accepted, open_ended = _parameters(factory)
     if "epsilon" in accepted:
         if epsilon is None:
-            raise InputError(
-                f"--dp-epsilon is required for {key}; e.g. one of {', '.join(f'{e:g}' for e in DEFAULT_EPSILONS)}"
-            )
+            raise ConfigError.between("{epsilon} is required for {key}; e.g. one of {grid}", "epsilon", owner="Defense",
+                                      key=key, grid=", ".join(f"{e:g}" for e in DEFAULT_EPSILONS))
         params["epsilon"] = epsilon
     elif epsilon is not None:
         with_eps = ", ".join(n for n in defense_names() if needs_epsilon(n))
         hint = "; use dp-gaussian for noise calibrated to epsilon" if key == "gaussian" else ""
-        raise InputError(f"{key} takes no epsilon; drop --dp-epsilon (defenses with one: {with_eps}){hint}")
+        raise ConfigError.between("{key} takes no epsilon; drop {epsilon} (defenses with one: {with_eps}){hint}",
+                                  "epsilon", owner="Defense", key=key, with_eps=with_eps, hint=hint)
     if "seed" in accepted:
         params["seed"] = seed
     unknown = sorted(set(params) - accepted) if not open_ended else []

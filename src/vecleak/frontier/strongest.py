@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from vecleak.attacks import CLOSED_FORM_ATTACKERS, Knowledge, load_attack, strongest
+from vecleak.configs import DEFAULT_TOKENIZER
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.defenses.base import Defense
 from vecleak.encoders.base import Encoder
@@ -51,7 +52,7 @@ class AttackerKit:
     aux_vectors: np.ndarray | None = None
     aux_targets: np.ndarray | None = None
     num_beams: int = 1
-    tokenizer: str = "unicode"
+    tokenizer: str = DEFAULT_TOKENIZER
     #: prefix of this kit's attacker names (``""``: ``fewshot``, ``query``; ``"known-encoder"``: ``known-encoder+query``)
     label: str = ""
     #: which of :data:`ATTACKERS` this kit runs

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vecleak.constraints import ConfigError
 from vecleak.errors import InputError
 
 METRICS = ("syntax", "asjp")
@@ -143,6 +144,6 @@ def build_graph(langs: Sequence[str], *, metric: str = "syntax", threshold: floa
             raise InputError(f"unknown graph metric '{metric}'; use one of {', '.join(METRICS)}")
         threshold = DEFAULT_THRESHOLDS[metric]
     if not np.isfinite(threshold) or not 0 < threshold <= 1:
-        raise InputError(f"--threshold must be in (0, 1] (distances are fractions), got {threshold}")
+        raise ConfigError("threshold", f"must be in (0, 1] (distances are fractions), got {threshold}")
     D, definition = distance_matrix(langs, metric)
     return LanguageGraph(langs, D, float(threshold), metric, definition)

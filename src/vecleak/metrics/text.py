@@ -26,11 +26,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from vecleak.configs import DEFAULT_TOKENIZER, TOKENIZERS  # noqa: F401  (names every metric accepts; home: configs)
 from vecleak.errors import InputError
-
-#: Tokenizer names accepted by every metric; the first is the default.
-TOKENIZERS = ("unicode", "rouge-score")
-DEFAULT_TOKENIZER = "unicode"
 
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 _NO_SPACE = ("\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff"

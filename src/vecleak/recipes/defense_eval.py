@@ -41,6 +41,8 @@ import numpy as np
 from vecleak.attacks import DECODING_ATTACKERS, Attacker, Knowledge, attack_parameters, load_attack, strongest
 from vecleak.attacks.adapt import ADAPT_BATCH, DEFAULT_ADAPT_STEPS, adapt_decoder  # noqa: F401  (importable here)
 from vecleak.attacks.algen import ALGENAttack, Inversion
+from vecleak.configs import DEFAULT_TOKENIZER, AttackConfig, DefenseEvalConfig
+from vecleak.constraints import ConfigError
 from vecleak.data.atomic import check_output_dir
 from vecleak.data.corpora import AUX_CORPUS, DEFENDER_CORPUS
 from vecleak.data.records import read_texts
@@ -60,7 +62,8 @@ from vecleak.seeding import preserves_global_rng
 
 #: ``--attacker`` choices: the registered attackers that decode, the token-set one, and all decoding ones at once.
 ATTACKERS = (*DECODING_ATTACKERS, "token-set", "strongest")
-DEFAULT_AUX_SIZE = 1000
+DEFAULT_AUX_SIZE = DefenseEvalConfig.aux_size            # the one source: DefenseEvalConfig
+_A, _D = AttackConfig, DefenseEvalConfig
 MIN_AUX = 2 * ADAPT_BATCH
 #: The scores ``--attacker strongest`` reports the best of.
 REPORT_METRICS = ("rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "cosine")
@@ -81,10 +84,10 @@ def guess_level(attack: ALGENAttack, known_vectors: np.ndarray, references: list
 
 def defended_knowledge(defense: Defense, *, decoder: InversionDecoder, victim: Encoder, attacker: Encoder,
                        X_leak: np.ndarray, leaked_texts: list[str], X_test: np.ndarray,
-                       attackers: Sequence[Attacker] = (), aux_texts: list[str] = (), beams: int = 4, seed: int = 0,
+                       attackers: Sequence[Attacker] = (), aux_texts: list[str] = (), beams: int = _A.beams, seed: int = _D.seed,
                        Y_leak: np.ndarray | None = None, X_aux: np.ndarray | None = None,
                        X_defender: np.ndarray | None = None, language: str | None = None,
-                       aux_language: str = "eng", tokenizer: str = "unicode") -> tuple[Knowledge, np.ndarray]:
+                       aux_language: str = "eng", tokenizer: str = DEFAULT_TOKENIZER) -> tuple[Knowledge, np.ndarray]:
     """Fit ``defense`` as the defender would and store the vectors through it: what ``attackers``
     then hold (:class:`~vecleak.attacks.Knowledge`) and the defended targets ``(n, m)``.
 
@@ -131,10 +134,10 @@ def _uses(attacker: str, kind: str) -> bool:
 
 def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Encoder, attacker: Encoder,
                     X_leak: np.ndarray, leaked_texts: list[str], X_test: np.ndarray, kind: str = "fewshot",
-                    aux_texts: list[str] = (), adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4,
+                    aux_texts: list[str] = (), adapt_steps: int = _D.adapt_steps, beams: int = _A.beams,
                     seed: int = 0, Y_leak: np.ndarray | None = None, X_aux: np.ndarray | None = None,
                     X_defender: np.ndarray | None = None, language: str | None = None,
-                    aux_language: str = "eng", tokenizer: str = "unicode") -> tuple[ALGENAttack, Inversion, np.ndarray]:
+                    aux_language: str = "eng", tokenizer: str = DEFAULT_TOKENIZER) -> tuple[ALGENAttack, Inversion, np.ndarray]:
     """The attack on defended vectors, in memory: ``(fitted attack, inversion of X_test, Y_leak)``.
 
     The registered attacker ``kind`` (one of :data:`~vecleak.attacks.DECODING_ATTACKERS`) on
@@ -154,12 +157,12 @@ def attack_defended(defense: Defense, *, decoder: InversionDecoder, victim: Enco
 
 def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: str | os.PathLike[str],
                      test: str | os.PathLike[str], out: str | os.PathLike[str], epsilon: float | None = None,
-                     attacker: str = "fewshot", aux: str | os.PathLike[str] | None = None,
-                     aux_size: int = DEFAULT_AUX_SIZE, adapt_steps: int = DEFAULT_ADAPT_STEPS, seed: int = 0,
-                     decoder: str = "default", beams: int = 4, column: str = "text",
+                     attacker: str = _D.attacker, aux: str | os.PathLike[str] | None = None,
+                     aux_size: int = _D.aux_size, adapt_steps: int = _D.adapt_steps, seed: int = _D.seed,
+                     decoder: str = _A.decoder, beams: int = _A.beams, column: str = _A.column,
                      defense_params: dict[str, Any] | None = None,
-                     language: str | None = None, limit: int | None = None,
-                     tokenizer: str = "unicode") -> tuple[dict[str, Any], list[dict]]:
+                     language: str | None = _A.language, limit: int | None = _A.limit,
+                     tokenizer: str = DEFAULT_TOKENIZER) -> tuple[dict[str, Any], list[dict]]:
     """Attack defended vectors from files; write ``out/results.json`` + ``out/reconstructions.jsonl``.
 
     ``results.json`` has the attack metrics at its top level (``rouge_l``, ``bleu``,
@@ -169,12 +172,12 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     language-conditioned decoder writes (default: the test rows' ``lang``, else eng).
     """
     if attacker not in ATTACKERS:
-        raise InputError(f"unknown --attacker '{attacker}'; use one of {', '.join(ATTACKERS)}")
+        raise ConfigError.between("unknown {attacker} '{value}'; use one of {choices}", "attacker", value=attacker,
+                                  choices=", ".join(ATTACKERS))
     check_tokenizer(tokenizer)
-    if shots < 1:
-        raise InputError(f"--shots must be at least 1, got {shots}")
-    if aux_size < 1 or adapt_steps < 0:
-        raise InputError("--aux-size must be >= 1 and --adapt-steps >= 0")
+    AttackConfig(victim=victim, shots=shots, decoder=decoder, beams=beams, tokenizer=tokenizer, column=column,
+                 limit=limit, language=language)
+    DefenseEvalConfig(attacker=attacker, aux_size=aux_size, adapt_steps=adapt_steps, seed=seed)
     t0 = time.monotonic()
     check_output_dir(out, kind="results")
     check_attack_inputs(train=None if attacker == "token-set" else train, test=test,
@@ -185,8 +188,9 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     if _uses(attacker, "aux"):
         aux_texts = read_texts(aux or AUX_CORPUS)[:aux_size]
         if len(aux_texts) < MIN_AUX:
-            raise InputError(f"the auxiliary corpus has {len(aux_texts)} texts; the {attacker} attacker needs at least "
-                             f"{MIN_AUX} (raise --aux-size or give a larger --aux)")
+            raise ConfigError.between("the auxiliary corpus has {n} texts; the {kind} attacker needs at least {least} "
+                                      "(raise {aux_size} or give a larger {aux})", "aux_size", "aux", n=len(aux_texts),
+                                      kind=attacker, least=MIN_AUX)
     victim_enc = load_encoder(victim)
     if attacker == "token-set":
         targets = load_victim_set(test, victim_enc, column=column, limit=limit)
@@ -213,8 +217,8 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
 
 def defense_report(defense: Defense, decoder: InversionDecoder, victim: Encoder, leaked: VictimSet,
                    targets: VictimSet, *, attacker: str = "fewshot", aux_texts: list[str] = (),
-                   adapt_steps: int = DEFAULT_ADAPT_STEPS, beams: int = 4, seed: int = 0, language: str = "eng",
-                   test_name: str = "the test set", tokenizer: str = "unicode") -> AttackReport:
+                   adapt_steps: int = _D.adapt_steps, beams: int = _A.beams, seed: int = 0, language: str = "eng",
+                   test_name: str = "the test set", tokenizer: str = DEFAULT_TOKENIZER) -> AttackReport:
     """Attack ``defense``'s outputs on loaded vectors, in memory: every decoding ``attacker`` of
     :data:`~vecleak.attacks.DECODING_ATTACKERS` or ``"strongest"`` (all of them on the same
     stored vectors, through :func:`vecleak.attacks.strongest`; the best per metric is reported).
@@ -257,7 +261,7 @@ def defense_report(defense: Defense, decoder: InversionDecoder, victim: Encoder,
 
 
 def token_set_report(defense: Defense, victim: Encoder, targets: VictimSet, aux_texts: list[str], *, seed: int = 0,
-                     test_name: str = "the test set", tokenizer: str = "unicode") -> AttackReport:
+                     test_name: str = "the test set", tokenizer: str = DEFAULT_TOKENIZER) -> AttackReport:
     """``defense_report`` for the token-set attacker: no decoder, no leaked pairs; in memory."""
     if targets.texts is None:
         raise InputError(f"{test_name}: the token-set attacker is scored against texts; give a test file with texts")

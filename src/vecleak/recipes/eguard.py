@@ -48,6 +48,7 @@ from vecleak.classifiers.text_autoencoder import BagOfWordsAutoencoder
 from vecleak.classifiers.token_set import TokenSetDecoder, TokenVocabulary
 from vecleak.defenses.mutual_information import CLUB, MINE
 from vecleak.configs import ATTACKER_TERMS, EguardConfig
+from vecleak.constraints import ConfigError
 from vecleak.defenses.projection import ProjectionDefense, build_projector
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.cache import encode_cached
@@ -95,8 +96,9 @@ def prepare(encoder: Encoder, config: EguardConfig, *, autoencoder: BagOfWordsAu
     if config.latent != "bow":
         latent_encoder = load_encoder(config.latent)
         if latent_encoder.spec() == encoder.spec():
-            raise InputError(f"--latent {config.latent} is the encoder being defended; the latent must be the "
-                             "defender's own view of the text (bow, or another sentence encoder)")
+            raise ConfigError.between("{latent} {value} is the encoder being defended; the latent must be the "
+                                      "defender's own view of the text (bow, or another sentence encoder)", "latent",
+                                      owner="EguardConfig", value=config.latent)
         Z = encode_cached(latent_encoder, texts, cache_dir)
     elif autoencoder is None:
         corpus = list(dict.fromkeys(texts + (texts_b or []) + read_texts(DEFENDER_CORPUS)))

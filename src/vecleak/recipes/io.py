@@ -11,6 +11,8 @@ from typing import Any, Union
 
 import numpy as np
 
+from vecleak.configs import ALPHA, AttackConfig, check_shots
+from vecleak.constraints import ConfigError, check_value
 from vecleak.data.atomic import atomic_output_dir
 from vecleak.data.digest import file_sha256
 from vecleak.data.records import read_records, record_embeddings
@@ -56,17 +58,15 @@ def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, col
 def check_attack_inputs(*, train: str | os.PathLike[str] | None, test: str | os.PathLike[str] | None,
                         shots: int | None = None, alpha: float | str | None = None, column: str = "text") -> None:
     """Everything about an attack's inputs that can be checked before a model loads: the files
-    exist and parse, there are ``shots`` leaked pairs, ``alpha`` is valid."""
-    from vecleak.align.ridge import Ridge
-
-    if shots is not None and shots < 1:
-        raise InputError(f"--shots must be at least 1, got {shots}")
+    exist and parse, there are ``shots`` leaked pairs, ``alpha`` is valid (:data:`~vecleak.configs.ALPHA`)."""
+    if shots is not None:
+        check_shots(shots)
     if alpha is not None:
-        Ridge(alpha=alpha)._check_alpha()
+        check_value("alpha", alpha, ALPHA, _OWNER)
     if train is not None:
         n = len(read_records(train, column=column))
         if shots is not None and n < shots:
-            raise InputError(f"{train}: holds {n} pairs but --shots is {shots}; lower --shots or add pairs")
+            raise _too_few_pairs(train, n, shots)
     if test is not None:
         path = Path(test)
         if path.suffix in (".npy", ".parquet"):
@@ -76,13 +76,20 @@ def check_attack_inputs(*, train: str | os.PathLike[str] | None, test: str | os.
             read_records(path, column=column)
 
 
+_OWNER = AttackConfig.__name__       # the settings these errors name are AttackConfig's
+
+
+def _too_few_pairs(path: str | os.PathLike[str], n: int, shots: int) -> ConfigError:
+    return ConfigError.between("{path}: holds {n} pairs but {shots} is {value}; lower {shots} or add pairs", "shots",
+                               owner=_OWNER, path=str(path), n=n, value=shots)
+
+
 def load_leaked_pairs(path: str | os.PathLike[str], victim: Encoder, shots: int, *, column: str = "text") -> VictimSet:
     """The first ``shots`` leaked (text, victim vector) pairs of ``path``, checked: texts present, enough pairs."""
-    if shots < 1:
-        raise InputError(f"--shots must be at least 1, got {shots}")
+    check_shots(shots)
     n_items = len(read_records(path, column=column))
     if n_items < shots:
-        raise InputError(f"{path}: holds {n_items} pairs but --shots is {shots}; lower --shots or add pairs")
+        raise _too_few_pairs(path, n_items, shots)
     leaked = load_victim_set(path, victim, column=column, limit=shots)
     if leaked.texts is None:
         raise InputError(f"{path}: leaked pairs need texts; give .txt/.csv/.tsv or .jsonl with 'text'")
@@ -102,8 +109,9 @@ def decoding_languages(decoder: InversionDecoder, language: str | None, targets:
     leaked_langs = {x for x in (leaked.langs or []) if x} if leaked is not None else set()
     if len(leaked_langs) == 1:
         return leaked_langs.pop()
-    raise InputError(f"the decoder writes {', '.join(decoder.languages)}: say which language to decode into with "
-                     "--attack-language LANG, or give 'lang' in the .jsonl rows")
+    raise ConfigError.between("the decoder writes {languages}: say which language to decode into with {language} "
+                              "LANG, or give 'lang' in the .jsonl rows", "language", owner=_OWNER,
+                              languages=", ".join(decoder.languages))
 
 
 def attacker_for(decoder: InversionDecoder, victim: Encoder) -> Encoder:

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from vecleak.attacks.cross_lingual import ALIGNS, fit_cross_lingual, prepare  # noqa: F401  (ALIGNS: the CLI's)
-from vecleak.configs import LagoConfig
+from vecleak.configs import DEFAULT_TOKENIZER, AttackConfig, LagoConfig
+from vecleak.constraints import ConfigError
 from vecleak.data.atomic import check_output_dir
 from vecleak.data.records import read_texts
 from vecleak.decoders.inversion_decoder import InversionDecoder
@@ -36,7 +37,7 @@ from vecleak.errors import InputError
 from vecleak.graphs.graph import LanguageGraph
 from vecleak.metrics import CORE_METRICS, bootstrap_ci
 from vecleak.recipes.io import (
-    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, input_settings, load_leaked_pairs,
+    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, check_shots, input_settings, load_leaked_pairs,
     load_victim_set,
 )
 from vecleak.recipes.report import AttackReport, run_settings
@@ -65,6 +66,35 @@ def split_lang_file(value: str) -> tuple[str, Path] | None:
     return None
 
 
+def check_attack_layout(*, align: str, train: list[str] | None, test: list[str], defense: str = "none") -> bool:
+    """Whether ``train`` / ``test`` (paths, or ``LANG=FILE`` per language) make a cross-lingual
+    attack, refusing layouts ``align`` cannot run (before any file is read or model loads)."""
+    owner = AttackConfig.__name__
+    files = list(train or []) + list(test)
+    per_language = [split_lang_file(v) is not None for v in files]
+    if any(per_language) and not all(per_language):
+        raise ConfigError.between("give LANG=FILE for every {train} and {test} file (cross-lingual) or for none",
+                                  "train", "test", owner=owner)
+    cross_lingual = all(per_language)
+    if align in ("lago-ieq", "lago-tv") and not cross_lingual:
+        raise ConfigError.between("{align} {value} solves languages jointly: give {train} LANG=FILE and {test} "
+                                  "LANG=FILE for each language", "align", "train", "test", owner=owner, value=align)
+    if not cross_lingual and defense != "none":
+        raise ConfigError.between("{defense} applies to cross-lingual runs (LANG=FILE); use 'vecleak evaluate-defense' "
+                                  "for one language", "defense", owner=owner)
+    if align == "none":
+        if train or cross_lingual:
+            raise ConfigError.between("{align} none inverts the decoder's own encoder without leaked pairs: drop "
+                                      "{train} and give one {test} file", "align", "train", "test", owner=owner)
+    elif not train:
+        raise ConfigError.between("give the leaked pairs with {train} (or {align} none when the victim is the "
+                                  "decoder's own encoder)", "train", "align", owner=owner)
+    if not cross_lingual and (len(test) != 1 or (train and len(train) != 1)):
+        raise ConfigError.between("give one {train} and one {test} file, or LANG=FILE for each language", "train",
+                                  "test", owner=owner)
+    return cross_lingual
+
+
 def parse_lang_files(values: list[str], option: str) -> dict[str, Path]:
     """``["deu=a.txt", "fra=b.txt"]`` -> ``{"deu": Path("a.txt"), ...}`` with a clear error."""
     out: dict[str, Path] = {}
@@ -81,10 +111,10 @@ def parse_lang_files(values: list[str], option: str) -> dict[str, Path]:
 
 def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.PathLike[str]],
                                test: Mapping[str, str | os.PathLike[str]], shots: int, out: str | os.PathLike[str],
-                               config: LagoConfig, decoder: str = "default", beams: int = 4,
-                               attack_language: str | None = None, column: str = "text",
+                               config: LagoConfig, decoder: str = AttackConfig.decoder, beams: int = AttackConfig.beams,
+                               attack_language: str | None = AttackConfig.language, column: str = AttackConfig.column,
                                max_test: int | None = None, plot: bool = False,
-                               defense: Defense | None = None, tokenizer: str = "unicode"
+                               defense: Defense | None = None, tokenizer: str = DEFAULT_TOKENIZER
                                ) -> tuple[dict[str, Any], list[dict]]:
     """Run ALGEN / LAGO over several languages from files; write results.json + reconstructions.jsonl.
 
@@ -99,14 +129,13 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     from vecleak.metrics import check_tokenizer
 
     check_tokenizer(tokenizer)
-    if shots < 1:
-        raise InputError(f"--shots must be at least 1, got {shots}")
+    check_shots(shots)
     if not train or not test:
-        raise InputError("give --train LANG=FILE and --test LANG=FILE for at least one language")
+        raise ConfigError.between("give {train} LANG=FILE and {test} LANG=FILE for at least one language", "train", "test")
     missing = sorted(set(test) - set(train))
     if missing:
-        raise InputError(f"--test language(s) {', '.join(missing)} have no --train pairs; every attacked "
-                         "language needs leaked pairs")
+        raise ConfigError.between("{test} language(s) {langs} have no {train} pairs; every attacked language needs "
+                                  "leaked pairs", "test", "train", langs=", ".join(missing))
     t0 = time.monotonic()
     check_output_dir(out, kind="results")
     for lang in train:
@@ -127,8 +156,9 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
 
 def cross_lingual_report(decoder: InversionDecoder, victim: Encoder, leaked: Mapping[str, VictimSet],
                          targets: Mapping[str, VictimSet], *, config: LagoConfig, graph: LanguageGraph | None = None,
-                         beams: int = 4, attack_language: str | None = None, defense: Defense | None = None,
-                         tokenizer: str = "unicode", plot: bool = False) -> AttackReport:
+                         beams: int = AttackConfig.beams, attack_language: str | None = AttackConfig.language,
+                         defense: Defense | None = None,
+                         tokenizer: str = DEFAULT_TOKENIZER, plot: bool = False) -> AttackReport:
     """ALGEN / LAGO over several languages on loaded vectors, in memory: ``leaked {lang: pairs}``
     (every language a graph node), ``targets {lang: vectors}`` (a subset). ``defense``: every
     victim vector is replaced by its defended version first (fitted as the defender would).

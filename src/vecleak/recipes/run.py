@@ -10,6 +10,8 @@ from typing import Any
 
 from vecleak.align.ridge import Ridge
 from vecleak.decoders.shipped import load_decoder
+from vecleak.configs import AttackConfig
+from vecleak.constraints import ConfigError
 from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.metrics import (
@@ -26,12 +28,14 @@ from vecleak.recipes.io import (
 )
 from vecleak.recipes.report import AttackReport, run_settings
 
+_A = AttackConfig          # the one source of the defaults below
+
 
 def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str | os.PathLike[str], shots: int,
-                 out: str | os.PathLike[str], decoder: str = "default", alpha: float | str = "auto",
-                 beams: int = 4, rerank: bool = False, column: str = "text", language: str | None = None,
-                 tokenizer: str = DEFAULT_TOKENIZER, limit: int | None = None,
-                 align: str = "algen") -> tuple[dict[str, Any], list[dict]]:
+                 out: str | os.PathLike[str], decoder: str = _A.decoder, alpha: float | str = _A.alpha,
+                 beams: int = _A.beams, rerank: bool = _A.rerank, column: str = _A.column,
+                 language: str | None = _A.language, tokenizer: str = _A.tokenizer, limit: int | None = _A.limit,
+                 align: str = _A.align) -> tuple[dict[str, Any], list[dict]]:
     """Run ALGEN from files and write ``out/results.json`` + ``out/reconstructions.jsonl``.
 
     ``align="none"``: no leaked pairs (``train`` None); the victim must be the decoder's own
@@ -44,14 +48,17 @@ def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str
     """
     t0 = time.monotonic()
     check_tokenizer(tokenizer)
+    AttackConfig(victim=victim, shots=shots, decoder=decoder, align=align, alpha=alpha, beams=beams, rerank=rerank,
+                 tokenizer=tokenizer, column=column, limit=limit, language=language)
     check_output_dir(out, kind="results")
     check_attack_inputs(train=train, test=test, shots=None if align == "none" else shots,
                         alpha=None if align == "none" else alpha, column=column)
     dec = load_decoder(decoder)
     victim_enc = load_encoder(victim)
     if align == "none" and victim_enc.spec() != dec.encoder_spec:
-        raise InputError(f"--align none decodes the victim's vectors as they are, so the victim must be the decoder's "
-                         f"encoder ({dec.encoder_spec.get('name')}), not {victim_enc.name}; give leaked pairs instead")
+        raise ConfigError.between("{align} none decodes the victim's vectors as they are, so the {victim} must be the "
+                                  "decoder's encoder ({own}), not {name}; give leaked pairs instead", "align", "victim",
+                                  owner="AttackConfig", own=dec.encoder_spec.get("name"), name=victim_enc.name)
     leaked = load_leaked_pairs(train, victim_enc, shots, column=column) if align != "none" else None
     targets = load_victim_set(test, victim_enc, column=column, limit=limit)
     report = algen_report(dec, victim_enc, targets, leaked, alpha=alpha, beams=beams, rerank=rerank,
@@ -65,7 +72,8 @@ def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str
 
 
 def algen_report(decoder: InversionDecoder, victim: Encoder, targets: VictimSet, leaked: VictimSet | None = None, *,
-                 alpha: float | str = "auto", beams: int = 4, rerank: bool = False, language: str | None = None,
+                 alpha: float | str = _A.alpha, beams: int = _A.beams, rerank: bool = _A.rerank,
+                 language: str | None = _A.language,
                  tokenizer: str = DEFAULT_TOKENIZER) -> AttackReport:
     """ALGEN on loaded vectors, in memory: align with ``leaked`` pairs (``None``: no alignment, the
     victim is the decoder's own encoder), invert ``targets`` and score them where their texts are

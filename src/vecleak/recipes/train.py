@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from vecleak.configs import BACKBONES, ArchitectureConfig  # noqa: F401  (BACKBONES: importable here)
 from vecleak.constraints import ConfigError
 from vecleak.data.atomic import MARKER
 from vecleak.data.records import read_texts
@@ -20,30 +21,27 @@ from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 
 VALID_SPLIT = 500
-BACKBONES = ("bert-causal", "hf-causal-lm")
+_ARCH = ArchitectureConfig
 
 
 def check_training_inputs(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
-                          valid: str | os.PathLike[str] | None = None, backbone: str = "bert-causal",
-                          resume: bool = False, init: str | os.PathLike[str] | None = None,
-                          retarget: str | None = None, trim_vocabulary: bool = False,
-                          trainable_layers: int | None = None, **training: object) -> TrainingConfig:
-    """Everything :func:`train_from_files` can refuse without a model: the settings (finite, in
-    range), the backbone name, the corpus files, the device and ``out`` (a new or empty folder, or
-    an earlier training run of vecleak's, in a place that can be written). Returns the config."""
-    if backbone not in BACKBONES:
-        raise InputError(f"unknown --backbone '{backbone}'; use one of {', '.join(BACKBONES)}")
-    if (trim_vocabulary or trainable_layers is not None) and backbone != "hf-causal-lm":
-        raise InputError("--trim-vocabulary and --trainable-layers need --backbone hf-causal-lm")
-    if trainable_layers is not None and not trim_vocabulary:
-        raise InputError("--trainable-layers needs --trim-vocabulary")
+                          valid: str | os.PathLike[str] | None = None, backbone: str = _ARCH.backbone,
+                          source: str = _ARCH.source, num_prefix: int = _ARCH.num_prefix,
+                          max_length: int = _ARCH.max_length, resume: bool = False,
+                          init: str | os.PathLike[str] | None = None, retarget: str | None = None,
+                          trim_vocabulary: bool = _ARCH.trim_vocabulary,
+                          trainable_layers: int | None = _ARCH.trainable_layers, **training: object) -> TrainingConfig:
+    """Everything :func:`train_from_files` can refuse without a model: the settings (the
+    architecture's and the optimisation's, a :class:`~vecleak.constraints.ConfigError` naming the
+    setting), the corpus files, the device and ``out`` (a new or empty folder, or an earlier
+    training run of vecleak's, in a place that can be written). Returns the training config."""
+    ArchitectureConfig(backbone=backbone, source=source, num_prefix=num_prefix, max_length=max_length,
+                       trim_vocabulary=trim_vocabulary, trainable_layers=trainable_layers)
     if retarget is not None and init is not None:
-        raise InputError("--retarget and --init both name the decoder to start from; give one of them")
+        raise ConfigError.between("{retarget} and {init} both name the decoder to start from; give one of them",
+                                  "retarget", "init")
     training.setdefault("checkpoint_every", training.get("eval_every", TrainingConfig.eval_every))
-    try:
-        config = TrainingConfig(**training)  # type: ignore[arg-type]
-    except ConfigError as err:
-        raise err.for_option() from None
+    config = TrainingConfig(**training)  # type: ignore[arg-type]
     for path in [*corpus, *([valid] if valid is not None else [])]:
         if not Path(path).is_file():
             what = "a folder" if Path(path).is_dir() else "no such file"
@@ -59,19 +57,24 @@ def check_training_output(out: str | os.PathLike[str], *, resume: bool) -> Path:
     in place, so it never replaces a folder), or a run to resume that is not there."""
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: is a file; give a folder for the decoder and its checkpoints")
+        raise ConfigError.between("{out} {path}: is a file; give a folder for the decoder and its checkpoints", "out",
+                                  path=out)
     has_state = (out / STATE_NAME).is_file()
     if resume and not has_state:
-        raise InputError(f"{out}: nothing to resume (no {STATE_NAME}); drop --resume to start fresh")
+        raise ConfigError.between("{path}: nothing to resume (no {state}); drop {resume} to start fresh", "resume",
+                                  path=out, state=STATE_NAME)
     if not resume and has_state:
-        raise InputError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
+        raise ConfigError.between("{path} already holds a training run; pass {resume} to continue it or choose another "
+                                  "{out}", "resume", "out", path=out)
     if out.is_dir() and any(out.iterdir()) and not has_state and not _marked_training(out):
-        raise InputError(f"--out {out}: the folder holds files vecleak did not write; give a new or empty folder")
+        raise ConfigError.between("{out} {path}: the folder holds files vecleak did not write; give a new or empty "
+                                  "folder", "out", path=out)
     target = out if out.is_dir() else out.parent
     while not target.exists() and target != target.parent:
         target = target.parent
     if not target.is_dir() or not os.access(target, os.W_OK | os.X_OK):
-        raise InputError(f"--out {out}: cannot write in {target}; choose a folder you can write to")
+        raise ConfigError.between("{out} {path}: cannot write in {target}; choose a folder you can write to", "out",
+                                  path=out, target=target)
     return out
 
 
@@ -83,11 +86,12 @@ def _marked_training(out: Path) -> bool:
 
 
 def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], encoder: str = "minilm",
-                     valid: str | os.PathLike[str] | None = None, backbone: str = "bert-causal",
-                     source: str = "minilm", num_prefix: int = 6, max_length: int = 32, resume: bool = False,
+                     valid: str | os.PathLike[str] | None = None, backbone: str = _ARCH.backbone,
+                     source: str = _ARCH.source, num_prefix: int = _ARCH.num_prefix,
+                     max_length: int = _ARCH.max_length, resume: bool = False,
                      init: str | os.PathLike[str] | None = None, retarget: str | None = None,
-                     trim_vocabulary: bool = False,
-                     trainable_layers: int | None = None,
+                     trim_vocabulary: bool = _ARCH.trim_vocabulary,
+                     trainable_layers: int | None = _ARCH.trainable_layers,
                      cache: str | os.PathLike[str] | None = None, threads: int | None = None,
                      on_log: Callable[[dict], None] | None = None,
                      on_step: Callable[[int, float], None] | None = None, **training: object) -> InversionDecoder:
@@ -102,7 +106,8 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     262,144 shrink to tens of thousands; :mod:`vecleak.decoders.gemma`); ``trainable_layers``
     (with it): train the top layers only.
     """
-    config = check_training_inputs(corpus=corpus, out=out, valid=valid, backbone=backbone, resume=resume, init=init,
+    config = check_training_inputs(corpus=corpus, out=out, valid=valid, backbone=backbone, source=source,
+                                   num_prefix=num_prefix, max_length=max_length, resume=resume, init=init,
                                    retarget=retarget, trim_vocabulary=trim_vocabulary,
                                    trainable_layers=trainable_layers, **training)
     if threads:
@@ -111,7 +116,8 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     texts = [t for path in corpus for t in read_texts(path)]
     if valid is None:
         if len(texts) < 2 * VALID_SPLIT:
-            raise InputError(f"the corpus has {len(texts)} texts; give at least {2 * VALID_SPLIT} or a --valid file")
+            raise ConfigError.between("the {corpus} has {n} texts; give at least {least} or a {valid} file", "corpus",
+                                      "valid", n=len(texts), least=2 * VALID_SPLIT)
         texts, valid_texts = texts[VALID_SPLIT:], texts[:VALID_SPLIT]
     else:
         valid_texts = read_texts(valid)
@@ -120,15 +126,18 @@ def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.
     if retarget is not None:
         decoder = InversionDecoder.retarget(str(retarget), enc.spec())
         if decoder.languages:
-            raise InputError(f"--retarget {retarget} writes {', '.join(decoder.languages)} and needs each text's "
-                             "language; train it with scripts/train_multilingual_decoder.py --retarget")
+            raise ConfigError.between("{retarget} {value} writes {langs} and needs each text's language; train it "
+                                      "with scripts/train_multilingual_decoder.py --retarget", "retarget",
+                                      value=retarget, langs=", ".join(decoder.languages))
     elif init is not None:
         from vecleak.decoders.shipped import load_decoder
 
         decoder = load_decoder(str(init))
         if decoder.encoder_spec != enc.spec():
-            raise InputError(f"--init decoder {init} was trained for {decoder.encoder_spec.get('name')} "
-                             f"({decoder.encoder_spec}), not for {enc.spec()}; pick a decoder of encoder '{encoder}'")
+            raise ConfigError.between("{init} decoder {value} was trained for {name} ({spec}), not for {want}; pick a "
+                                      "decoder of {encoder} '{enc}'", "init", "encoder", value=init,
+                                      name=decoder.encoder_spec.get("name"), spec=decoder.encoder_spec,
+                                      want=enc.spec(), enc=encoder)
     else:
         kept: list[int] = []
         if trim_vocabulary:
