@@ -158,3 +158,38 @@ def test_bag_of_words_reads_the_known_space_and_through_the_alignment(minilm, se
     assert token_prf(through.texts, refs)["token_recall"] > 0.3
     with pytest.raises(InputError, match="word reader"):
         load_attack("bag-of-words").attack(minilm.encode(refs), known)
+
+
+def test_chunks_are_independent_searches(shipped, minilm, sentences):
+    """A search over 4 records in chunks of 2 is two searches of 2: the second chunk's texts are
+    those of a search of its records alone, seeded as chunk 1."""
+    stored = minilm.encode(sentences[30:34])
+    params = {"budget": 16, "samples": 2, "cuts": 1, "steer": (), "chunk": 2, "seed": 5}
+    whole = load_attack("search", **params).attack(stored, _known(shipped, minilm))
+    search = load_attack("search", **params)
+    second = search.search_chunk(_known(shipped, minilm), stored[2:] / np.linalg.norm(stored[2:], axis=1,
+                                 keepdims=True), None, chunk_index=1)
+    assert whole.info["chunks"] == 2 and whole.texts[2:] == second["texts"]
+    assert list(whole.queries[2:]) == list(second["queries"])
+    with pytest.raises(InputError, match="chunk"):
+        load_attack("search", chunk=0).attack(stored, _known(shipped, minilm))
+
+
+@pytest.mark.slow
+def test_search_on_ray_equals_the_local_search(shipped, minilm, sentences):
+    ray = pytest.importorskip("ray")
+    from vecleak.decoders.ray_generate import RayDecoder
+
+    stored = minilm.encode(sentences[34:37])
+    params = {"budget": 14, "samples": 2, "cuts": 1, "chunk": 2, "seed": 1}
+    local = load_attack("search", **params).attack(stored, _known(shipped, minilm))
+    remote_decoder = RayDecoder(shipped, num_workers=1)
+    knowledge = Knowledge(decoder=remote_decoder, attacker=minilm, known_decoder=remote_decoder,
+                          known_encoder=minilm, oracle=QueryOracle.of(minilm))
+    try:
+        remote = load_attack("search", **params).attack(stored, knowledge)
+    finally:
+        ray.shutdown()
+    assert remote.info["chunks"] == 2 and remote.texts == local.texts
+    assert (remote.queries == local.queries).all()
+    assert np.allclose(remote.aligned, local.aligned)

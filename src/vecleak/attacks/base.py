@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from vecleak.configs import DEFAULT_TOKENIZER
 from vecleak.errors import InputError
 
 #: Kinds of knowledge an attacker may require (``Attacker.requires``).
@@ -48,6 +49,8 @@ class QueryOracle:
             raise InputError(f"a query budget must be at least 1 text, got {budget}")
         self._embed, self.dim, self.budget, self.batch_size, self.name = embed, int(dim), budget, batch_size, name
         self._memory: dict[str, np.ndarray] = {}
+        #: how :meth:`of` built it (encoder name, bf16), so a Ray worker can build the same one
+        self.source: dict[str, Any] | None = None
         self.queries = 0
         self.seconds = 0.0
 
@@ -94,7 +97,10 @@ class QueryOracle:
                     vectors = encoder.encode(texts, batch_size=kwargs.get("batch_size", 256))
             return defense.transform(vectors) if defense is not None else vectors
 
-        return cls(embed, encoder.dim, name=kwargs.pop("name", encoder.name), **kwargs)
+        oracle = cls(embed, encoder.dim, name=kwargs.pop("name", encoder.name), **kwargs)
+        oracle.source = {"encoder": encoder.name, "bf16": bf16, "defended": defense is not None,
+                         "batch_size": kwargs.get("batch_size", 256)}
+        return oracle
 
 
 def _bf16_is_fast() -> bool:
@@ -145,7 +151,7 @@ class Knowledge:
     aux_language: str = "eng"
     leaked_languages: list[str] | None = None
     num_beams: int = 1
-    tokenizer: str = "unicode"
+    tokenizer: str = DEFAULT_TOKENIZER
     seed: int = 0
     language: str | None = None
 

@@ -43,6 +43,7 @@ from sklearn.base import BaseEstimator
 from vecleak.align.ridge import Ridge
 from vecleak.attacks.base import AttackResult, Knowledge, QueryOracle
 from vecleak.attacks.registry import register_attack
+from vecleak.configs import SEARCH_BUDGET
 from vecleak.data.vectors import check_vectors
 from vecleak.encoders.base import l2_normalize
 from vecleak.errors import InputError
@@ -72,28 +73,32 @@ class Search(BaseEstimator):
         edit_words: words per record the reader proposes.
         segments: texts written one after another per record (passages are longer than one
             decode); a segment stays only where it brings the whole closer to the stored vector.
-        seed: seed of the sampling.
+        chunk: records searched together (their proposals share decoder batches; a black box
+            refits its map on their queried pairs). Chunks are independent, each with its own
+            seed, so a chunk gives the same texts here and on a Ray worker.
+        seed: seed of the sampling (chunk ``k`` uses ``seed + 100003 k``).
     """
 
     name: ClassVar[str] = "search"
     requires: ClassVar[frozenset[str]] = frozenset({"query"})
 
-    def __init__(self, budget: int = 300, keep: int = 4, first_beams: int = 8, samples: int = 4, cuts: int = 2,
+    def __init__(self, budget: int = SEARCH_BUDGET, keep: int = 4, first_beams: int = 8, samples: int = 4, cuts: int = 2,
                  temperature: float = 0.7, steer: Sequence[float] = (1.0,), bow: Any = None,
                  bow_weight: float = 3.0, bow_min: float = 0.1, max_rounds: int = 50, refit: bool = True,
                  edit_share: float = 0.7, words: Any = None, edit_words: int = 30, segments: int = 1,
-                 seed: int = 0) -> None:
+                 chunk: int = 100, seed: int = 0) -> None:
         self.budget, self.keep, self.first_beams, self.samples, self.cuts = budget, keep, first_beams, samples, cuts
         self.temperature, self.steer, self.bow, self.bow_weight, self.bow_min = (temperature, steer, bow,
                                                                                   bow_weight, bow_min)
         self.max_rounds, self.refit, self.seed = max_rounds, refit, seed
         self.edit_share, self.words, self.edit_words, self.segments = edit_share, words, edit_words, segments
+        self.chunk = chunk
 
     # ------------------------------------------------------------------ checks
     def _check(self, knowledge: Knowledge) -> None:
         if isinstance(self.budget, bool) or not isinstance(self.budget, (int, np.integer)) or self.budget < 1:
             raise InputError(f"the search's query budget must be a whole number >= 1 per record, got {self.budget!r}")
-        for name in ("keep", "first_beams", "max_rounds", "segments"):
+        for name in ("keep", "first_beams", "max_rounds", "segments", "chunk"):
             if getattr(self, name) < 1:
                 raise InputError(f"search {name} must be at least 1, got {getattr(self, name)}")
         if self.samples < 0 or self.cuts < 0 or self.temperature < 0:
@@ -109,15 +114,45 @@ class Search(BaseEstimator):
     def attack(self, vectors: np.ndarray, knowledge: Knowledge, *,
                languages: Sequence[str] | None = None) -> AttackResult:
         """Search texts for stored ``vectors (n, m)``; ``languages``: each row's, for a
-        language-conditioned decoder."""
+        language-conditioned decoder. Runs chunk by chunk here, or on Ray Data workers when the
+        decoder is a :class:`~vecleak.decoders.ray_generate.RayDecoder` (the same texts)."""
         self._check(knowledge)
         t0 = time.monotonic()
         stored = l2_normalize(check_vectors(vectors, name="stored vectors", dim=knowledge.oracle.dim))
-        oracle: QueryOracle = knowledge.oracle
         known = knowledge.known_decoder is not None
         decoder = knowledge.known_decoder if known else knowledge.decoder
         langs = decoder.check_languages(languages if languages is not None else knowledge.language, len(stored)) \
             if decoder.languages else None
+        if _on_ray(decoder):
+            from vecleak.attacks.ray_search import search_on_ray
+
+            parts = search_on_ray(self, knowledge, stored, langs)
+        else:
+            parts = [self.search_chunk(knowledge, stored[rows], None if langs is None else [langs[i] for i in rows],
+                                       chunk_index=k) for k, rows in enumerate(self.chunks(len(stored)))]
+        texts = [t for part in parts for t in part["texts"]]
+        condition = np.concatenate([part["condition"] for part in parts]) if parts else \
+            np.zeros((0, decoder_encoder(knowledge, known).dim), np.float32)
+        queries = np.concatenate([part["queries"] for part in parts]) if parts else np.zeros(0, np.int64)
+        info = {"rounds": max((part["rounds"] for part in parts), default=0),
+                "mode": "known-encoder" if known else "black-box", "budget": self.budget,
+                "best_cosine": [c for part in parts for c in part["best_cosine"]], "oracle": knowledge.oracle.name,
+                "chunks": len(parts)}
+        return AttackResult(texts, condition, queries.astype(np.int64), time.monotonic() - t0, info,
+                            encoder=decoder_encoder(knowledge, known))
+
+    def chunks(self, n: int) -> list[range]:
+        """The record ranges searched together (``chunk`` records each)."""
+        return [range(start, min(start + self.chunk, n)) for start in range(0, n, self.chunk)]
+
+    def search_chunk(self, knowledge: Knowledge, stored: np.ndarray, langs: list[str] | None, *,
+                     chunk_index: int = 0) -> dict[str, Any]:
+        """One chunk's search: unit ``stored (c, m)`` vectors -> ``texts``, ``condition (c, d)``,
+        ``queries (c,)``, ``best_cosine`` and ``rounds``."""
+        seed = self.seed + 100003 * chunk_index
+        oracle: QueryOracle = knowledge.oracle
+        known = knowledge.known_decoder is not None
+        decoder = _local(knowledge.known_decoder if known else knowledge.decoder)
         if known:
             condition = stored
             embed_own = oracle                          # the decoder's space is the oracle's
@@ -129,7 +164,7 @@ class Search(BaseEstimator):
             embed_own = knowledge.attacker.encode
         state = _State(len(stored), self.keep)
         bias = self._bias(decoder, condition)
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(seed)
 
         def score(proposals: list[list[str]]) -> None:
             """Embed each record's new proposals (within its budget) and rank them."""
@@ -148,6 +183,8 @@ class Search(BaseEstimator):
                 state.offer(i, text, float(sim))
                 state.paid.append((vec, text))
 
+        if not len(stored):
+            return {"texts": [], "condition": condition, "queries": state.queries, "best_cosine": [], "rounds": 0}
         round0 = decoder.generate(condition, num_beams=self.first_beams, num_candidates=self.first_beams,
                                   languages=langs, bias=bias, batch_size=_BATCH)
         greedy = decoder.generate(condition, languages=langs, bias=bias, batch_size=_BATCH)
@@ -161,24 +198,22 @@ class Search(BaseEstimator):
             if aligner is not None and self.refit and state.paid:
                 condition = self._refit(aligner, knowledge, state, stored, embed_own)
                 bias = self._bias(decoder, condition)
-            score(self._propose(decoder, condition, bias, langs, state, active, embed_own, rng, rounds))
+            score(self._propose(decoder, condition, bias, langs, state, active, embed_own, rng, rounds, seed))
             rounds += 1
             if (state.queries == before).all():
                 break
         for segment in range(1, self.segments):
-            self._extend(decoder, condition, langs, state, embed_own, score, segment)
+            self._extend(decoder, condition, langs, state, embed_own, score, segment, seed)
         if self.edit_share > 0:
             self._edit(state, stored, condition, oracle, score_texts=score)
-        texts = [state.best(i) for i in range(len(stored))]
-        info = {"rounds": rounds, "mode": "known-encoder" if known else "black-box", "budget": self.budget,
-                "best_cosine": [round(state.best_score(i), 4) for i in range(len(stored))], "oracle": oracle.name}
-        return AttackResult(texts, condition, state.queries.astype(np.int64), time.monotonic() - t0, info,
-                            encoder=decoder_encoder(knowledge, known))
+        return {"texts": [state.best(i) for i in range(len(stored))], "condition": np.asarray(condition, np.float32),
+                "queries": state.queries.astype(np.int64), "rounds": rounds,
+                "best_cosine": [round(state.best_score(i), 4) for i in range(len(stored))]}
 
     # ------------------------------------------------------------------ proposals
     def _propose(self, decoder: Any, condition: np.ndarray, bias: np.ndarray | None, langs: list[str] | None,
                  state: _State, active: list[int], embed_own: Any, rng: np.random.Generator,
-                 round_index: int) -> list[list[str]]:
+                 round_index: int, seed: int) -> list[list[str]]:
         """Each record's proposals of one round (empty lists for inactive records)."""
         rows: list[int] = []
         prefixes: list[list[int]] = []
@@ -202,7 +237,7 @@ class Search(BaseEstimator):
         out: list[list[str]] = [[] for _ in range(len(condition))]
         if rows:
             texts = decoder.generate(condition[rows], prefixes=prefixes, temperature=self.temperature, batch_size=_BATCH,
-                                     seed=self.seed * 7919 + round_index,
+                                     seed=seed * 7919 + round_index,
                                      languages=None if langs is None else [langs[i] for i in rows],
                                      bias=None if bias is None else bias[rows])
             for i, t in zip(rows, texts):
@@ -223,7 +258,7 @@ class Search(BaseEstimator):
         return max(1, int(round(share)))
 
     def _extend(self, decoder: Any, condition: np.ndarray, langs: list[str] | None, state: _State,
-                embed_own: Any, score: Any, segment: int) -> None:
+                embed_own: Any, score: Any, segment: int, seed: int) -> None:
         """Another segment after each record's best text (long records: a decoder writes at most its
         ``max_length`` tokens at a time): proposals decoded from the *residual* vector
         ``c + (c - A(best))``, what the text so far does not yet say, appended to it; kept only
@@ -241,7 +276,7 @@ class Search(BaseEstimator):
             proposals: list[list[str]] = [[] for _ in range(len(condition))]
             for k, temperature in enumerate(temps):
                 pick = rows[k::1 + self.samples]
-                texts = decoder.generate(residual[pick], temperature=temperature, seed=self.seed + 31 * segment + k,
+                texts = decoder.generate(residual[pick], temperature=temperature, seed=seed + 31 * segment + k,
                                          batch_size=_BATCH,
                                          languages=None if langs is None else [langs[active[j]] for j in pick])
                 for j, t in zip(pick, texts):
@@ -310,6 +345,17 @@ class Search(BaseEstimator):
 _BATCH = 256
 #: Token counts a prefix continuation cuts a hypothesis at.
 _CUTS = (2, 4, 6, 9, 12, 16)
+
+
+def _on_ray(decoder: Any) -> bool:
+    from vecleak.decoders.ray_generate import RayDecoder
+
+    return isinstance(decoder, RayDecoder)
+
+
+def _local(decoder: Any) -> Any:
+    """The decoder itself (a chunk decodes where it runs, also on a Ray worker)."""
+    return decoder.decoder if _on_ray(decoder) else decoder
 
 
 def decoder_encoder(knowledge: Knowledge, known: bool) -> Any:

@@ -9,7 +9,6 @@ so the reconstructions equal local decoding row for row (tested); Ray Data keeps
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,15 @@ from vecleak.data.vectors import check_vectors
 from vecleak.decoders.inversion_decoder import InversionDecoder
 
 
+def load_shipped_files(files: dict[str, bytes]) -> InversionDecoder:
+    """The decoder whose saved files (name -> bytes) a worker received; loaded into memory, the
+    temporary copy then removed."""
+    with tempfile.TemporaryDirectory(prefix="vecleak-ray-decoder-") as tmp:
+        for name, data in files.items():
+            (Path(tmp) / name).write_bytes(data)
+        return InversionDecoder.load(tmp)
+
+
 class _Worker:
     """A Ray Data actor: the decoder, loaded once from the shipped files."""
 
@@ -29,11 +37,7 @@ class _Worker:
         import torch
 
         torch.set_num_threads(threads)
-        files = ray.get(files[0])            # the decoder's files, from Ray's object store
-        with tempfile.TemporaryDirectory(prefix="vecleak-ray-decoder-") as tmp:   # loaded into memory, then gone
-            for name, data in files.items():
-                (Path(tmp) / name).write_bytes(data)
-            self.decoder = InversionDecoder.load(tmp)
+        self.decoder = load_shipped_files(ray.get(files[0]))     # the decoder's files, from Ray's object store
         self.options = options
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -64,7 +68,8 @@ class RayDecoder:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.decoder, name)
 
-    def _files(self, ray):
+    def shipped_files(self, ray: Any) -> Any:
+        """A reference, in Ray's object store, to the decoder's saved files (put there once)."""
         if self._files_ref is None:
             with tempfile.TemporaryDirectory(prefix="vecleak-ray-") as tmp:
                 self.decoder.save(tmp)
@@ -74,24 +79,17 @@ class RayDecoder:
     def generate(self, embeddings: np.ndarray, *, num_beams: int = 1, num_candidates: int = 1, batch_size: int = 64,
                  length_penalty: float = 1.0, languages: str | Sequence[str] | None = None) -> list[list[str]]:
         """:meth:`InversionDecoder.generate`, on Ray: ``n`` lists of ``num_candidates`` texts."""
-        from vecleak.ray_runtime import ray_runtime
+        from vecleak.ray_runtime import ray_dataset
 
         e = check_vectors(embeddings, name="embeddings to decode", dim=self.decoder.model.embedding_dim)
         codes = self.decoder.check_languages(languages, len(e)) or [""] * len(e)
         if not len(e):
             return []
-        ray = ray_runtime()
-        import ray.data as ray_data
-
-        ctx = ray_data.DataContext.get_current()
-        ctx.execution_options.preserve_order = True
-        ctx.enable_progress_bars = False
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        ray, ds = ray_dataset([{"row": i, "vector": e[i], "lang": codes[i]} for i in range(len(e))])
         workers = self.num_workers or max(1, int(ray.cluster_resources().get("CPU", 2)) // 2)
-        ds = ray_data.from_items([{"row": i, "vector": e[i], "lang": codes[i]} for i in range(len(e))])
         options = {"num_beams": num_beams, "num_candidates": num_candidates, "batch_size": batch_size,
                    "length_penalty": length_penalty}
-        out = ds.map_batches(_Worker, fn_constructor_args=([self._files(ray)], self.threads, options),
+        out = ds.map_batches(_Worker, fn_constructor_args=([self.shipped_files(ray)], self.threads, options),
                              batch_size=self.rows_per_task, concurrency=workers, num_cpus=self.threads,
                              batch_format="numpy")
         rows = sorted(((int(r["row"]), str(r["texts"])) for r in out.iter_rows()))
