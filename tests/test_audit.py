@@ -43,7 +43,7 @@ def test_audit_json_has_the_documented_fields(chroma_audit, chroma_dir):
     assert enc["match_cosine"] > 0.999
     assert audit["sample_size"] == 40
     names = [a["attacker"] for a in audit["attacks"]]
-    assert names == ["fewshot-10", "fewshot-50", "query", "known-encoder", "search", "bag-of-words"]
+    assert names == ["fewshot-10", "fewshot-50", "query", "known-encoder", "bag-of-words", "search"]
     for row in audit["attacks"]:
         for key in ("shots", "rouge_l", "bleu", "token_f1", "token_recall", "token_precision", "chance",
                     "content_recall", "half_recovered", "sensitive"):
@@ -60,6 +60,28 @@ def test_audit_json_has_the_documented_fields(chroma_audit, chroma_dir):
     assert search["records"] == 10 and 0 < search["cost"]["queries_per_record"] <= 40
     assert search["cost"]["seconds_per_record"] > 0 and "40 times per record" in search["knowledge"]
     assert "lower bound" in audit["verdict"]["published"]
+    # the layout is versioned and the shipped schema holds it
+    import jsonschema
+
+    from vecleak.audit.run import SCHEMA_PATH, SCHEMA_VERSION
+
+    jsonschema.validate(audit, json.loads(SCHEMA_PATH.read_text()))
+    assert audit["schema_version"] == SCHEMA_VERSION and audit["complete"] is True
+    # only the 10- and 50-pair levels ran (both fit the store): nothing is listed as not run for shots
+    assert audit["settings"]["shots"] == [10, 50] and not [r for r in audit["not_run"] if "fewshot" in r["row"]]
+    # per-record risk: every audited record once, by store id, worst first
+    records = [json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in records) == sorted(r["id"] for r in rows)
+    order = {"high": 0, "moderate": 1, "low": 2}
+    keys = [(order[r["risk"]], -(r["content_recall"] or 0)) for r in records]
+    assert keys == sorted(keys) and audit["worst_records"] == records[:20]
+    worst = records[0]
+    assert worst["attacker"] in names and set(worst["found"]) == {"names", "numbers", "dates", "emails"}
+    assert all(e["id"] in {r["id"] for r in rows} for e in audit["examples"]["records"])
+    summary = (out / "summary.md").read_text()
+    assert summary.startswith(f"# vecleak audit: {audit['verdict']['level'].upper()} leakage")
+    assert f"`{worst['id']}`" in summary and "search" in summary
+    assert {"sample", "encoder", "embed", "attack:search", "total", "wall"} <= set(audit["timings"])
 
 
 @pytest.mark.slow
@@ -80,7 +102,16 @@ def test_audit_numbers_mean_what_they_say(chroma_audit):
     assert words["token_recall"] > words["chance"]["token_recall"] + 0.1     # it reads the records' own words
     # the undefended point is judged by the strongest attacker, so it leaks at least as much as the query row
     assert none["token_f1"] >= rows["query"]["token_f1"] - 0.05
-    assert audit["verdict"]["level"] in ("high", "moderate", "low")
+    # the verdict is the level the strongest row's excess over chance reaches (audit.verdict's thresholds)
+    from vecleak.audit.verdict import HIGH, MODERATE
+
+    v = audit["verdict"]
+    excess = {k: v[k] - v[f"{k}_chance"] for k in ("content_recall", "half_recovered")}
+    expected = "high" if any(excess[k] >= HIGH[k] for k in HIGH) else \
+        "moderate" if any(excess[k] >= MODERATE[k] for k in MODERATE) else "low"
+    assert v["level"] == expected
+    assert v["attacker"] == max(audit["attacks"], key=lambda r: (r["content_recall"] - r["chance"]["content_recall"],
+                                                                 r["half_recovered"] - r["chance"]["half_recovered"]))["attacker"]
 
 
 @pytest.mark.slow
@@ -124,8 +155,11 @@ def test_report_renders_in_chromium(chroma_audit, tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_reuses_finished_stages(tmp_path, chroma_dir, monkeypatch):
-    import vecleak.audit.run as run
+def test_verdict_comes_first_and_resume_reuses_finished_stages(tmp_path, chroma_dir, monkeypatch):
+    """Killed during the defense sweep, the audit has already written its verdict (audit.json marked
+    incomplete, summary.md, records.jsonl); --resume reuses the attack rows and counts their time."""
+    import vecleak.audit.stages as stages
+    from vecleak.audit import run
     from vecleak.audit.cache import resume_folder
     from vecleak.configs import AuditConfig
     from vecleak.stores import open_store
@@ -133,26 +167,35 @@ def test_resume_reuses_finished_stages(tmp_path, chroma_dir, monkeypatch):
     config = AuditConfig(sample=20, shots=(10,), defense_sample=10, aux_size=100, defenses=("quantize:mode=int8",),
                          search_sample=0)
     out = tmp_path / "audit"
-    real_measure = run.measure
+    real_measure = stages.measure
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run, "measure", interrupted)
+    monkeypatch.setattr(stages, "measure", interrupted)
     with open_store(f"chroma:{chroma_dir}") as store, pytest.raises(KeyboardInterrupt):
         run.run_audit(store, config, out=out)
-    assert not out.exists() and resume_folder(out).is_dir()
+    early = json.loads((out / "audit.json").read_text())
+    assert early["complete"] is False and early["defenses"] == [] and early["recommendation"] is None
+    assert early["verdict"]["level"] in ("low", "moderate", "high") and (out / "summary.md").is_file()
+    assert "incomplete" in (out / "summary.md").read_text()
+    assert len((out / "records.jsonl").read_text().splitlines()) == 20
+    assert not (out / "report.html").exists() and resume_folder(out).is_dir()
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("an attack stage ran again on --resume")
 
-    monkeypatch.setattr(run, "measure", real_measure)
-    monkeypatch.setattr(run, "run_level", must_not_run)
-    monkeypatch.setattr(run, "run_attacker", must_not_run)
+    monkeypatch.setattr(stages, "measure", real_measure)
+    monkeypatch.setattr(stages, "run_level", must_not_run)
+    monkeypatch.setattr(stages, "run_attacker", must_not_run)
     with open_store(f"chroma:{chroma_dir}") as store:
         audit = run.run_audit(store, config, out=out, resume=True)
     assert [a["attacker"] for a in audit["attacks"]] == ["fewshot-10", "query", "known-encoder", "bag-of-words"]
+    assert audit["verdict"] == early["verdict"] and audit["complete"] is True
     assert (out / "report.html").is_file() and not resume_folder(out).exists()
+    timings = audit["timings"]
+    assert "attack:known-encoder" in timings["resumed"] and timings["attack:known-encoder"] > 0
+    assert timings["total"] >= sum(v for k, v in timings.items() if k.startswith("attack:"))
 
 
 @pytest.mark.slow
@@ -189,7 +232,7 @@ def test_encoder_auto_finds_use_multilingual_and_refuses_a_random_space(store_ro
     (["--store", "chroma:X", "--vectors", "v.npy"], "give the store to audit"),
     (["--store", "mongodb://x"], "unknown store"),
     (["--store", "CHROMA", "--sample", "301"], "larger than the store"),
-    (["--store", "CHROMA", "--shots", "ten"], "--shots must be"),
+    (["--store", "CHROMA", "--shots", "ten"], "'--shots': must be comma-separated counts"),
     (["--store", "CHROMA", "--defense", "gaussian:sigma"], "parameters are key=value"),
     (["--store", "CHROMA", "--collection", "missing"], "has no collection 'missing'"),
     (["--store", "CHROMA", "--sample", "295"], "fewer than the smallest --shots level"),
@@ -253,7 +296,12 @@ def test_unknown_encoder_is_audited_as_a_black_box(tmp_path, store_rows):
     store = ArrayStore(store_rows["vectors"] @ secret, store_rows["texts"])
     audit = run_audit(store, AuditConfig(sample=30, shots=(10, 200), defense_sample=10, aux_size=50,
                                          defenses=("quantize:mode=int8",)), out=tmp_path / "bb")
-    assert any("no search row" in n for n in audit["notes"])
+    # the rows an unidentified encoder rules out are listed with what would unlock them
+    not_run = {r["row"]: r for r in audit["not_run"]}
+    assert {"query", "known-encoder", "search"} <= set(not_run)
+    assert "--encoder" in not_run["query"]["unlock"] and "--query-encoder" in not_run["search"]["unlock"]
+    assert "not identified" in not_run["known-encoder"]["why"]
+    assert "lower bound" in audit["verdict"]["lower_bound"] and "search" in audit["verdict"]["not_run"]
     assert audit["encoder"]["name"] is None and "black box" in audit["encoder"]["note"]
     assert [a["attacker"] for a in audit["attacks"]] == ["fewshot-10", "fewshot-200", "bag-of-words"]
     best, words = audit["attacks"][1], audit["attacks"][2]
@@ -264,7 +312,7 @@ def test_unknown_encoder_is_audited_as_a_black_box(tmp_path, store_rows):
 
 
 def test_the_attacker_prefers_a_decoder_whose_encoder_is_not_the_stores():
-    from vecleak.audit.run import attacker_candidates
+    from vecleak.audit.stages import attacker_candidates
 
     assert attacker_candidates("use-multilingual", {"deu", "eng"})[0] == "gemma3-multilingual"
     assert attacker_candidates("use-multilingual", {"eng"})[0] == "default"
@@ -275,10 +323,10 @@ def test_the_attacker_prefers_a_decoder_whose_encoder_is_not_the_stores():
 
 
 def test_without_gemma_the_multilingual_audit_says_its_attacker_shares_the_stores_model(monkeypatch):
-    from vecleak.audit import run
+    from vecleak.audit import stages
 
-    monkeypatch.setattr(run, "encoder_available", lambda name: name != "gemma3")
-    name, decoder, notes = run.choose_attacker("use-multilingual", {"deu", "spa"})
+    monkeypatch.setattr(stages, "encoder_available", lambda name: name != "gemma3")
+    name, decoder, notes = stages.choose_attacker("use-multilingual", {"deu", "spa"})
     assert name == "multilingual" and decoder.encoder_spec["name"] == "use-multilingual"
     assert "passed over" in notes[0] and "vecleak[gemma]" in notes[0]
     assert "happens to use the same model" in notes[1]
@@ -320,12 +368,41 @@ def test_a_multilingual_use_store_is_attacked_from_the_gemma_space(tmp_path):
     assert fewshot["rouge_l"] > fewshot["chance"]["rouge_l"] + 0.03
     recs = [json.loads(line) for line in (tmp_path / "ml" / "reconstructions.jsonl").read_text().splitlines()]
     assert {r["lang"] for r in recs} == {"deu", "spa"}
+    # each language scored on its own records, beside its own chance level
+    by_lang = fewshot["by_language"]
+    assert set(by_lang) == {"deu", "spa"} and sum(v["records"] for v in by_lang.values()) == 60
+    assert all(v["rouge_l"] > v["chance"]["rouge_l"] for v in by_lang.values())
 
 
 def test_records_longer_than_the_encoder_reads_are_noted(minilm):
-    from vecleak.audit.run import truncation_note
+    from vecleak.audit.stages import truncation_note
 
     note = truncation_note(minilm, ["a short record.", "word " * 300])
     assert note.startswith("1 of 2 audited records are longer than the 256 tokens minilm reads")
     assert "up to 46 tokens cut" in note
     assert truncation_note(minilm, ["a short record."]) is None
+
+
+@pytest.mark.slow
+def test_audit_for_ci_fails_on_a_level_prints_stages_and_audits_chosen_ids(capsys, tmp_path, chroma_dir):
+    """Without a terminal each stage prints a line; --fail-on moderate exits 3 exactly when the
+    verdict reaches it; --ids audits those rows; --defenses none prices nothing."""
+    from vecleak.audit.verdict import reaches
+    from vecleak.stores import open_store
+
+    with open_store(f"chroma:{chroma_dir}") as store:
+        ids = [i for chunk in store.iter_ids() for i in chunk][:12]
+    out = tmp_path / "ci"
+    code, stdout, err = run_cli(capsys, "audit", "--store", f"chroma:{chroma_dir}", "--out", out, "--shots", "10",
+                                "--ids", ",".join(ids), "--defenses", "none", "--search-sample", "0",
+                                "--aux-size", "100", "--fail-on", "moderate")
+    audit = json.loads((out / "audit.json").read_text())
+    assert code == (3 if reaches(audit["verdict"]["level"], "moderate") else 0), err
+    assert audit["complete"] is True and audit["defenses"] == [] and "--defenses none" in \
+        audit["recommendation"]["reason"]
+    assert sorted(r["id"] for r in audit["worst_records"]) == sorted(ids) and audit["settings"]["ids"] == "12 ids"
+    assert "attack: known-encoder ..." in stdout and "attack: known-encoder:" in stdout      # stage lines
+    assert "verdict so far:" in stdout and (out / "summary.md").is_file() and (out / "report.html").is_file()
+    code, err = run_cli_err(capsys, "audit", "--store", f"chroma:{chroma_dir}", "--out", tmp_path / "x",
+                            "--fail-on", "low")
+    assert_clean_failure(code, err, tmp_path / "x", "--fail-on must be one of moderate, high")

@@ -43,6 +43,14 @@ CASES = [
      "--box-epsilon must be"),
     ("attack --align lago-tv --train eng={txt} --test eng={txt} --out {tmp}/out --eta inf", "--eta must be"),
     ("attack --align lago-tv --train eng={txt} --test eng={txt} --out {tmp}/out --lambda -1", "--lambda must be"),
+    # one name, one meaning: --epsilon is the DP budget; in attack it is refused with both names
+    ("attack --train {txt} --test {txt} --out {tmp}/out --epsilon 0.1", "box half-width with --box-epsilon"),
+    # --shots is one type everywhere (comma-separated counts); a one-level command takes one
+    ("demo --shots 10,x --out {tmp}/out", "--shots"),
+    ("attack --train {txt} --test {txt} --out {tmp}/out --shots 10,20", "--shots takes one count here"),
+    ("evaluate-defense --train {txt} --test {txt} --out {tmp}/out --shots 0", "--shots must be at least 1"),
+    ("evaluate-defense --train {txt} --test {txt} --out {tmp}/out --aux-size 0", "--aux-size must be"),
+    ("train-decoder --corpus {txt} --out {tmp}/out --max-length 2", "--max-length must be an integer >= 4"),
     # the audit refuses its settings before the store opens (the store here does not exist)
     ("audit --store chroma:{tmp}/none --out {tmp}/out --min-recall nan", "--min-recall must be"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --sample 0", "--sample must be an integer >= 1"),
@@ -53,6 +61,12 @@ CASES = [
     ("audit --store chroma:{tmp}/none --out {tmp}/out --search-budget 0", "--search-budget must be"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --search-sample -1", "--search-sample must be"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --encoder none --search-sample 10", "--query-encoder"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/out --fail-on low", "--fail-on must be one of moderate, high"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/out --ids ,", "--ids ,: names no id"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/out --ids @{tmp}/missing.txt", "cannot read"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/out --where lang", "--where must be key=value"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/out --defenses bogus", "unknown defense"),
+    ("frontier --victim minilm --texts {txt} --out {tmp}/out --shots 10,20", "--shots takes one count here"),
     ("frontier --victim minilm --texts {txt} --out {tmp}/out --defense pca:n_components=0", "n_components"),
 ]
 

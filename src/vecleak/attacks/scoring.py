@@ -99,3 +99,22 @@ def score(attack: ALGENAttack, vectors: np.ndarray, references: Sequence[str], l
     langs = list(languages) if languages is not None and attack.decoder.languages else None
     inversion = attack.invert(vectors, languages=langs)
     return evaluate_inversion(attack, inversion, references, languages, reference_targets), inversion.reconstructions
+
+
+def score_by_language(texts: Sequence[str | None], references: Sequence[str], languages: Sequence[str], *,
+                      tokenizer: str = DEFAULT_TOKENIZER) -> dict[str, dict[str, Any]]:
+    """Each language's own scores of one attacker's reconstructions (records it did not
+    reconstruct, ``None``, left out): ``records``, the text metrics, content-word recall and the
+    share of records half recovered, each beside its chance level within that language."""
+    out: dict[str, dict[str, Any]] = {}
+    for lang in sorted(set(languages)):
+        rows = [i for i, (t, g) in enumerate(zip(texts, languages)) if g == lang and t is not None]
+        if not rows:
+            continue
+        hyp, ref = [str(texts[i]) for i in rows], [references[i] for i in rows]
+        metrics: dict[str, Any] = text_metrics(hyp, ref, tokenizer=tokenizer)
+        metrics["chance"] = chance_metrics(hyp, ref, tokenizer=tokenizer)
+        add_exposure(metrics, hyp, ref, [lang] * len(rows))
+        metrics.pop("per_record", None)
+        out[lang] = {"records": len(rows), **metrics}
+    return out

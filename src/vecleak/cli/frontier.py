@@ -13,9 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from vecleak.configs import AuditConfig
+from vecleak.cli.options import CACHE, Counts, one_count, shots_option
+from vecleak.configs import FRONTIER_DEFAULTS, AuditConfig
 
-_A = AuditConfig()
+_A = FRONTIER_DEFAULTS
 
 
 def frontier(
@@ -25,8 +26,8 @@ def frontier(
     defense: Annotated[Optional[list[str]], typer.Option(help="Settings to sweep, name:key=value (repeat; default: "
                                                               "every family from light to strong).")] = None,
     sample: Annotated[int, typer.Option(help="Texts attacked (the rest are the leak pool and retrieval "
-                                             "corpus).")] = 300,
-    shots: Annotated[int, typer.Option(help="Leaked pairs of the few-shot attacker.")] = 1000,
+                                             "corpus).")] = _A.sample,
+    shots: Annotated[Counts, shots_option("Leaked pairs of the few-shot attacker (one count).")] = Counts(_A.shots),
     defense_sample: Annotated[int, typer.Option(help="Texts each defense's attackers decode.")] = _A.defense_sample,
     min_recall: Annotated[float, typer.Option(help="recall@10 a recommended defense must keep.")] = _A.min_recall,
     seed: Annotated[int, typer.Option(help="Seed of the sample and of random defenses.")] = _A.seed,
@@ -43,12 +44,13 @@ def frontier(
     from vecleak.stores.files import ArrayStore
 
     check_output_dir(out, kind="audit")
-    config = AuditConfig(sample=sample, shots=(shots,), encoder=victim, defense_sample=defense_sample,
-                         defenses=tuple(defense) if defense else _A.defenses, min_recall=min_recall, seed=seed)
+    config = AuditConfig(sample=sample, shots=(one_count(shots),), encoder=victim, defense_sample=defense_sample,
+                         defenses=tuple(defense) if defense else _A.defenses, min_recall=min_recall, seed=seed,
+                         search_sample=_A.search_sample)
     check_config(config)                    # an unknown --defense fails before the encoder loads
     records = read_records(texts)
     encoder = load_encoder(victim)
-    vectors = encode_cached(encoder, [r.text for r in records], Path(".vecleak-cache"))
+    vectors = encode_cached(encoder, [r.text for r in records], CACHE)
     store = ArrayStore(vectors, [r.text for r in records], [r.lang for r in records])
     result = run_audit(store, config, out=out, show_progress=not (OUTPUT["quiet"] or OUTPUT["json"]))
     table = Table(title=f"privacy-utility frontier of {victim} ({result['sample_size']} texts attacked)",

@@ -86,13 +86,17 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, x_label: str
 
 
 def scatter_chart(groups: dict[str, Sequence[tuple[float, float, str]]], *, x_label: str, y_label: str, title: str,
-                  highlight: Sequence[str] = ()) -> str:
-    """Points ``(x, y, label)`` by group, joined within a group in x order; ``highlight`` labels ringed."""
+                  highlight: Sequence[str] = (), baseline: str | None = None,
+                  chance: float | None = None) -> str:
+    """Points ``(x, y, label)`` by group, joined within a group in x order; ``highlight`` labels
+    ringed; the ``baseline`` label (the undefended point) drawn as a large hollow square on top, so
+    a defense that changes nothing (a rotation) cannot hide it; ``chance``: a dashed horizontal
+    line at that ``y`` (a defense at chance level leaks nothing more than chance, not less)."""
     pts = [p for g in groups.values() for p in g]
     if not pts:
         return ""
     xlo = min(0.0, min(p[0] for p in pts))
-    yhi = max(max(p[1] for p in pts) * 1.1, 0.05)
+    yhi = max(max(p[1] for p in pts) * 1.1, 0.05, (chance or 0.0) * 1.1)
     fx = _scale(xlo, 1.0, LEFT + 10, W - RIGHT - 10)
     fy = _scale(0.0, yhi, H - BOTTOM, TOP + 40)
     parts = _frame(x_label, y_label, [(fx(v), f"{v:.1f}") for v in _ticks(xlo, 1.0, 6)],
@@ -108,6 +112,15 @@ def scatter_chart(groups: dict[str, Sequence[tuple[float, float, str]]], *, x_la
                     if label in highlight else "")
             parts.append(f'{ring}<circle cx="{fx(x):.1f}" cy="{fy(y):.1f}" r="4.5" fill="{color}">'
                          f'<title>{escape(label)}: {x_label} {x:.3f}, {y_label} {y:.3f}</title></circle>')
+    for x, y, label in (p for p in pts if p[2] == baseline):
+        parts.append(f'<rect x="{fx(x) - 7:.1f}" y="{fy(y) - 7:.1f}" width="14" height="14" fill="none" stroke="#000" '
+                     f'stroke-width="2"><title>{escape(label)} (no defense): {x_label} {x:.3f}, {y_label} {y:.3f}'
+                     f'</title></rect><text x="{fx(x) - 10:.1f}" y="{fy(y) - 11:.1f}" text-anchor="end">'
+                     f'{escape(label)}</text>')
+    if chance is not None:
+        parts.append(f'<line x1="{LEFT + 10}" x2="{W - RIGHT - 10}" y1="{fy(chance):.1f}" y2="{fy(chance):.1f}" '
+                     f'stroke="#777" stroke-dasharray="5,4"><title>chance level {chance:.3f}</title></line>'
+                     f'<text x="{LEFT + 14}" y="{fy(chance) - 4:.1f}" fill="#555">chance</text>')
     return _svg(parts + _legend(list(groups), colors), title)
 
 

@@ -8,6 +8,7 @@ sample's ids are digested so a report says exactly which rows it measured.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,26 +33,59 @@ class StoreSample:
                 "leak_pool_size": len(self.leaked), "sample_ids_sha256": digest}
 
 
-def sample_store(store: VectorStore, sample: int, leak_pool: int, *, seed: int = 0) -> StoreSample:
+def sample_store(store: VectorStore, sample: int, leak_pool: int, *, seed: int = 0,
+                 ids: Sequence[str] | None = None, where: dict[str, str] | None = None) -> StoreSample:
     """Draw ``sample`` audited rows and up to ``leak_pool`` other rows (for leaked pairs).
 
-    Rows without text cannot be scored, so they are skipped (an audit of a store without texts
-    must bring its leaked pairs and references from elsewhere).
+    ``ids``: audit exactly these rows instead (``sample`` is then ignored); ``where``: draw only
+    among rows whose metadata holds every ``key: value`` (compared as text). The leaked rows
+    are drawn from the rest of the store. Rows without text cannot be scored, so they are
+    skipped (an audit of a store without texts must bring its leaked pairs and references from
+    elsewhere).
     """
     if sample < 1:
         raise StoreError(f"--sample must be at least 1, got {sample}")
-    ids = [i for chunk in store.iter_ids() for i in chunk]
-    if not ids:
+    all_ids = [i for chunk in store.iter_ids() for i in chunk]
+    if not all_ids:
         raise StoreError("the store is empty; nothing to audit")
-    if sample > len(ids):
-        raise StoreError(f"--sample {sample} is larger than the store ({len(ids)} rows); use --sample {len(ids)} "
-                         "or less")
-    order = np.random.default_rng(seed).permutation(len(ids))
-    audited = store.fetch([ids[k] for k in order[:sample]])
+    order = np.random.default_rng(seed).permutation(len(all_ids))
+    if ids is None and not where:
+        if sample > len(all_ids):
+            raise StoreError(f"--sample {sample} is larger than the store ({len(all_ids)} rows); use --sample "
+                             f"{len(all_ids)} or less")
+        chosen = [all_ids[k] for k in order[:sample]]
+        rest = [all_ids[k] for k in order[sample:sample + leak_pool]]
+    else:
+        if ids is not None:
+            chosen = list(dict.fromkeys(str(i) for i in ids))
+            known = set(all_ids)
+            missing = [i for i in chosen if i not in known]
+            if missing:
+                raise StoreError(f"{len(missing)} of the {len(chosen)} ids to audit are not in the store (first: "
+                                 f"{missing[0]!r}); check --ids")
+        else:
+            matching = set(_matching_ids(store, where or {}))
+            if not matching:
+                raise StoreError(f"no row of the store matches --where {_describe(where or {})}; check the metadata "
+                                 "keys and values")
+            chosen = [all_ids[k] for k in order if all_ids[k] in matching][:sample]
+        taken = set(chosen)
+        rest = [all_ids[k] for k in order if all_ids[k] not in taken][:leak_pool]
+    audited = store.fetch(chosen)
     if any(t is None or not str(t).strip() for t in audited.texts):
-        missing = sum(t is None or not str(t).strip() for t in audited.texts)
-        raise StoreError(f"{missing} of the {sample} sampled rows have no text, so nothing can be scored and no leaked "
-                         "pairs can come from the store; give the texts (--texts FILE for FAISS or exported "
+        missing_text = sum(t is None or not str(t).strip() for t in audited.texts)
+        raise StoreError(f"{missing_text} of the {len(chosen)} sampled rows have no text, so nothing can be scored and "
+                         "no leaked pairs can come from the store; give the texts (--texts FILE for FAISS or exported "
                          "vectors, --text-column for tables)")
-    leaked = store.fetch([ids[k] for k in order[sample:sample + leak_pool]])
-    return StoreSample(audited, leaked, seed, len(ids))
+    leaked = store.fetch(rest)
+    return StoreSample(audited, leaked, seed, len(all_ids))
+
+
+def _matching_ids(store: VectorStore, where: dict[str, str]) -> list[str]:
+    """Ids of the rows whose metadata holds every ``key: value`` of ``where`` (as text)."""
+    return [i for batch in store.iter_batches() for i, meta in zip(batch.ids, batch.metadata)
+            if all(str(meta.get(k)) == v for k, v in where.items())]
+
+
+def _describe(where: dict[str, str]) -> str:
+    return " ".join(f"{k}={v}" for k, v in where.items())
