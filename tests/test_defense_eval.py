@@ -128,6 +128,52 @@ def test_adapting_never_leaves_the_decoder_worse_on_held_out_pairs(tiny_decoder,
     assert all(torch.equal(before[k], v) for k, v in decoder.model.state_dict().items())
 
 
+def test_the_adaptive_attacker_is_never_weaker_than_fewshot_on_its_own_held_out_pairs(tiny_decoder, minilm, sentences):
+    """What adapting promises, measured apart from its own bookkeeping: fewshot and adaptive,
+    each run on its own against a Gaussian defense the adaptive one knows, align identically, and
+    the adaptive decoder's loss on the held-out aux pairs (a tenth of its own corpus, no test text)
+    is at most the plain decoder's. The knowledge's decoder itself is left untouched."""
+    import numpy as np
+    import torch
+
+    from vecleak.attacks import load_attack
+    from vecleak.data.corpora import AUX_CORPUS
+    from vecleak.data.records import read_texts
+    from vecleak.decoders import load_decoder
+    from vecleak.defenses import load_defense
+    from vecleak.recipes.defense_eval import defended_knowledge
+
+    decoder = load_decoder(str(tiny_decoder))
+    untouched = {k: v.clone() for k, v in decoder.model.state_dict().items()}
+    aux = read_texts(AUX_CORPUS)[:80]
+    leaked, test = sentences[:30], sentences[30:40]
+    fewshot, adaptive = load_attack("fewshot"), load_attack("adaptive", adapt_steps=8)
+    knowledge, stored = defended_knowledge(
+        load_defense("gaussian", sigma=0.05, seed=0), decoder=decoder, victim=minilm, attacker=minilm,
+        X_leak=minilm.encode(leaked), leaked_texts=leaked, X_test=minilm.encode(test),
+        attackers=(fewshot, adaptive), aux_texts=aux, beams=1)
+    assert knowledge.has("defense") and knowledge.has("query")
+    plain_run, adapted_run = fewshot.attack(stored, knowledge), adaptive.attack(stored, knowledge)
+    assert adaptive.attack_.decoder is not decoder and fewshot.attack_.decoder is decoder
+    assert all(torch.equal(untouched[k], v) for k, v in decoder.model.state_dict().items())
+    np.testing.assert_allclose(adapted_run.aligned, plain_run.aligned, atol=1e-6)      # the same alignment
+
+    held_out = aux[:max(1, min(100, len(aux) // 10))]             # adapt_decoder's held-out pairs
+    aligned = adaptive.attack_.aligner.transform(knowledge.aux_in_stored_space()[:len(held_out)])
+
+    def loss(dec) -> float:
+        dec.model.eval()
+        with torch.no_grad():
+            ids, mask = dec.codec.pad(dec.codec.encode(held_out))
+            return float(dec.model.loss(torch.from_numpy(np.asarray(aligned, np.float32)), ids, mask))
+
+    adapted, plain = loss(adaptive.attack_.decoder), loss(decoder)
+    assert adapted <= plain + 1e-6, (adapted, plain)
+    chosen = adapted_run.info["decoder_adaptation"]
+    assert chosen["adapt_valid_loss"][chosen["adapt_selected_step"]] == pytest.approx(adapted, abs=1e-3)
+    assert chosen["adapt_valid_loss"][0] == pytest.approx(plain, abs=1e-3)
+
+
 @pytest.mark.slow
 def test_token_set_attacker_reads_words_from_vectors_and_noise_takes_them_away(capsys, tmp_path):
     """The multi-label attacker trained on 1,200 shipped Tatoeba sentences, tested on 40 others."""
@@ -177,22 +223,41 @@ def test_denoise_attacker_runs_end_to_end(capsys, files, tiny_decoder):
     assert "DenoisedAligner" in r["settings"]["aligner"]["type"] and 0 <= r["rouge_l"] <= 1
 
 
-@pytest.mark.slow
-def test_strongest_attacker_reports_the_best_of_every_attacker(tmp_path):
-    """--attacker strongest runs fewshot, denoise, adaptive and decoder-aux; each metric is the best
-    of them, named in best_attacker, and an adaptive attacker can never look weaker than the plain one."""
+def _strongest_on_gaussian(out):
+    """``--attacker strongest`` on 10 unseen rows behind Gaussian noise (sigma 0.05)."""
     from vecleak.data.corpora import EXAMPLES
-    from vecleak.recipes.defense_eval import DECODING_ATTACKERS, evaluate_defense
+    from vecleak.recipes.defense_eval import evaluate_defense
 
     results, _ = evaluate_defense(victim="minilm", decoder="multilingual", defense="gaussian",
                                   defense_params={"sigma": 0.05}, shots=40, train=EXAMPLES / "leaked.txt",
                                   test=EXAMPLES / "unseen.txt", limit=10, attacker="strongest", aux_size=80,
-                                  adapt_steps=2, beams=1, out=tmp_path / "out")
+                                  adapt_steps=2, beams=1, out=out)
+    return results
+
+
+@pytest.mark.slow
+def test_strongest_attacker_reports_the_best_of_every_attacker(tmp_path):
+    """--attacker strongest runs fewshot, denoise, adaptive and decoder-aux; each metric is the best
+    of them (the defender's worst case), named in best_attacker."""
+    from vecleak.recipes.defense_eval import DECODING_ATTACKERS
+
+    results = _strongest_on_gaussian(tmp_path / "out")
     assert set(results["by_attacker"]) == set(DECODING_ATTACKERS)
     for metric in ("rouge_l", "token_f1", "token_recall"):
         best = max(r[metric] for r in results["by_attacker"].values())
         assert results[metric] == pytest.approx(best)
         assert results["by_attacker"][results["best_attacker"][metric]][metric] == pytest.approx(best)
-        assert results[metric] >= results["by_attacker"]["fewshot"][metric]
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
     assert saved["settings"]["attacker"] == "strongest" and saved["settings"]["aux_size"] == 80
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="does not hold today: adaptive (aux 80, 2 steps) scores below fewshot on "
+                                       "these rows (rouge_l 0.101 vs 0.149, token_f1 0.101 vs 0.156, token_recall "
+                                       "0.093 vs 0.174); adapting only bounds the loss on its own held-out aux pairs")
+def test_the_adaptive_attacker_is_never_weaker_than_fewshot_on_a_defense_it_knows(tmp_path):
+    """Each scored on its own (by_attacker) on the same defended rows, the adaptive attacker, which
+    knows the Gaussian defense and fine-tunes its decoder on it, reaches at least fewshot's scores."""
+    by_attacker = _strongest_on_gaussian(tmp_path / "out")["by_attacker"]
+    for metric in ("rouge_l", "token_f1", "token_recall"):
+        assert by_attacker["adaptive"][metric] >= by_attacker["fewshot"][metric], metric
