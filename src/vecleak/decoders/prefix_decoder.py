@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vecleak.configs import ArchitectureConfig as _ARCH
-from vecleak.decoders.bert_causal import BertCausalBackbone, init_fresh_weights
+from vecleak.decoders.backbone import Backbone, init_fresh_weights
 
 
 @dataclass
@@ -39,7 +39,7 @@ class DecoderConfig:
         languages: ISO 639-3 codes the decoder writes, each with a ``<xxx>`` start token;
             empty for a decoder that is not language-conditioned.
         kept_ids: ``hf-causal-lm`` only: the original token ids of a trimmed vocabulary
-            (ascending; empty: the whole vocabulary), see :mod:`vecleak.decoders.gemma`.
+            (ascending; empty: the whole vocabulary), see :mod:`vecleak.decoders.trimmed`.
         trainable_layers: ``hf-causal-lm`` only: the top layers trained (the rest frozen);
             None: every weight but the embeddings.
         base: a decoder (shipped name or folder) whose backbone and vocabulary this one reuses,
@@ -76,15 +76,14 @@ class PrefixDecoder(nn.Module):
 
     Args:
         config: the decoder's :class:`DecoderConfig`.
-        backbone: a module with ``embed_tokens``, ``forward(inputs_embeds, cache)``,
-            ``logits`` and ``reorder_cache`` (see :class:`BertCausalBackbone`).
+        backbone: the causal LM it runs on (the contract: :class:`~vecleak.decoders.backbone.Backbone`).
         bos_id / eos_id / pad_id: the tokenizer's special ids.
         num_start: tokens every sequence starts with (BOS, then the language token when
             ``config.languages`` is set); they are given, never predicted.
         never_generated: token ids beam search may not emit (special tokens but EOS).
     """
 
-    def __init__(self, config: DecoderConfig, backbone: nn.Module, *, bos_id: int, eos_id: int,
+    def __init__(self, config: DecoderConfig, backbone: Backbone, *, bos_id: int, eos_id: int,
                  pad_id: int, num_start: int = 1, never_generated: list[int] | None = None) -> None:
         super().__init__()
         self.config = config
@@ -298,17 +297,3 @@ class PrefixDecoder(nn.Module):
             if bias is not None:
                 logp = logp + bias[active]
         return out[:, None], (total / length)[:, None]
-
-
-def build_bert_causal(config: DecoderConfig, vocab_size: int, *, bos_id: int, eos_id: int,
-                      pad_id: int, num_start: int = 1, never_generated: list[int] | None = None) -> PrefixDecoder:
-    """An untrained :class:`PrefixDecoder` on a MiniLM-shaped BERT backbone."""
-    from vecleak.decoders.bert_causal import BertShape
-
-    shape = BertShape(**{**(config.shape or {}), "vocab_size": vocab_size})
-    backbone = BertCausalBackbone(shape)
-    if config.shape is not None:
-        init_fresh_weights(backbone)
-    init_fresh_weights(backbone.head_transform)
-    return PrefixDecoder(config, backbone, bos_id=bos_id, eos_id=eos_id, pad_id=pad_id, num_start=num_start,
-                         never_generated=never_generated)

@@ -13,6 +13,7 @@ import math
 import os
 import random
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -127,6 +128,29 @@ def lr_factor(step: int, cfg: TrainingConfig) -> float:
     return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+#: What a training state holds: key -> accepted types.
+_STATE_FIELDS = {"optimizer": (dict,), "step": (int,), "elapsed_s": (int, float), "torch_rng": (torch.Tensor,)}
+
+
+def load_training_state(path: Path) -> dict:
+    """The ``training_state.pt`` a run wrote, read with ``weights_only=True`` (tensors and plain
+    values only: a file asking to unpickle anything else is refused, never run). Raises
+    :class:`CheckpointError` with one line, and prints nothing (torch's warnings about the
+    file are silenced), for a file that is not such a state."""
+    refuse = (f"{path}: not a training state vecleak wrote, or a corrupt one; it was not loaded (a training state "
+              "holds only tensors and plain values); start without --resume")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            state = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception:  # pickle.UnpicklingError for a foreign object, RuntimeError / EOFError ... for a corrupt file
+        raise CheckpointError(refuse) from None
+    if not isinstance(state, dict) or any(not isinstance(state.get(k), types) or isinstance(state.get(k), bool)
+                                          for k, types in _STATE_FIELDS.items()):
+        raise CheckpointError(refuse)
+    return state
+
+
 def _epoch_order(n: int, epoch: int, seed: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
@@ -199,15 +223,16 @@ def train_decoder(
     if resume:
         if not state_path.is_file():
             raise CheckpointError(f"{out}: nothing to resume (no {STATE_NAME}); drop --resume to start fresh")
+        state = load_training_state(state_path)                   # refused before anything else is read
         loaded = InversionDecoder.load(out)
-        model.load_state_dict(loaded.model.state_dict())          # copied onto the training device
         try:
-            state = torch.load(state_path, weights_only=True, map_location="cpu")
-        except Exception as err:  # torch raises several types for a corrupt file
-            raise CheckpointError(f"{state_path}: corrupt training state ({err}); start without --resume") from None
-        opt.load_state_dict(state["optimizer"])
+            model.load_state_dict(loaded.model.state_dict())      # copied onto the training device
+            opt.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["torch_rng"])
+        except (KeyError, ValueError, TypeError, RuntimeError):
+            raise CheckpointError(f"{out}: the saved run does not match the decoder built for it; resume with the "
+                                  "options the run started with, or start without --resume") from None
         step, elapsed_before = int(state["step"]), float(state["elapsed_s"])
-        torch.set_rng_state(state["torch_rng"])
         if on_log and rank == 0:
             on_log({"step": step, "elapsed_s": elapsed_before, "resumed": True})
     gen = torch.Generator()
