@@ -8,6 +8,8 @@ Each row: the command line (``{tmp}`` is a fresh folder, ``{txt}`` a small text 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -68,6 +70,49 @@ CASES = [
     ("audit --store chroma:{tmp}/none --out {tmp}/out --defenses bogus", "unknown defense"),
     ("frontier --victim minilm --texts {txt} --out {tmp}/out --shots 10,20", "--shots takes one count here"),
     ("frontier --victim minilm --texts {txt} --out {tmp}/out --defense pca:n_components=0", "n_components"),
+    # a file name longer than the file system takes ({long}: 300 characters), in and out of every command
+    ("attack --train {txt} --test {txt} --out {tmp}/{long}", "--out"),
+    ("attack --train {txt} --test {tmp}/{long}.txt --out {tmp}/out", "--test"),
+    ("eval {recon} --out {tmp}/{long}", "is 300 bytes long, over this system's limit"),
+    ("graph --out {tmp}/{long}.json", "--out"),
+    ("embed --in {txt} --out {tmp}/{long}.npy", "--out"),
+    ("embed --in {tmp}/{long}.txt --out {tmp}/out.npy", "--in"),
+    ("defend apply --defense gaussian --param sigma=0.1 --in {npy} --out {tmp}/{long}.npy", "--out"),
+    ("defend apply --defense gaussian --param sigma=0.1 --in {tmp}/{long}.npy --out {tmp}/out.npy", "--in"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/{long}", "--out"),
+    ("demo --beams -3 --out {tmp}/out", "--beams must be an integer >= 1"),
+    # eval's input: not UTF-8, a null reference
+    ("eval {binary}", "not UTF-8"),
+    ("eval {nullref}", ":2: 'reference' must be a non-empty text, got null"),
+    # an unusable --cache: a file, a folder this process cannot write in ({ro})
+    ("embed --in {txt} --out {tmp}/out.npy --cache {txt}", "--cache"),
+    ("utility --out {tmp}/out --cache {txt}", "is a file; give a folder"),
+    ("embed --in {txt} --out {tmp}/out.npy --cache {ro}/cache", "cannot write in"),
+    # sizes no machine holds
+    ("defend fit --defense rotation --dim 10000000 --out {tmp}/out", "beyond the largest supported dimension, 65536"),
+    # damaged defense folders
+    ("defend apply --defense {bad_shape} --in {npy} --out {tmp}/out.npy", "does not fit the 8-d vectors"),
+    ("defend apply --defense {bad_name} --in {npy} --out {tmp}/out.npy", "spec.name must be a defense name, got 5"),
+    ("defend apply --defense {bad_bytes} --in {npy} --out {tmp}/out.npy", "not a readable fitted defense"),
+    ("defend apply --defense {bad_trained} --in {npy} --out {tmp}/out.npy", "not a readable trained defense"),
+    # pickled weights in a model folder are refused before anything is unpickled
+    ("embed --in {txt} --out {tmp}/out.npy --encoder hf:{pickled}", "pytorch_model.bin holds pickled weights"),
+    ("embed --in {txt} --out {tmp}/out.npy --encoder st:{pickled}", "convert the folder to safetensors"),
+    # a language no decoder writes
+    ("attack --train {txt} --test {txt} --out {tmp}/out --shots 2 --attack-language xxx",
+     "--attack-language xxx: no such ISO 639-3 language; the shipped decoders write deu, eng, fra"),
+    ("attack --train {txt} --test {txt} --out {tmp}/out --shots 2 --decoder multilingual --attack-language xxx",
+     "not trained on xxx; it writes deu, eng, fra, ita, nld, por, spa"),
+    # demo checks everything before its banner (the banner is asserted absent for every row)
+    ("demo --out {txt}", "is a file; give a folder name"),
+    ("demo --out {tmp}/{long}", "--out"),
+    ("demo --out {ro}/out", "cannot write in"),
+    ("attack --train {txt} --test {txt} --out {tmp}/out --shots 2 --attack-language x1", "--attack-language x1: "),
+    ("demo --victim bogus --out {tmp}/out", "unknown encoder 'bogus'"),
+    ("demo --victim st:{tmp}/none --out {tmp}/out", "st:"),
+    ("demo --victim hf:{pickled} --out {tmp}/out", "pickled weights"),
+    ("demo --shots 100000 --out {tmp}/out", "holds 100 pairs but --shots is 100000"),
+    ("demo --shots 10,20 --out {tmp}/out", "--shots takes one count here"),
 ]
 
 
@@ -77,7 +122,59 @@ def paths(tmp_path, sentences):
     txt.write_text("\n".join(sentences[:20]) + "\n", encoding="utf-8")
     npy = tmp_path / "vectors.npy"
     np.save(npy, np.random.default_rng(0).normal(size=(4, 8)).astype(np.float32))
-    return {"tmp": tmp_path, "txt": txt, "npy": npy}
+    recon = tmp_path / "recon.jsonl"
+    recon.write_text(json.dumps({"reference": "a cat", "reconstruction": "a dog"}) + "\n", encoding="utf-8")
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b"\xff\xfe\x00\x81 not text \x9c\n" * 4)
+    nullref = tmp_path / "nullref.jsonl"
+    nullref.write_text(json.dumps({"reference": "a cat", "reconstruction": "a dog"}) + "\n"
+                       + json.dumps({"reference": None, "reconstruction": "a dog"}) + "\n", encoding="utf-8")
+    return {"tmp": tmp_path, "txt": txt, "npy": npy, "recon": recon, "binary": binary, "nullref": nullref,
+            "long": "x" * 300, "ro": _read_only_folder(tmp_path), **_bad_model_folders(tmp_path / "models")}
+
+
+def _read_only_folder(tmp_path):
+    """A folder this process cannot create anything in: a 0555 folder, or for root (whom modes do
+    not stop) /proc, where nobody can."""
+    if os.geteuid() == 0:
+        if not os.path.isdir("/proc"):
+            pytest.skip("running as root without /proc: no folder to make read-only")
+        return Path("/proc")
+    ro = tmp_path / "read-only"
+    ro.mkdir()
+    ro.chmod(0o555)
+    return ro
+
+
+def _bad_model_folders(root):
+    """Damaged defense folders and a model folder with pickled weights (made with torch.save and
+    never loaded here: the code under test must refuse it before unpickling)."""
+    import torch
+    from safetensors.numpy import save_file
+
+    from vecleak.defenses import load_defense
+    from vecleak.defenses.fitted import STATE_FILE, save_fitted
+
+    root.mkdir()
+    folders = {}
+    for name in ("bad_shape", "bad_name", "bad_bytes"):
+        folders[name] = save_fitted(load_defense("rotation", seed=0).fit(np.ones((1, 8), np.float32)), root / name)
+    save_file({"Q_": np.ones((3, 5), np.float32)}, str(folders["bad_shape"] / STATE_FILE))
+    meta_file = folders["bad_name"] / "defense.json"
+    meta = json.loads(meta_file.read_text())
+    meta["spec"]["name"] = 5
+    meta_file.write_text(json.dumps(meta))
+    (folders["bad_bytes"] / STATE_FILE).write_bytes(b"\x00garbage" * 10)
+    trained = folders["bad_trained"] = root / "bad_trained"
+    trained.mkdir()
+    (trained / "defense.json").write_text(json.dumps({"name": "eguard", "format": 1,
+                                                      "projector": {"architecture": "mlp", "dim": 8}}))
+    (trained / "projection.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{garbage" * 3)
+    pickled = folders["pickled"] = root / "pickled"
+    pickled.mkdir()
+    (pickled / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    torch.save({"weight": torch.zeros(2)}, pickled / "pytorch_model.bin")
+    return folders
 
 
 @pytest.mark.parametrize("line, phrase", CASES, ids=[c[0][:60] for c in CASES])
@@ -125,3 +222,16 @@ def test_results_of_a_good_run_are_unaffected(paths, capsys):
     code, _, err = run_cli(capsys, "graph", "--langs", "eng,deu", "--out", paths["tmp"] / "g.json")
     assert code == 0, err
     assert json.loads((paths["tmp"] / "g.json").read_text())["threshold"] > 0
+
+
+def test_an_unusable_default_cache_warns_and_embeds_without_it(paths, capsys, monkeypatch):
+    """--cache named on the command line must be usable (rows above); the default .vecleak-cache in
+    a working folder nobody can write in is dropped with one warning line, and the run goes on."""
+    monkeypatch.chdir(paths["ro"])
+    out = paths["tmp"] / "vectors-out.npy"
+    code, _, err = run_cli(capsys, "embed", "--in", paths["txt"], "--out", out)
+    assert code == 0, err
+    lines = [x for x in err.strip().splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("vecleak: warning: embedding without a cache: --cache"), err
+    assert np.load(out).shape == (20, 384)
+    assert not (paths["ro"] / ".vecleak-cache").exists()

@@ -36,10 +36,11 @@ def demo(
     from vecleak.recipes.run import attack_files
 
     console = _console()
-    console.print(f"victim {victim}: {settings.shots} leaked pairs, 100 unseen vectors, shipped decoder")
+    banner = f"victim {victim}: {settings.shots} leaked pairs, 100 unseen vectors, shipped decoder"
     results, rows = attack_files(victim=victim, train=EXAMPLES / "leaked.txt", test=EXAMPLES / "unseen.txt",
                                  shots=settings.shots, decoder=settings.decoder, out=out, alpha=settings.alpha,
-                                 beams=beams, rerank=settings.rerank)
+                                 beams=beams, rerank=settings.rerank,
+                                 on_ready=lambda: console.print(banner))     # printed once every input is checked
     show_attack(console, results, rows, str(out), limit=10)
 
 

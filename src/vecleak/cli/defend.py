@@ -15,7 +15,7 @@ import typer
 
 from vecleak.cli.options import (
     CACHE, CONTEXT, Beams, Cache, Counts, DpEpsilon, OldEpsilon, Params, Tokenizer, one_count, parse_params, renamed,
-    shots_option,
+    shots_option, usable_cache,
 )
 from vecleak.cli.output import console as _console
 from vecleak.cli.output import emit as _emit
@@ -109,6 +109,7 @@ def defend_train(
                           n_train=n_train, latent=latent, critic_hidden=critic_hidden, critic_steps=critic_steps,
                           neighbour_weight=neighbour_weight, seed=seed)
     check_output_dir(out, kind="model")
+    cache = usable_cache(cache)
     from vecleak.encoders.registry import load_encoder
     from vecleak.recipes.eguard import train_eguard
 
@@ -119,6 +120,19 @@ def defend_train(
     defense.save(out)
     console.print(f"saved {out} ({defense.info['train_seconds']} s; {defense.info['overhead_ms_per_batch']} ms "
                   "per batch of 64 at inference)")
+
+
+#: The largest vector dimension ``defend fit --dim`` takes: a rotation's key is dim x dim float64
+#: (65,536: 32 GiB; embedding models stay far below, at 384 to 8,192).
+MAX_DIM = 65_536
+
+
+def _size(n_bytes: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n_bytes < 1024 or unit == "PiB":
+            return f"{n_bytes:.0f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.0f} PiB"
 
 
 @defend.command("fit")
@@ -140,6 +154,7 @@ def defend_fit(
     """Fit a defense once and save it: stored vectors and later queries then get the same map."""
     import numpy as np
 
+    from vecleak.data.atomic import check_path_name
     from vecleak.data.vectors import read_vectors
     from vecleak.defenses import load_defense
     from vecleak.defenses.fitted import save_fitted
@@ -147,10 +162,16 @@ def defend_fit(
 
     if (in_ is None) == (dim is None):
         raise InputError("give the vectors to fit on with --in, or only their dimension with --dim")
+    if dim is not None and dim > MAX_DIM:
+        raise InputError(f"--dim {dim} is beyond the largest supported dimension, {MAX_DIM} (a rotation key of "
+                         f"that size alone would take {_size(dim * dim * 8)}); give your encoder's dimension")
     check_output_dir(out, kind="model")
     mech = load_defense(defense, epsilon=epsilon, seed=seed, **parse_params(param),
                         **({"secure": True} if secure else {}))
-    E = read_vectors(in_) if in_ is not None else np.zeros((1, dim), np.float32) + 1.0
+    if in_ is not None:
+        E = read_vectors(check_path_name(in_, option="--in"))
+    else:
+        E = np.zeros((1, dim), np.float32) + 1.0
     if in_ is None and mech.learns_from_data:
         raise InputError(f"{defense} learns from vectors; give them with --in instead of --dim")
     mech.fit(E)
@@ -182,9 +203,10 @@ def defend_apply(
     import numpy as np
 
     from vecleak.data.atomic import atomic_write_bytes
+    from vecleak.data.atomic import check_path_name
     from vecleak.data.vectors import check_vectors, read_vectors
     from vecleak.defenses import load_defense
-    from vecleak.errors import InputError
+    from vecleak.errors import CheckpointError, InputError, VecleakError
 
     if out.suffix != ".npy":
         raise InputError(f"--out must end in .npy, got {out.name}")
@@ -196,12 +218,18 @@ def defend_apply(
                          "keeps its own")
     mech = load_defense(defense, epsilon=epsilon, seed=seed, **parse_params(param),
                         **({"secure": True} if secure else {}))
-    E = read_vectors(in_)
+    E = read_vectors(check_path_name(in_, option="--in"))
     want = getattr(mech, "n_features_in_", None)
     if from_folder and want is not None and E.shape[1] != want:
         raise InputError(f"{in_} holds {E.shape[1]}-d vectors but the defense in {defense} was fitted on {want}-d "
                          "ones; use the folder fitted for this encoder")
-    protected = (mech if from_folder else mech.fit(E)).transform(E)
+    try:
+        protected = (mech if from_folder else mech.fit(E)).transform(E)
+    except (ValueError, IndexError, TypeError, RuntimeError) as err:
+        if not from_folder or isinstance(err, VecleakError):
+            raise
+        raise CheckpointError(f"{defense}: the saved defense cannot map these vectors ({type(err).__name__}: "
+                              f"{str(err).splitlines()[0][:100] if str(err) else ''}); fit or train it again") from None
     check_vectors(protected, name=f"the {defense} defense's output (nothing was written)")
     buf = io.BytesIO()
     np.save(buf, protected.astype(np.float32), allow_pickle=False)

@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from vecleak.cli.options import CACHE, Cache, Column, DpEpsilon, OldEpsilon, Params, parse_params, renamed
+from vecleak.cli.options import (
+    CACHE, Cache, Column, DpEpsilon, OldEpsilon, Params, parse_params, renamed, usable_cache,
+)
 from vecleak.cli.output import console as _console
 from vecleak.cli.output import emit as _emit
 from vecleak.configs import AttackConfig
@@ -65,6 +67,7 @@ def utility(
     epsilon = renamed(old_epsilon, epsilon, "--epsilon", "--dp-epsilon")
     mech = load_defense(defense, epsilon=epsilon, seed=seed, **parse_params(param))  # refuses --dp-epsilon for 'none'
     mech = None if defense == "none" else mech
+    cache = usable_cache(cache)
     results = evaluate_utility(load_encoder(encoder), task, defense=mech, cache_dir=cache, seed=seed, limit=limit,
                                lang=lang, data_dir=data_dir)
     write_results(out, results)
@@ -87,7 +90,7 @@ def embed(
 
     import numpy as np
 
-    from vecleak.data.atomic import atomic_write_bytes, atomic_write_text
+    from vecleak.data.atomic import atomic_write_bytes, atomic_write_text, check_path_name
     from vecleak.data.records import read_records
     from vecleak.data.vectors import check_vectors
     from vecleak.encoders import encode_cached, load_encoder
@@ -96,7 +99,8 @@ def embed(
     if out.suffix not in (".npy", ".jsonl"):
         raise InputError(f"--out must end in .npy or .jsonl, got {out.name}")
     check_output_file(out)
-    records = read_records(in_, column=column)
+    records = read_records(check_path_name(in_, option="--in"), column=column)
+    cache = usable_cache(cache)
     enc = load_encoder(encoder)
     vectors = check_vectors(encode_cached(enc, [r.text for r in records], cache),
                             name=f"{enc.name}'s vectors (nothing was written)")

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from vecleak.cli.options import CACHE, Counts, one_count, shots_option
+from vecleak.cli.options import CACHE, Counts, one_count, shots_option, usable_cache
 from vecleak.configs import FRONTIER_DEFAULTS, AuditConfig
 
 _A = FRONTIER_DEFAULTS
@@ -49,8 +49,9 @@ def frontier(
                          search_sample=_A.search_sample)
     check_config(config)                    # an unknown --defense fails before the encoder loads
     records = read_records(texts)
+    cache = usable_cache(CACHE)
     encoder = load_encoder(victim)
-    vectors = encode_cached(encoder, [r.text for r in records], CACHE)
+    vectors = encode_cached(encoder, [r.text for r in records], cache)
     store = ArrayStore(vectors, [r.text for r in records], [r.lang for r in records])
     result = run_audit(store, config, out=out, show_progress=not (OUTPUT["quiet"] or OUTPUT["json"]))
     table = Table(title=f"privacy-utility frontier of {victim} ({result['sample_size']} texts attacked)",

@@ -107,6 +107,15 @@ Params = Annotated[Optional[list[str]], typer.Option(help="Other defense paramet
 #: The embedding cache folder (default :data:`vecleak.configs.CACHE_DIR`).
 Cache = Annotated[Optional[Path], typer.Option(help="Embedding cache folder.")]
 CACHE = Path(CACHE_DIR)
+
+
+def usable_cache(cache: Optional[Path]) -> Optional[Path]:
+    """``--cache``, checked before any work: a folder named on the command line that cannot be
+    written is refused with one line; the default one (``.vecleak-cache``, e.g. in a read-only
+    working folder) is dropped with a warning line, and the run embeds without a cache."""
+    from vecleak.encoders.cache import check_cache_dir
+
+    return check_cache_dir(cache, given=cache != CACHE)
 #: The metrics' word tokenizer.
 Tokenizer = Annotated[str, typer.Option(help="Metric tokenizer: unicode (default) or rouge-score (ASCII, as in "
                                              "papers).")]

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from vecleak.cli.options import CACHE, Cache
+from vecleak.cli.options import CACHE, Cache, usable_cache
 from vecleak.cli.output import console as _console
 from vecleak.configs import ArchitectureConfig, TrainingConfig
 
@@ -63,26 +63,41 @@ def train_decoder_cmd(
                         trim_vocabulary=trim_vocabulary, trainable_layers=trainable_layers)
     check_training_inputs(corpus=corpus, out=out, valid=valid, resume=resume, init=init, retarget=retarget,
                           **architecture, **settings)
+    cache = usable_cache(cache)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     console = _console()
-    with Progress(TextColumn("[bold]training"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
-                  TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=console) as progress:
-        task = progress.add_task("train", total=steps, loss=float("nan"))
+    # the bar is drawn from the first step on: a refusal while the corpus, the model or a resume
+    # state loads stays one line with nothing before it
+    progress = Progress(TextColumn("[bold]training"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+                        TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=console)
+    task = progress.add_task("train", total=steps, loss=float("nan"))
+    shown = []
 
-        def on_log(record: dict) -> None:
-            if record.get("resumed"):
-                progress.console.print(f"resuming {out} at step {record['step']} "
-                                       f"({record['elapsed_s'] / 60:.1f} min trained so far)")
-                return
-            parts = [f"step {record['step']}", f"{record['elapsed_s'] / 60:.1f} min"]
-            parts += [f"{k} {record[k]:.3f}" for k in ("train_loss", "valid_loss", "valid_rouge_l") if k in record]
-            progress.console.print(" | ".join(parts))
+    def show() -> None:
+        if not shown:
+            progress.start()
+            shown.append(True)
 
-        def on_step(step: int, loss: float) -> None:
-            progress.update(task, completed=step, loss=loss)
+    def on_log(record: dict) -> None:
+        show()
+        if record.get("resumed"):
+            progress.console.print(f"resuming {out} at step {record['step']} "
+                                   f"({record['elapsed_s'] / 60:.1f} min trained so far)")
+            return
+        parts = [f"step {record['step']}", f"{record['elapsed_s'] / 60:.1f} min"]
+        parts += [f"{k} {record[k]:.3f}" for k in ("train_loss", "valid_loss", "valid_rouge_l") if k in record]
+        progress.console.print(" | ".join(parts))
 
+    def on_step(step: int, loss: float) -> None:
+        show()
+        progress.update(task, completed=step, loss=loss)
+
+    try:
         train_from_files(corpus=corpus, valid=valid, out=out, encoder=encoder, resume=resume, init=init,
                          retarget=retarget, cache=cache, on_log=on_log, on_step=on_step, **architecture, **settings)
+    finally:
+        if shown:
+            progress.stop()
     console.print(f"decoder saved in {out}")

@@ -18,9 +18,15 @@ from typing import Any
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder."""
+    from vecleak.errors import InputError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise InputError(f"cannot write {_shown(path)} ({err.strerror or type(err).__name__}); nothing was written; "
+                         "choose a place you can write to") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -28,9 +34,12 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual file mode
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise InputError(f"cannot write {_shown(path)} ({err.strerror or type(err).__name__}); nothing was "
+                             "written; free some space or choose another place") from None
         raise
     return path
 
@@ -48,10 +57,13 @@ def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") ->
     """Refuse, before any work, an output file path that is a folder or cannot be written."""
     from vecleak.errors import InputError
 
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{option} {path}: is a folder; give a file name")
-    _check_writable_parent(path, option)
+    path = check_path_name(path, option=option)
+    try:
+        if path.is_dir():
+            raise InputError(f"{option} {path}: is a folder; give a file name")
+        _check_writable_parent(path, option)
+    except OSError as err:
+        raise _os_error(path, option, err) from None
     return path
 
 
@@ -61,21 +73,93 @@ def check_output_dir(path: str | os.PathLike[str], *, kind: str, option: str = "
     place this process cannot write."""
     from vecleak.errors import InputError
 
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise InputError(f"{option} {path}: is a file; give a folder name (it is created)")
-    if path.is_dir() and any(path.iterdir()):
-        marker = path / MARKER
-        try:
-            found = json.loads(marker.read_text(encoding="utf-8")).get("kind") if marker.is_file() else None
-        except (OSError, ValueError, AttributeError):
-            found = None
-        if found != kind:
-            what = f"an output of another kind ({found})" if found else "files vecleak did not write"
-            raise InputError(f"{option} {path}: the folder holds {what}; give a new or empty folder "
-                             f"(an earlier {kind} output is replaced whole)")
-    _check_writable_parent(path, option)
+    path = check_path_name(path, option=option)
+    try:
+        if path.exists() and not path.is_dir():
+            raise InputError(f"{option} {path}: is a file; give a folder name (it is created)")
+        if path.is_dir() and any(path.iterdir()):
+            marker = path / MARKER
+            try:
+                found = json.loads(marker.read_text(encoding="utf-8")).get("kind") if marker.is_file() else None
+            except (OSError, ValueError, AttributeError):
+                found = None
+            if found != kind:
+                what = f"an output of another kind ({found})" if found else "files vecleak did not write"
+                raise InputError(f"{option} {path}: the folder holds {what}; give a new or empty folder "
+                                 f"(an earlier {kind} output is replaced whole)")
+        _check_writable_parent(path, option)
+    except OSError as err:
+        raise _os_error(path, option, err) from None
     return path
+
+
+def check_writable_dir(path: str | os.PathLike[str], *, option: str) -> Path:
+    """Refuse, before any work, a folder that files cannot be added to: a file, or a place this
+    process cannot write (the folder itself when it exists, else where it would be created)."""
+    from vecleak.errors import InputError
+
+    path = check_path_name(path, option=option)
+    try:
+        if path.exists() and not path.is_dir():
+            raise InputError(f"{option} {path}: is a file; give a folder")
+        if path.is_dir():
+            if not _can_create_in(path):
+                raise InputError(f"{option} {path}: cannot write in this folder; choose a folder you can write to")
+        else:
+            _check_writable_parent(path, option)
+    except OSError as err:
+        raise _os_error(path, option, err) from None
+    return path
+
+
+#: Longest file name (one path component) and whole path most file systems take, in bytes.
+NAME_MAX, PATH_MAX = 255, 4096
+
+
+def check_path_name(path: str | os.PathLike[str], *, option: str | None = None) -> Path:
+    """Refuse a path the file system cannot even look up: a name (one component) or the whole path
+    longer than the system's limit, or a NUL character. One line, naming ``option`` when given."""
+    from vecleak.errors import InputError
+
+    path = Path(path)
+    label = f"{option} {_shown(path)}" if option else _shown(path)
+    if "\x00" in str(path):
+        raise InputError(f"{label}: the path holds a NUL character; give a plain file name")
+    limit = _name_max(path)
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > limit:
+            raise InputError(f"{label}: the name {_shown(part, 24)} is {size} bytes long, over this system's "
+                             f"limit of {limit}; use a shorter name")
+    size = len(os.fsencode(str(path.absolute())))
+    if size >= PATH_MAX:
+        raise InputError(f"{label}: the path is {size} bytes long, over this system's limit of {PATH_MAX - 1}; "
+                         "use a shorter path")
+    return path
+
+
+def _name_max(path: Path) -> int:
+    """The file-name limit of the file system ``path`` lies on (``NAME_MAX`` when unknown)."""
+    parent = path.absolute().parent
+    try:
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        return int(os.pathconf(parent, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return NAME_MAX
+
+
+def _shown(path: str | os.PathLike[str], keep: int = 60) -> str:
+    """``path`` for a message: a very long one shortened in the middle (one readable line)."""
+    text = str(path)
+    return text if len(text) <= 2 * keep else f"{text[:keep]}...{text[-keep // 2:]}"
+
+
+def _os_error(path: Path, option: str, err: OSError):
+    from vecleak.errors import InputError
+
+    reason = err.strerror or type(err).__name__
+    return InputError(f"{option} {_shown(path)}: cannot use this path ({reason}); choose another")
 
 
 def _check_writable_parent(path: Path, option: str) -> None:
@@ -84,8 +168,23 @@ def _check_writable_parent(path: Path, option: str) -> None:
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{option} {path}: cannot write in {parent}; choose a folder you can write to")
+    if not parent.is_dir() or not _can_create_in(parent):
+        raise InputError(f"{option} {_shown(path)}: cannot write in {_shown(parent)}; choose a folder you can "
+                         "write to")
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether an entry can be created in ``folder``: tried, not guessed (``os.access`` says yes to
+    root on a read-only mount or in ``/proc``); the probe folder is removed at once."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        probe = tempfile.mkdtemp(prefix=".vecleak-probe-", dir=folder)
+    except OSError:
+        return False
+    with contextlib.suppress(OSError):
+        os.rmdir(probe)
+    return True
 
 
 @contextlib.contextmanager
@@ -96,10 +195,16 @@ def atomic_output_dir(path: str | os.PathLike[str], *, kind: str = "results") ->
     this run reaches ``path``. An existing ``path`` must be empty or an earlier output of the
     same ``kind`` (see :func:`check_output_dir`); the folder gets a marker naming ``kind``.
     """
+    from vecleak.errors import InputError
+
     path = Path(path)
     check_output_dir(path, kind=kind)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    except OSError as err:
+        raise InputError(f"cannot write {_shown(path)} ({err.strerror or type(err).__name__}); nothing was written; "
+                         "choose a folder you can write to") from None
     old = None
     try:
         yield tmp

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vecleak.data.atomic import check_path_name
 from vecleak.errors import InputError
 
 TEXT_SUFFIXES = (".txt", ".jsonl", ".csv", ".tsv")
@@ -49,11 +50,14 @@ def _kind(path: Path) -> str:
 
 def read_records(path: str | os.PathLike[str], *, column: str = "text") -> list[Record]:
     """Read text records from ``path``; raise :class:`InputError` on any malformed line."""
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give a file of texts")
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; check the path")
+    path = check_path_name(path)
+    try:
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder; give a file of texts")
+        if not path.is_file():
+            raise InputError(f"{path}: no such file; check the path")
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror or type(err).__name__}); check the path") from None
     kind = _kind(path)
     try:
         with _open_text(path) as fh:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 
@@ -77,9 +76,16 @@ def check_features(x: np.ndarray, estimator: object, *, reset: bool, name: str =
 
 def read_vectors(path: str | os.PathLike[str], *, column: str = "embedding") -> np.ndarray:
     """Read an ``(n, d)`` float32 matrix from ``.npy``, ``.jsonl`` (``embedding`` field) or ``.parquet``."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; check the path")
+    from vecleak.data.atomic import check_path_name
+
+    path = check_path_name(path)
+    try:
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder; give a file of vectors (.npy, .jsonl or .parquet)")
+        if not path.is_file():
+            raise InputError(f"{path}: no such file; check the path")
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror or type(err).__name__}); check the path") from None
     suffix = path.suffix
     try:
         if suffix == ".npy":

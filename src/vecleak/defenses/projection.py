@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 import torch.nn.functional as F
 from torch import nn
@@ -149,7 +150,7 @@ class ProjectionDefense(Defense):
             net.load_state_dict(weights)
         except CheckpointError:
             raise
-        except (OSError, KeyError, TypeError, ValueError, RuntimeError) as err:
+        except (OSError, KeyError, TypeError, ValueError, RuntimeError, AttributeError, SafetensorError) as err:
             raise CheckpointError(f"{folder}: not a readable trained defense ({type(err).__name__}: "
                                   f"{str(err).splitlines()[0][:120]}); retrain it with 'vecleak defend train'") from err
         return cls(net, config, meta)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +21,26 @@ import numpy as np
 
 from vecleak.data.atomic import atomic_write_bytes
 from vecleak.encoders.base import Encoder
+from vecleak.errors import InputError, VecleakWarning
+
+
+def check_cache_dir(cache_dir: str | os.PathLike[str] | None, *, given: bool = True,
+                    option: str = "--cache") -> Path | None:
+    """The cache folder to use, checked before any work: a folder this process can write in, or
+    one it can create. An unusable folder the user named (``given``) is refused with one line; an
+    unusable default (say ``.vecleak-cache`` in a read-only working folder) is dropped with one
+    warning line, and the run embeds without a cache (``None``)."""
+    from vecleak.data.atomic import check_writable_dir
+
+    if cache_dir is None:
+        return None
+    try:
+        return check_writable_dir(cache_dir, option=option)
+    except InputError as err:
+        if given:
+            raise
+        warnings.warn(f"embedding without a cache: {err} (or give {option} DIR)", VecleakWarning, stacklevel=2)
+        return None
 
 
 def text_key(text: str) -> bytes:
@@ -68,7 +89,10 @@ def encode_cached(encoder: Encoder, texts: Sequence[str], cache_dir: str | os.Pa
         buf = io.BytesIO()
         np.savez(buf, keys=new_keys, vectors=vectors)
         digest = hashlib.sha256(new_keys.tobytes()).hexdigest()[:16]
-        atomic_write_bytes(folder / f"chunk-{digest}.npz", buf.getvalue())
+        try:
+            atomic_write_bytes(folder / f"chunk-{digest}.npz", buf.getvalue())
+        except InputError as err:              # the cache is a convenience: the vectors are still good
+            warnings.warn(f"embedding cache not updated: {err}", VecleakWarning, stacklevel=2)
         for j, k in enumerate(unique_missing):
             index[k] = (vectors, j)
     out = np.empty((len(texts), encoder.dim), dtype=np.float32)

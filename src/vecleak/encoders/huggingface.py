@@ -67,6 +67,31 @@ def gemma3_folder() -> Path:
     return folder
 
 
+#: Weight files in Python's pickle format (``torch.save``): loading one can run any code in it.
+PICKLED_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+
+
+def refuse_pickled_weights(source: str | os.PathLike[str], label: str) -> None:
+    """Refuse a local model folder whose weights are pickled (``pytorch_model.bin`` and the like,
+    in a folder with no ``.safetensors`` beside them), before anything in it is opened: vecleak
+    never unpickles user files. Hub ids and single files pass through."""
+    folder = Path(source)
+    if not folder.is_dir():
+        return
+    top = len(folder.parts)
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        if len(here.parts) - top >= 2:            # a model folder and its module folders (ST's 1_Pooling, 2_Dense)
+            dirs.clear()
+        pickled = sorted(f for f in files if f.endswith(PICKLED_SUFFIXES) and f != "training_args.bin")
+        if pickled and not any(f.endswith(".safetensors") for f in files):
+            shown = (here / pickled[0]).relative_to(folder)
+            raise UnknownEncoderError(
+                f"{label}: {shown} holds pickled weights, which vecleak never loads (unpickling can run code); "
+                "convert the folder to safetensors (in a trusted Python: load it, then "
+                "save_pretrained(..., safe_serialization=True) or SentenceTransformer.save(...))")
+
+
 def _pretrained_location(source: str | os.PathLike[str]) -> tuple[str, dict]:
     """``from_pretrained``'s folder and keyword arguments for a folder, a hub id or a ``.gguf`` file."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -92,6 +117,7 @@ def load_hf_tokenizer(source: str | os.PathLike[str]):
     from transformers import AutoTokenizer
 
     folder, kwargs = _pretrained_location(source)
+    refuse_pickled_weights(folder, f"hf:{source}")
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
     except (OSError, ValueError) as err:
@@ -107,6 +133,9 @@ def load_hf_model(source: str | os.PathLike[str], *, causal_lm: bool = False, de
     from transformers import AutoModel, AutoModelForCausalLM
 
     folder, kwargs = _pretrained_location(source)
+    refuse_pickled_weights(folder, f"hf:{source}")
+    if Path(folder).is_dir() and "gguf_file" not in kwargs:
+        kwargs["use_safetensors"] = True          # a local folder: never fall back to pickled weights
     loader = AutoModelForCausalLM if causal_lm else AutoModel
     try:
         model = loader.from_pretrained(folder, **kwargs).to(device).eval()

@@ -9,6 +9,7 @@ import numpy as np
 
 from vecleak.data.digest import files_digest
 from vecleak.encoders.base import Encoder, l2_normalize
+from vecleak.encoders.huggingface import refuse_pickled_weights
 from vecleak.errors import UnknownEncoderError
 
 
@@ -44,8 +45,12 @@ class SentenceTransformerEncoder(Encoder):
         source = str(model)
         if not Path(source).exists() and os.environ.get("HF_HUB_OFFLINE") == "1" and "/" not in source:
             raise UnknownEncoderError(f"st:{source}: no such folder; give the path of a sentence-transformers model")
+        local = Path(source).is_dir()
+        if local:
+            refuse_pickled_weights(source, f"st:{source}")
         try:
-            self.model = SentenceTransformer(source, device=device)
+            self.model = SentenceTransformer(source, device=device,
+                                             **({"model_kwargs": {"use_safetensors": True}} if local else {}))
         except (OSError, ValueError) as err:
             raise UnknownEncoderError(
                 f"st:{source}: cannot load a sentence-transformers model ({str(err).splitlines()[0]}); "

@@ -54,8 +54,8 @@ from vecleak.encoders.registry import load_encoder
 from vecleak.errors import InputError
 from vecleak.metrics import chance_metrics, check_tokenizer, cosine_rows, distinct_rate, text_metrics
 from vecleak.recipes.io import (
-    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, input_settings, load_leaked_pairs,
-    load_victim_set,
+    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, check_attack_language, input_settings,
+    load_leaked_pairs, load_victim_set,
 )
 from vecleak.recipes.report import AttackReport, run_settings
 from vecleak.seeding import preserves_global_rng
@@ -182,6 +182,8 @@ def evaluate_defense(*, victim: str, defense: str | Defense, shots: int, train: 
     check_output_dir(out, kind="results")
     check_attack_inputs(train=None if attacker == "token-set" else train, test=test,
                         shots=None if attacker == "token-set" else shots, column=column)
+    if attacker != "token-set":
+        check_attack_language(language, decoder)
     mech = defense if isinstance(defense, Defense) else load_defense(defense, epsilon=epsilon, seed=seed,
                                                                      **(defense_params or {}))
     aux_texts: list[str] = []

@@ -13,13 +13,13 @@ import numpy as np
 
 from vecleak.configs import ALPHA, AttackConfig, check_shots
 from vecleak.constraints import ConfigError, check_value
-from vecleak.data.atomic import atomic_output_dir
+from vecleak.data.atomic import atomic_output_dir, check_path_name
 from vecleak.data.digest import file_sha256
 from vecleak.data.records import read_records, record_embeddings
 from vecleak.data.vectors import VECTOR_SUFFIXES, check_vectors, read_vectors
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.encoders.base import Encoder
-from vecleak.errors import InputError
+from vecleak.errors import InputError, VecleakError
 
 #: An input: one file, one file per language, or none.
 PathOrPaths = Union[str, os.PathLike, Mapping[str, Union[str, os.PathLike]], None]
@@ -63,6 +63,9 @@ def check_attack_inputs(*, train: str | os.PathLike[str] | None, test: str | os.
         check_shots(shots)
     if alpha is not None:
         check_value("alpha", alpha, ALPHA, _OWNER)
+    for path, option in ((train, "--train"), (test, "--test")):
+        if path is not None:
+            check_path_name(path, option=option)
     if train is not None:
         n = len(read_records(train, column=column))
         if shots is not None and n < shots:
@@ -77,6 +80,66 @@ def check_attack_inputs(*, train: str | os.PathLike[str] | None, test: str | os.
 
 
 _OWNER = AttackConfig.__name__       # the settings these errors name are AttackConfig's
+
+
+def check_attack_language(language: str | None, decoder: str) -> None:
+    """Refuse, before any model loads, an ``--attack-language`` the ``decoder`` cannot write: for a
+    language-conditioned decoder one it was not trained on, for any other a code that names no
+    known language. Reads the decoder's ``config.json`` only; a folder without one is left to the
+    decoder's own loading."""
+    if language is None:
+        return
+    import warnings
+
+    from vecleak.decoders.catalog import SHIPPED_DECODERS, decoder_folder
+    from vecleak.languages import LanguageCodeNote, normalize_language
+
+    try:
+        with warnings.catch_warnings():               # the decoder notes a two-letter code when it reads it
+            warnings.simplefilter("ignore", LanguageCodeNote)
+            code = normalize_language(language)
+    except InputError as err:
+        raise InputError(f"--attack-language {language}: {err}") from None
+    try:
+        config = json.loads((decoder_folder(decoder) / "config.json").read_text(encoding="utf-8"))
+        writes = [str(x) for x in config.get("languages") or []]
+    except (OSError, ValueError, AttributeError, VecleakError):
+        return
+    if writes:
+        if code not in writes:
+            raise InputError(f"--attack-language {language}: the {decoder} decoder was not trained on {code}; it "
+                             f"writes {', '.join(writes)} (train one with 'vecleak train-decoder' for others)")
+        return
+    if not _known_language(code):
+        shipped = sorted({str(x) for name in SHIPPED_DECODERS for x in _decoder_languages(name)})
+        raise InputError(f"--attack-language {language}: no such ISO 639-3 language; the shipped decoders write "
+                         f"{', '.join(shipped)} (the {decoder} decoder writes one language and needs no "
+                         "--attack-language)")
+
+
+def _decoder_languages(name: str) -> list[str]:
+    from vecleak.decoders.catalog import decoder_folder
+
+    try:
+        return list(json.loads((decoder_folder(name) / "config.json").read_text(encoding="utf-8")).get("languages")
+                    or [])
+    except (OSError, ValueError, AttributeError, VecleakError):
+        return []
+
+
+def _known_language(code: str) -> bool:
+    """Whether ``code`` is a language URIEL (lang2vec) or vecleak's own tables know; True when
+    neither table can be read (nothing to check against)."""
+    from vecleak.languages import ISO1_TO_ISO3
+
+    if code in ISO1_TO_ISO3.values():
+        return True
+    try:
+        from vecleak.graphs.syntax import _syntax_table
+
+        return code in _syntax_table()[2]          # every code URIEL lists, with or without features
+    except Exception:            # lang2vec missing or unreadable: no table to refuse against
+        return True
 
 
 def _too_few_pairs(path: str | os.PathLike[str], n: int, shots: int) -> ConfigError:

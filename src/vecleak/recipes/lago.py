@@ -37,8 +37,8 @@ from vecleak.errors import InputError
 from vecleak.graphs.graph import LanguageGraph
 from vecleak.metrics import CORE_METRICS, bootstrap_ci
 from vecleak.recipes.io import (
-    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, check_shots, input_settings, load_leaked_pairs,
-    load_victim_set,
+    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, check_attack_language, check_shots,
+    input_settings, load_leaked_pairs, load_victim_set,
 )
 from vecleak.recipes.report import AttackReport, run_settings
 
@@ -140,6 +140,7 @@ def cross_lingual_attack_files(*, victim: str, train: Mapping[str, str | os.Path
     check_output_dir(out, kind="results")
     for lang in train:
         check_attack_inputs(train=train[lang], test=test.get(lang), shots=shots, alpha=config.alpha, column=column)
+    check_attack_language(attack_language, decoder)
     graph = prepare(config, list(train))          # unknown language or setting: fail before any model loads
     dec = load_decoder(decoder)
     for lang in test:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,13 @@ from vecleak.metrics import (
     CORE_METRICS, DEFAULT_TOKENIZER, chance_metrics, check_tokenizer, cosine_rows, distinct_rate, text_metrics,
     tokenizer_note,
 )
-from vecleak.data.atomic import check_output_dir
+from vecleak.data.atomic import check_output_dir, check_path_name
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.encoders.base import Encoder
 from vecleak.attacks.algen import ALGENAttack
 from vecleak.recipes.io import (
-    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, decoding_languages, input_settings,
-    load_leaked_pairs, load_victim_set,
+    VictimSet, attach_sentence_scores, attacker_for, check_attack_inputs, check_attack_language, decoding_languages,
+    input_settings, load_leaked_pairs, load_victim_set,
 )
 from vecleak.recipes.report import AttackReport, run_settings
 
@@ -35,12 +36,15 @@ def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str
                  out: str | os.PathLike[str], decoder: str = _A.decoder, alpha: float | str = _A.alpha,
                  beams: int = _A.beams, rerank: bool = _A.rerank, column: str = _A.column,
                  language: str | None = _A.language, tokenizer: str = _A.tokenizer, limit: int | None = _A.limit,
-                 align: str = _A.align) -> tuple[dict[str, Any], list[dict]]:
+                 align: str = _A.align,
+                 on_ready: Callable[[], None] | None = None) -> tuple[dict[str, Any], list[dict]]:
     """Run ALGEN from files and write ``out/results.json`` + ``out/reconstructions.jsonl``.
 
     ``align="none"``: no leaked pairs (``train`` None); the victim must be the decoder's own
     encoder. ``language``: what a language-conditioned decoder writes (default: each test
     row's ``lang``, else the leaked pairs' language). ``limit``: the first N test items.
+    ``on_ready``: called once every input is checked and loaded, before the inversion (a banner
+    printed there never precedes a refusal).
 
     Returns the results and the per-item rows. The inputs and the output folder are checked
     before any model loads, and nothing is written unless the whole attack succeeds; the
@@ -53,6 +57,7 @@ def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str
     check_output_dir(out, kind="results")
     check_attack_inputs(train=train, test=test, shots=None if align == "none" else shots,
                         alpha=None if align == "none" else alpha, column=column)
+    check_attack_language(language, decoder)
     dec = load_decoder(decoder)
     victim_enc = load_encoder(victim)
     if align == "none" and victim_enc.spec() != dec.encoder_spec:
@@ -61,6 +66,8 @@ def attack_files(*, victim: str, train: str | os.PathLike[str] | None, test: str
                                   owner="AttackConfig", own=dec.encoder_spec.get("name"), name=victim_enc.name)
     leaked = load_leaked_pairs(train, victim_enc, shots, column=column) if align != "none" else None
     targets = load_victim_set(test, victim_enc, column=column, limit=limit)
+    if on_ready is not None:
+        on_ready()
     report = algen_report(dec, victim_enc, targets, leaked, alpha=alpha, beams=beams, rerank=rerank,
                           language=language, tokenizer=tokenizer)
     if targets.texts is None:
@@ -107,17 +114,8 @@ def algen_report(decoder: InversionDecoder, victim: Encoder, targets: VictimSet,
     return AttackReport(results, rows)
 
 
-def evaluate_file(path: str | os.PathLike[str], *, encoder: str | None = None,
-                  tokenizer: str = DEFAULT_TOKENIZER) -> dict[str, Any]:
-    """Metrics of a ``reconstructions.jsonl`` (``reference`` and ``reconstruction`` per line).
-
-    Lines with a ``lang`` are also scored per language (``per_language``, and the macro mean
-    over languages in ``macro``); the top-level metrics pool every line.
-    """
-    path = Path(path)
-    check_tokenizer(tokenizer)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; give a reconstructions.jsonl")
+def _read_scored_lines(path: Path) -> tuple[list[str], list[str], list]:
+    """(reconstructions, references, languages) of a reconstructions.jsonl, each line checked."""
     hyps, refs, langs = [], [], []
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -125,11 +123,41 @@ def evaluate_file(path: str | os.PathLike[str], *, encoder: str | None = None,
                 continue
             try:
                 obj = json.loads(line)
-                hyps.append(str(obj["reconstruction"]))
-                refs.append(str(obj["reference"]))
-                langs.append(obj.get("lang"))
-            except (json.JSONDecodeError, KeyError, TypeError):
+                hyp, ref, lang = obj["reconstruction"], obj["reference"], obj.get("lang")
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
                 raise InputError(f"{path}:{lineno}: need a JSON object with 'reference' and 'reconstruction'") from None
+            if not isinstance(ref, str) or not ref.strip():
+                raise InputError(f"{path}:{lineno}: 'reference' must be a non-empty text, got {json.dumps(ref)}; "
+                                 "every line needs the text it is scored against")
+            if not isinstance(hyp, str):
+                raise InputError(f"{path}:{lineno}: 'reconstruction' must be a text, got {json.dumps(hyp)}; "
+                                 "give \"\" for an empty one")
+            if lang is not None and not isinstance(lang, str):
+                raise InputError(f"{path}:{lineno}: 'lang' must be a language code, got {json.dumps(lang)}")
+            hyps.append(hyp)
+            refs.append(ref)
+            langs.append(lang)
+    return hyps, refs, langs
+
+
+def evaluate_file(path: str | os.PathLike[str], *, encoder: str | None = None,
+                  tokenizer: str = DEFAULT_TOKENIZER) -> dict[str, Any]:
+    """Metrics of a ``reconstructions.jsonl`` (``reference`` and ``reconstruction`` per line).
+
+    Lines with a ``lang`` are also scored per language (``per_language``, and the macro mean
+    over languages in ``macro``); the top-level metrics pool every line.
+    """
+    path = check_path_name(path)
+    check_tokenizer(tokenizer)
+    try:
+        if not path.is_file():
+            raise InputError(f"{path}: no such file; give a reconstructions.jsonl")
+        hyps, refs, langs = _read_scored_lines(path)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; give the reconstructions.jsonl an attack wrote (UTF-8 JSON "
+                         "lines)") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror or type(err).__name__}); check the file") from None
     if not refs:
         raise InputError(f"{path}: no lines to score")
     results: dict[str, Any] = text_metrics(hyps, refs, tokenizer=tokenizer)
