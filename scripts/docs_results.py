@@ -106,6 +106,21 @@ SECTIONS: tuple[Section, ...] = (
                _search("search_budget_blackbox_smollm2_wikiqa", "--setting black-box --victim smollm2 "
                        "--corpus wikiqa --budgets 0 300 --n 100")),
     )),
+    Section("bag-of-words", "Bag-of-words: which words a vector holds", "The shipped MiniLM word reader "
+            "(`words-minilm`) on text it was not trained on: distinct-word precision / recall per threshold "
+            "(and for each vector's k most probable words), content-word recall, each beside chance (the same "
+            "predictions against shuffled references).", (
+        Result("bag_of_words_wikiqa", "MiniLM vectors, WikiQA sentences",
+               f"{PY} benchmarks/bag_of_words.py --corpus wikiqa --n 200 --out benchmarks/results/bag_of_words_wikiqa"),
+        Result("bag_of_words_medical", "MiniLM vectors, medical questions",
+               f"{PY} benchmarks/bag_of_words.py --corpus medical --n 200 --out benchmarks/results/bag_of_words_medical"),
+        Result("bag_of_words_wikiqa-passages", "MiniLM vectors, WikiQA passages of 80-200 words",
+               f"{PY} benchmarks/bag_of_words.py --corpus wikiqa-passages --n 200 "
+               "--out benchmarks/results/bag_of_words_wikiqa-passages"),
+        Result("bag_of_words_wikiqa_aligned_usem", "use-multilingual vectors through a 1,000-pair ridge, WikiQA",
+               f"{PY} benchmarks/bag_of_words.py --corpus wikiqa --victim use-multilingual --shots 1000 --n 200 "
+               "--out benchmarks/results/bag_of_words_wikiqa_aligned_usem"),
+    )),
     Section("audits", "Store audits", "`vecleak audit` on 5,000-row stores of text no shipped decoder was trained "
             "on (2 torch threads, 2 cores). The audits predate the `search` and `bag-of-words` rows.", (
         Result("audit-chroma-wikiqa-minilm", "Chroma, WikiQA, MiniLM vectors",
