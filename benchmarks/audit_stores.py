@@ -91,6 +91,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=5000)
     ap.add_argument("--sample", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--defenses", default="quick", help="the sweep: quick (the audit's default), full or none")
     args = ap.parse_args()
     import torch
 
@@ -118,11 +119,11 @@ def main() -> None:
         out = tmp / "audit"
         t0 = time.monotonic()
         with open_store(uri, options) as store:
-            audit = run_audit(store, AuditConfig(sample=args.sample), out=out)
+            audit = run_audit(store, AuditConfig(sample=args.sample, defenses=args.defenses), out=out)
         wall = time.monotonic() - t0
         results = ROOT / "benchmarks" / "results"
         shutil.copy(out / "report.html", results / f"{name}.html")
-        keep = {k: audit[k] for k in ("encoder", "sample_size", "sample", "languages", "verdict", "attacks",
+        keep = {k: audit[k] for k in ("encoder", "sample_size", "sample", "languages", "verdict", "attacks", "not_run",
                                       "defenses", "recommendation", "timings", "notes", "settings")}
         (results / f"{name}.json").write_text(json.dumps(keep, indent=1, ensure_ascii=False) + "\n")
         (results / f"{name}.md").write_text(summary(args, audit, wall, t_embed), encoding="utf-8")
@@ -138,18 +139,22 @@ def summary(args, audit: dict, wall: float, t_embed: float) -> str:
 
     lines = [f"# vecleak audit: {args.store}, {args.rows} rows of {args.corpus}, {args.encoder} vectors", "",
              f"Command: `.venv/bin/python benchmarks/audit_stores.py --store {args.store} --corpus {args.corpus} "
-             f"--encoder {args.encoder} --rows {args.rows} --sample {args.sample}`"
+             f"--encoder {args.encoder} --rows {args.rows} --sample {args.sample} --defenses {args.defenses}`"
              f"{f' --threads {args.threads}' if args.threads else ''} (torch threads {torch.get_num_threads()}).", "",
              f"Verdict: **{audit['verdict']['level']}**. {audit['verdict']['sentence']}", "",
              f"Encoder found: {audit['encoder']['name']} (match cosine {audit['encoder']['match_cosine']:.4f}, "
              f"stored vectors unit length: {audit['encoder']['normalized']}).", "",
              "| attacker | ROUGE-L (chance) | token F1 (chance) | token recall (chance) | >= half content words (chance) "
-             "| numbers found/present |", "|---|---|---|---|---|---|"]
+             "| numbers found/present | names found/present | queries, s per record |", "|---|---|---|---|---|---|---|---|"]
     for a in audit["attacks"]:
-        c, s = a["chance"], a["sensitive"]["numbers"]
+        c, s, names = a["chance"], a["sensitive"]["numbers"], a["sensitive"]["capitalized"]
+        cost = a.get("cost") or {}
         lines.append(f"| {a['attacker']} | {a['rouge_l']:.3f} ({c['rouge_l']:.3f}) | {a['token_f1']:.3f} "
                      f"({c['token_f1']:.3f}) | {a['token_recall']:.3f} ({c['token_recall']:.3f}) | "
-                     f"{a['half_recovered']:.1%} ({c['half_recovered']:.1%}) | {s['found']}/{s['present']} |")
+                     f"{a['half_recovered']:.1%} ({c['half_recovered']:.1%}) | {s['found']}/{s['present']} | "
+                     f"{names['found']}/{names['present']} | {cost.get('queries_per_record', 0):.0f}, "
+                     f"{cost.get('seconds_per_record', 0):.2f} |")
+    lines += [f"Not run: {r['row']} ({r['why']})" for r in audit.get("not_run", [])]
     lines += ["", f"Defenses (strongest attacker on the first {audit['settings']['defense_attack_rows']} audited rows; "
                   "retrieval on all of them):", "",
               "| defense | token F1 (chance) | cut | recall@10 | nDCG@10 | strongest | Pareto |", "|---|---|---|---|---|---|---|"]
@@ -161,8 +166,9 @@ def summary(args, audit: dict, wall: float, t_embed: float) -> str:
     lines += ["", "Recommendation: " + (f"{rec['label']} (recall@10 {rec['recall_at_10']:.1%}, token F1 cut "
                                         f"{rec['token_f1_reduction']:.0%}): `{rec['command']}`" if rec.get("defense")
                                         else rec["reason"]), "",
-              f"Time: embedding the store {t_embed:.0f} s (not part of the audit); audit {wall:.0f} s: " +
-              ", ".join(f"{k} {v:.0f} s" for k, v in audit["timings"].items()), ""]
+              f"Time: embedding the store {t_embed:.0f} s (not part of the audit); audit {wall:.0f} s, the verdict "
+              f"after {audit['timings'].get('verdict_after', 0):.0f} s: " +
+              ", ".join(f"{k} {v:.0f} s" for k, v in audit["timings"].items() if isinstance(v, (int, float))), ""]
     lines += [f"Notes: {n}" for n in audit.get("notes", [])]
     return "\n".join(lines) + "\n"
 

@@ -71,6 +71,8 @@ class Search(BaseEstimator):
         words: a word reader (``candidates(vectors, k) -> k words per row``) proposing the
             words the edits may insert, or ``None`` (words of the kept hypotheses only).
         edit_words: words per record the reader proposes.
+        substitute: word edits also replace each word of the best hypothesis by each of the
+            reader's first ``substitute`` words (0: inserts and deletions only).
         segments: texts written one after another per record (passages are longer than one
             decode); a segment stays only where it brings the whole closer to the stored vector.
         chunk: records searched together (their proposals share decoder batches; a black box
@@ -86,13 +88,13 @@ class Search(BaseEstimator):
                  temperature: float = 0.7, steer: Sequence[float] = (1.0,), bow: Any = None,
                  bow_weight: float = 3.0, bow_min: float = 0.1, max_rounds: int = 50, refit: bool = True,
                  edit_share: float = 0.7, words: Any = None, edit_words: int = 30, segments: int = 1,
-                 chunk: int = 100, seed: int = 0) -> None:
+                 substitute: int = 0, chunk: int = 100, seed: int = 0) -> None:
         self.budget, self.keep, self.first_beams, self.samples, self.cuts = budget, keep, first_beams, samples, cuts
         self.temperature, self.steer, self.bow, self.bow_weight, self.bow_min = (temperature, steer, bow,
                                                                                   bow_weight, bow_min)
         self.max_rounds, self.refit, self.seed = max_rounds, refit, seed
         self.edit_share, self.words, self.edit_words, self.segments = edit_share, words, edit_words, segments
-        self.chunk = chunk
+        self.chunk, self.substitute = chunk, substitute
 
     # ------------------------------------------------------------------ checks
     def _check(self, knowledge: Knowledge) -> None:
@@ -306,6 +308,11 @@ class Search(BaseEstimator):
                         proposals[i] += [" ".join([*words[:pos], w, *words[pos:]])
                                          for pos in dict.fromkeys((0, len(words) // 2, len(words)))]
                 proposals[i] += [" ".join(words[:k] + words[k + 1:]) for k in range(len(words)) if len(words) > 1]
+                if self.substitute:
+                    # a content word of the reader's replaces each word in turn (the reader's best first)
+                    for w in readers[i][:self.substitute]:
+                        if w not in have:
+                            proposals[i] += [" ".join([*words[:k], w, *words[k + 1:]]) for k in range(len(words))]
             before = {i: state.best_score(i) for i in active}
             score_texts(proposals)
             nxt = []

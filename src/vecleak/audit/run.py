@@ -73,6 +73,7 @@ class _Stages:
     def __init__(self, total: int, show: bool, lines: Callable[[str], None] | None = None) -> None:
         self.seconds: dict[str, float] = {}
         self.resumed: list[str] = []
+        self.verdict_at: float | None = None
         self._lines = lines
         self._t0 = time.monotonic()
         self._progress = None
@@ -107,8 +108,16 @@ class _Stages:
             self._progress.advance(self._task)
 
     def timings(self) -> dict[str, Any]:
-        return {**self.seconds, "total": round(sum(self.seconds.values()), 1),
-                "wall": round(time.monotonic() - self._t0, 1), "resumed": list(self.resumed)}
+        out = {**self.seconds, "total": round(sum(self.seconds.values()), 1),
+               "wall": round(time.monotonic() - self._t0, 1), "resumed": list(self.resumed)}
+        if self.verdict_at is not None:
+            out["verdict_after"] = self.verdict_at
+        return out
+
+    def verdict_written(self) -> None:
+        """Note when the first verdict was written (seconds of stages so far: the data owner's wait)."""
+        if self.verdict_at is None:
+            self.verdict_at = round(sum(self.seconds.values()), 1)
 
     def close(self) -> None:
         if self._progress is not None:
@@ -218,6 +227,7 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
                 row = attack_row(ctx, level)
                 st["cached"], st["seconds"] = row.cached, row.seconds
             done.append(row)
+        stages.verdict_written()
         partial = _assemble(store, ctx, plan, done, None, [], stages)
         _write(out, partial, html=False)
         v = partial["verdict"]
