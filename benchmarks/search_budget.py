@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from common import (SHARED, markdown_table, multi30k_sentences, sample, wikiqa_passages, wikiqa_sentences,
-                    wikisplit_test_sentences, write_json)
+from common import (SHARED, markdown_table, multi30k_sentences, sample, stsb_sentences, wikiqa_passages,
+                    wikiqa_sentences, wikisplit_test_sentences, write_json)
 from vecleak.errors import run_script
 
 #: Sentences the search was tuned on (never scored here): WikiQA, seed 123.
@@ -53,6 +53,8 @@ def targets(corpus: str, n: int, seed: int) -> list[str]:
         return sample(wikiqa_passages(splits=("test",)), n, seed)
     if corpus.startswith("multi30k-"):
         return sample(multi30k_sentences(corpus.split("-", 1)[1], "test"), n, seed)
+    if corpus.startswith("stsb-"):          # the test split of a domain the multilingual decoder trained on
+        return sample(stsb_sentences(corpus.split("-", 1)[1], "test"), n, seed)
     raise SystemExit(f"unknown --corpus {corpus}")
 
 
