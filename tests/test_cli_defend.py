@@ -29,6 +29,11 @@ def test_defend_train_then_apply_and_evaluate_utility(capsys, tmp_path, minilm):
     out = np.load(tmp_path / "out.npy")
     assert out.shape == E.shape and np.isfinite(out).all()
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    # the folder's projection, as Python loads it, and not the identity
+    from vecleak.defenses import load_defense
+
+    np.testing.assert_allclose(out, load_defense(str(folder)).transform(E), atol=1e-5)
+    assert not np.allclose(out, E, atol=1e-2)
 
     code, err = _run(capsys, "utility", "--encoder", "minilm", "--task", "sst2", "--limit", 200,
                      "--defense", folder, "--out", tmp_path / "u", "--cache", tmp_path / "cache")
@@ -75,17 +80,54 @@ def test_defend_fit_saves_the_secret_so_stored_vectors_and_queries_match(capsys,
         # cosine search still works: query and stored vectors went through the same orthogonal map
         code, err = _run(capsys, "defend", "apply", "--defense", key, "--in", tmp_path / "query.npy",
                          "--out", tmp_path / f"{name}-q.npy")
+        assert code == 0, err
         q, s = np.load(tmp_path / f"{name}-q.npy"), outs[0]
         raw_q, raw_s = np.load(tmp_path / "query.npy"), np.load(tmp_path / "stored.npy")
         assert np.allclose(q @ s.T, raw_q @ raw_s.T, atol=1e-4)
+        # the map is a secret one, not the identity, and it is what its name says
+        assert s.shape == raw_s.shape and not np.allclose(s, raw_s, atol=1e-3)
+        np.testing.assert_allclose(np.linalg.norm(s, axis=1), np.linalg.norm(raw_s, axis=1), rtol=1e-5)
+        if name == "shuffle":                          # output column j is input column perm[j], for every row
+            perm = [int(np.flatnonzero(np.isclose(raw_s[0], v))[0]) for v in s[0]]
+            assert sorted(perm) == list(range(16)) and perm != list(range(16))
+            np.testing.assert_array_equal(s, raw_s[:, perm])
+            np.testing.assert_array_equal(q, raw_q[:, perm])
+        else:                                          # s = raw_s Q with Q orthogonal (20 rows > 16 dims fix it)
+            Q = np.linalg.lstsq(raw_s.astype(np.float64), s.astype(np.float64), rcond=None)[0]
+            np.testing.assert_allclose(Q.T @ Q, np.eye(16), atol=1e-4)
+            np.testing.assert_allclose(q, raw_q @ Q, atol=1e-4)
         code, err = _run(capsys, "defend", "apply", "--defense", key, "--in", tmp_path / "other.npy",
                          "--out", tmp_path / "bad.npy")
         assert code == 2 and "fitted on 16-d" in err and not (tmp_path / "bad.npy").exists()
 
 
 def test_defend_apply_takes_parameters(capsys, tmp_path):
-    np.save(tmp_path / "v.npy", np.random.default_rng(1).normal(size=(30, 16)).astype(np.float32))
+    X = np.random.default_rng(1).normal(size=(30, 16)).astype(np.float32)
+    np.save(tmp_path / "v.npy", X)
     code, err = _run(capsys, "defend", "apply", "--defense", "pca", "--param", "n_components=4",
                      "--in", tmp_path / "v.npy", "--out", tmp_path / "p.npy")
     assert code == 0, err
-    assert np.load(tmp_path / "p.npy").shape == (30, 4)
+    P = np.load(tmp_path / "p.npy")
+    assert P.shape == (30, 4)
+    # the documented map: (X - mean) onto the top 4 principal directions, largest variance first
+    Xc = X.astype(np.float64) - X.mean(0)
+    _, sv, vt = np.linalg.svd(Xc, full_matrices=False)
+    top = Xc @ vt[:4].T
+    for j in range(4):                                 # each direction is defined up to its sign
+        sign = np.sign(P[:, j] @ top[:, j])
+        np.testing.assert_allclose(P[:, j], sign * top[:, j], atol=1e-4)
+    np.testing.assert_allclose((P.astype(np.float64) ** 2).sum(0), sv[:4] ** 2, rtol=1e-4)
+
+    # gaussian: x/|x| + N(0, sigma^2): the difference from the unit rows has mean 0 and std sigma
+    def gaussian(seed, name, scale=1.0):
+        np.save(tmp_path / f"in-{name}.npy", X * np.float32(scale))
+        code, err = _run(capsys, "defend", "apply", "--defense", "gaussian", "--param", "sigma=0.1", "--seed", seed,
+                         "--in", tmp_path / f"in-{name}.npy", "--out", tmp_path / f"{name}.npy")
+        assert code == 0, err
+        return np.load(tmp_path / f"{name}.npy")
+
+    G = gaussian(3, "g")
+    noise = G - X / np.linalg.norm(X, axis=1, keepdims=True)
+    assert G.shape == X.shape and abs(noise.mean()) < 0.02 and 0.09 < noise.std() < 0.11   # 480 draws
+    np.testing.assert_allclose(gaussian(3, "g-scaled", scale=5.0), G, atol=1e-6)   # rows are unit-scaled first
+    assert not np.allclose(gaussian(4, "g-other"), G)                              # the seed draws the noise

@@ -137,6 +137,19 @@ def test_graph_command_prints_edges_and_saves_plot(capsys, tmp_path):
     # LDND < 0.7: the Germanic triangle and three Romance pairs (see tests/test_graph_lexical.py)
     assert sorted(map(tuple, graph["edges"])) == sorted([("eng", "deu"), ("eng", "nld"), ("deu", "nld"),
                                                          ("spa", "ita"), ("spa", "por"), ("ita", "por")])
+    # the languages are the nodes, in the order given; the weights are the LDND matrix, symmetric
+    import numpy as np
+
+    from vecleak.graphs.lexical import asjp_distances
+
+    langs = ["eng", "deu", "fra", "nld", "spa", "ita", "por"]
+    assert graph["languages"] == langs and graph["metric"] == "asjp" and graph["threshold"] == 0.7
+    d = np.array(graph["distances"])
+    assert d.shape == (7, 7) and np.array_equal(d, d.T) and np.all(np.diag(d) == 0)
+    np.testing.assert_allclose(d, asjp_distances(langs), atol=1e-4)
+    assert [list(e) for e in graph["edges"]] == [[a, b] for i, a in enumerate(langs) for j, b in enumerate(langs)
+                                                if i < j and d[i, j] < 0.7]     # an edge exactly where D < r
+    assert graph["isolated"] == ["fra"]
     assert "eng-deu" in stdout.replace("\n", "") and plot.read_bytes()[:4] == b"\x89PNG"
     code, _, err = _run(capsys, "graph", "--langs", "eng,fre", "--metric", "syntax")
     assert code == 2 and "fra" in err and "Traceback" not in err

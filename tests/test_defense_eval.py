@@ -16,6 +16,10 @@ def files(tmp_path, sentences):
     return tmp_path
 
 
+def _rows(out):
+    return [json.loads(line) for line in (out / "reconstructions.jsonl").read_text().splitlines()]
+
+
 def _evaluate(capsys, files, decoder, name, *extra):
     out = files / f"out-{name}"
     code, err = _run(capsys, "evaluate-defense", "--victim", "minilm", "--decoder", decoder, "--defense", name,
@@ -25,8 +29,9 @@ def _evaluate(capsys, files, decoder, name, *extra):
     return json.loads((out / "results.json").read_text())
 
 
-def test_rotation_is_undone_by_alignment_but_ldp_noise_is_not(capsys, files, tiny_decoder):
+def test_rotation_is_undone_by_alignment_but_ldp_noise_is_not(capsys, files, tiny_decoder, sentences):
     none = _evaluate(capsys, files, tiny_decoder, "none")
+    none_rows = _rows(files / "out-none")
     rotation = _evaluate(capsys, files, tiny_decoder, "rotation", "--seed", 3)
     shuffle = _evaluate(capsys, files, tiny_decoder, "shuffle", "--seed", 3)
     purmech = _evaluate(capsys, files, tiny_decoder, "purmech", "--dp-epsilon", 1)
@@ -41,6 +46,9 @@ def test_rotation_is_undone_by_alignment_but_ldp_noise_is_not(capsys, files, tin
     # PurMech at ε = 1 keeps cos(out, x) ≈ ε/(d−2): almost nothing left to align
     assert purmech["aligned_cosine"] < none["aligned_cosine"] - 0.2
     assert purmech["settings"]["defense"]["epsilon"] == 1.0
+    # every defended test vector is attacked, in order, and written beside its own text
+    assert [r["reference"] for r in none_rows] == sentences[30:40] and none["n_test"] == 10
+    assert [r["reference"] for r in _rows(files / "out-purmech")] == sentences[30:40]
     # the metric tokenizer is the CLI's choice: rouge-score's ASCII one scores the same outputs differently
     ascii_ = _evaluate(capsys, files, tiny_decoder, "none", "--tokenizer", "rouge-score")
     assert ascii_["settings"]["tokenizer"] == "rouge-score" and none["settings"]["tokenizer"] == "unicode"
@@ -221,6 +229,9 @@ def test_denoise_attacker_runs_end_to_end(capsys, files, tiny_decoder):
                   "--aux-size", 300)
     assert r["settings"]["attacker"] == "denoise" and r["settings"]["aux_size"] == 300
     assert "DenoisedAligner" in r["settings"]["aligner"]["type"] and 0 <= r["rouge_l"] <= 1
+    assert r["settings"]["defense"]["name"] == "gaussian" and r["settings"]["defense"]["sigma"] == 0.05
+    rows = _rows(files / "out-gaussian")
+    assert [row["reference"] for row in rows] == (files / "test.txt").read_text().splitlines() and r["n_test"] == 10
 
 
 def _strongest_on_gaussian(out):

@@ -79,3 +79,43 @@ def test_candidate_parse():
     for bad in ("gaussian:sigma", "gaussian:=1", ":sigma=1"):
         with pytest.raises(InputError):
             Candidate.parse(bad)
+
+
+# ---------------------------------------------------------------- vecleak frontier, end to end
+
+@pytest.mark.slow
+def test_frontier_cli_prices_each_defense_against_the_undefended_point(capsys, tmp_path, store_rows):
+    """``vecleak frontier``: 'none' keeps every neighbour (recall@10 and nDCG@10 are 1.0 by
+    definition), a rotation keeps every cosine so it keeps them too, strong Gaussian noise loses
+    neighbours; the cut is measured against 'none' and the Pareto marks are the Pareto set."""
+    import json
+
+    from conftest import run_cli
+
+    (tmp_path / "texts.txt").write_text("\n".join(store_rows["texts"][:150]) + "\n", encoding="utf-8")
+    out = tmp_path / "frontier"
+    code, stdout, err = run_cli(capsys, "--json", "frontier", "--victim", "minilm", "--texts", tmp_path / "texts.txt",
+                                "--out", out, "--sample", 40, "--shots", 10, "--defense-sample", 10,
+                                "--defense", "rotation", "--defense", "gaussian:sigma=0.2")
+    assert code == 0, err
+    audit = json.loads((out / "audit.json").read_text())
+    rows = audit["defenses"]
+    assert json.loads(stdout) == {"defenses": rows, "recommendation": audit["recommendation"]}
+    assert [d["defense"]["name"] for d in rows] == ["none", "rotation", "gaussian"] and audit["sample_size"] == 40
+    none, rotation, gaussian = rows
+    assert none["recall_at_10"] == 1.0 and none["ndcg_at_10"] == 1.0 and none["token_f1_reduction"] == 0.0
+    assert rotation["recall_at_10"] == pytest.approx(1.0) and rotation["ndcg_at_10"] == pytest.approx(1.0)
+    # sigma 0.2 on 384-d unit vectors: cos(out, x) ~ 1/sqrt(1 + 384 * 0.04) ~ 0.25, neighbours are lost
+    assert gaussian["recall_at_10"] < 0.8 and gaussian["defense"]["sigma"] == 0.2
+    for d in rows:
+        assert 0.0 <= d["token_f1"] <= 1.0
+        assert d["token_f1_reduction"] == pytest.approx(1 - d["token_f1"] / none["token_f1"])
+    points = [FrontierPoint(d["defense"]["name"], d["defense"], {"token_f1": d["token_f1"]},
+                            {"recall_at_10": d["recall_at_10"]}) for d in rows]
+    assert [i for i, d in enumerate(rows) if d["pareto"]] == sorted(pareto_set(points))
+    # the attacker who knows the rotation undoes it; noise that loses neighbours also loses words
+    assert rotation["token_f1"] > 0.95 * none["token_f1"], rows
+    assert gaussian["token_f1"] < none["token_f1"], rows
+    # so nothing both keeps recall@10 >= 0.95 and cuts the leak by 5 %: no recommendation, and why
+    rec = audit["recommendation"]
+    assert rec["defense"] is None and "no defense of the sweep cuts" in rec["reason"], rec
