@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from html import escape
 
 import numpy as np
 import pytest
@@ -127,6 +128,9 @@ def test_report_renders_in_chromium(chroma_audit, tmp_path):
 
     out, audit, _ = chroma_audit
     html = (out / "report.html").read_text()
+    # the frontier marks the undefended point and the chance level; the terms are explained
+    assert "(no defense)" in html and "chance level" in html and "What the terms mean" in html
+    assert all(f"<code>{escape(r['id'])}</code>" in html for r in audit["examples"]["records"][:3])
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "<script" not in html
     errors: list[str] = []
     with sync_playwright() as p:
@@ -143,6 +147,17 @@ def test_report_renders_in_chromium(chroma_audit, tmp_path):
         png = tmp_path / "report.png"
         page.screenshot(path=str(png))
         assert page.locator("svg").count() == 3                            # leakage, frontier, histogram
+        # a hostile 3,000-character word in a record wraps instead of widening the page
+        import copy
+
+        from vecleak.reports.audit_html import render_audit
+
+        long = copy.deepcopy(audit)
+        long["examples"]["records"][0]["segments"] = [("x" * 3000, True)]
+        long["examples"]["records"][0]["reconstruction"] = "y" * 3000
+        (tmp_path / "long.html").write_text(render_audit(long), encoding="utf-8")
+        page.goto((tmp_path / "long.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
         browser.close()
     assert not errors, errors
     from PIL import Image
