@@ -96,6 +96,13 @@ SECTIONS: tuple[Section, ...] = (
         Result("search_budget_multilingual_deu", "Known encoder: use-multilingual, Multi30k German",
                _search("search_budget_multilingual_deu", "--setting known --decoder multilingual --victim "
                        "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 0 300 --n 50")),
+        Result("search_budget_multilingual_fra", "Known encoder: use-multilingual, Multi30k French",
+               _search("search_budget_multilingual_fra", "--setting known --decoder multilingual --victim "
+                       "use-multilingual --language fra --words none --corpus multi30k-fra --budgets 0 300 --n 50")),
+        Result("search_budget_multilingual_spa", "Known encoder: use-multilingual, STSb Spanish test (the "
+               "decoder's training domain, held-out split: no other Spanish corpus is at hand)",
+               _search("search_budget_multilingual_spa", "--setting known --decoder multilingual --victim "
+                       "use-multilingual --language spa --words none --corpus stsb-es --budgets 0 300 --n 50")),
         Result("search_budget_minilm_passages", "Known encoder: MiniLM, WikiQA passages of 80-200 words",
                _search("search_budget_minilm_passages", "--setting known --corpus wikiqa-passages --budgets 0 300 "
                        "--n 20 --params '{\"segments\": 3}'")),
