@@ -115,7 +115,7 @@ def main() -> None:
         else:
             uri, server = build_pgvector(tmp / "pg", ids, vectors, texts, langs)
             options = StoreOptions(table="docs")
-        name = f"audit-{args.store}-{args.corpus}-{args.encoder}"
+        name = f"audit-{args.store}-{args.corpus}-{args.encoder}" + ("" if args.rows == 5000 else f"-{args.rows}")
         out = tmp / "audit"
         t0 = time.monotonic()
         with open_store(uri, options) as store:

@@ -18,25 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from common import markdown_table, sample, wikiqa_passages, wikiqa_sentences, write_json
-from search_budget import DEV_SEED, medical_questions
+from common import markdown_table, sample, wikiqa_sentences, write_json
+from search_budget import targets
 from vecleak.errors import run_script
 
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 #: Rows that keep each vector's k most probable words instead (a long record's words are less
 #: probable one by one, so a threshold calibrated on sentences reads few of them).
 TOP_K = (10, 20, 40)
-
-
-def targets(corpus: str, n: int, seed: int) -> list[str]:
-    if corpus == "wikiqa":
-        dev = set(sample(wikiqa_sentences(), 3000, seed=DEV_SEED)[:200])
-        return sample([s for s in wikiqa_sentences() if s not in dev], n, seed)
-    if corpus == "medical":
-        return sample(medical_questions(), n, seed)
-    if corpus == "wikiqa-passages":
-        return sample(wikiqa_passages(splits=("test",)), n, seed)
-    raise SystemExit(f"unknown --corpus {corpus}")
 
 
 def scores(predicted: list[set[str]], references: list[str], vocabulary: set[str]) -> dict[str, float]:
