@@ -53,3 +53,14 @@ def test_audit_config_checks_ids_and_where():
     assert AuditConfig(defenses="none").defenses == () and len(AuditConfig(defenses="full").defenses) == 13
     assert AuditConfig(defenses="gaussian:sigma=0.1,pca:n_components=8").defenses == ("gaussian:sigma=0.1",
                                                                                       "pca:n_components=8")
+
+
+def test_a_sample_of_the_whole_store_leaves_an_empty_pool_and_the_audit_says_so(store):
+    """Every row audited: no leaked pairs are left, and the audit refuses with one clear line."""
+    from vecleak.audit.stages import draw_sample
+    from vecleak.configs import AuditConfig
+
+    s = sample_store(store, 30, 10)
+    assert len(s.audited) == 30 and len(s.leaked) == 0 and s.leaked.vectors.shape == (0, 8)
+    with pytest.raises(StoreError, match="leaves 0 for leaked pairs.*lower --sample"):
+        draw_sample(store, AuditConfig(sample=30, shots=(10,)))

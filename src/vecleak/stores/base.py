@@ -54,7 +54,10 @@ class StoreBatch:
     metadata: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.vectors = np.asarray(self.vectors, dtype=np.float32).reshape(len(self.ids), -1)
+        vectors = np.asarray(self.vectors, dtype=np.float32)
+        # (0, d) stays as it is: an empty batch cannot infer its width from no values
+        self.vectors = vectors if vectors.ndim == 2 and len(vectors) == len(self.ids) == 0 \
+            else vectors.reshape(len(self.ids), -1)
         if not self.metadata:
             self.metadata = [{} for _ in self.ids]
         if not (len(self.ids) == len(self.vectors) == len(self.texts) == len(self.metadata)):
