@@ -130,6 +130,10 @@ SECTIONS: tuple[Section, ...] = (
     )),
     Section("audits", "Store audits", "`vecleak audit` on 5,000-row stores of text no shipped decoder was trained "
             "on (2 torch threads, 2 cores). The audits predate the `search` and `bag-of-words` rows.", (
+        Result("audit-chroma-wikiqa-minilm-1000", "Chroma, 1,000 WikiQA rows, MiniLM vectors, every row "
+               "(search and bag-of-words included), default sweep, idle 2-core machine",
+               f"{PY} benchmarks/audit_stores.py --store chroma --corpus wikiqa --encoder minilm --rows 1000 "
+               "--sample 500 --threads 2", extras=("audit-chroma-wikiqa-minilm-1000.html",)),
         Result("audit-chroma-wikiqa-minilm", "Chroma, WikiQA, MiniLM vectors",
                f"{PY} benchmarks/audit_stores.py --store chroma --corpus wikiqa --encoder minilm --rows 5000 "
                "--sample 1000",

@@ -129,6 +129,16 @@ class AuditContext:
     emb: Embeddings
     cache: StageCache
     base_key: dict[str, Any]
+    readers: dict[str, Any] = field(default_factory=dict)
+
+    def word_reader(self, encoder: Any) -> Any:
+        """The shipped word reader of ``encoder``, loaded once per audit (its 52,000 word vectors
+        are embedded once and kept with the audit's embeddings for ``--resume``)."""
+        from vecleak.classifiers.shipped import load_word_reader
+
+        if encoder.name not in self.readers:
+            self.readers[encoder.name] = load_word_reader("auto", encoder, cache=self.cache.embeddings)
+        return self.readers[encoder.name]
 
 
 # ---------------------------------------------------------------------------------------------- sample
@@ -382,13 +392,13 @@ def _run_row(ctx: AuditContext, level: Level) -> tuple[dict[str, Any], list[str 
 def _run_query_level(ctx: AuditContext, level: Level) -> tuple[dict[str, Any], list[str | None]]:
     """Metrics and reconstructions of the search or bag-of-words row (``None`` past its records)."""
     from vecleak.attacks import Knowledge, QueryOracle, load_attack
-    from vecleak.classifiers.shipped import load_word_reader, word_reader_available
+    from vecleak.classifiers.shipped import word_reader_available
 
     rows, who, emb, config = ctx.rows, ctx.who, ctx.emb, ctx.config
     match, texts = who.match, rows.texts
     if level.kind == "bag-of-words":
         own_space = level.space == match.name
-        reader = load_word_reader("auto", match.encoder if own_space else who.attacker)
+        reader = ctx.word_reader(match.encoder if own_space else who.attacker)
         knowledge = Knowledge(who.own, who.attacker, leaked_vectors=rows.pool_vectors, leaked_targets=emb.pool_targets,
                               known_encoder=match.encoder if own_space else None)
         metrics, recs = run_attacker(level, load_attack("bag-of-words", reader=reader), knowledge,
@@ -408,7 +418,7 @@ def _run_query_level(ctx: AuditContext, level: Level) -> tuple[dict[str, Any], l
         knowledge = Knowledge(who.own, who.attacker, leaked_vectors=rows.pool_vectors, leaked_targets=emb.pool_targets,
                               oracle=oracle)
         space, targets = who.attacker, emb.ref_targets
-    words = load_word_reader("auto", space) if word_reader_available(space.name) else None
+    words = ctx.word_reader(space) if word_reader_available(space.name) else None
     search = load_attack("search", budget=config.search_budget, words=words, seed=config.seed)
     metrics, recs = run_attacker(level, search, knowledge, stored=rows.vectors[:n], references=texts[:n],
                                  languages=rows.langs[:n], reference_targets=None if targets is None else targets[:n])
