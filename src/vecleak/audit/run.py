@@ -226,6 +226,8 @@ def _audit(store: VectorStore, config: AuditConfig, candidates: list[Candidate],
             with stages.stage(f"attack:{level.name}", f"attack: {level.name}") as st:
                 row = attack_row(ctx, level)
                 st["cached"], st["seconds"] = row.cached, row.seconds
+            if len(set(ctx.rows.langs)) > 1:            # scored once, read by every write below
+                row.row["by_language"] = score_by_language(row.reconstructions, ctx.rows.texts, ctx.rows.langs)
             done.append(row)
         stages.verdict_written()
         partial = _assemble(store, ctx, plan, done, None, [], stages)
@@ -277,12 +279,7 @@ def _assemble(store: VectorStore, ctx: AuditContext, plan: Plan, done: list[Atta
     rows: SampledRows = ctx.rows
     config, match = ctx.config, ctx.who.match
     texts, langs, ids = rows.texts, rows.langs, rows.ids
-    attacks = []
-    for r in done:
-        row = dict(r.row)
-        if len(set(langs)) > 1:
-            row["by_language"] = score_by_language(r.reconstructions, texts, langs)
-        attacks.append(row)
+    attacks = [dict(r.row) for r in done]
     if points is None:
         defenses, recommendation = [], None if not complete else {
             "defense": None, "min_recall": config.min_recall, "reason": "no defenses were priced (--defenses none)"}
@@ -314,7 +311,7 @@ def _assemble(store: VectorStore, ctx: AuditContext, plan: Plan, done: list[Atta
                              ids=ids),
         "histogram": histogram(worst.per_record, attacker=worst.level.name),
         "worst_records": risks[:WORST_RECORDS],
-        "notes": rows.notes + ctx.who.notes + plan.notes + ([match.note] if match.note else []),
+        "notes": ctx.who.notes + ([match.note] if match.note else []),
         "settings": settings,
         "timings": stages.timings(),
         "_rows": [{"id": i, "lang": lang, "reference": ref, **{r.level.name: r.reconstructions[k] for r in done}}

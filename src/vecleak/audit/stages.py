@@ -65,7 +65,6 @@ class SampledRows:
     pool_langs: list[str]
     fit_vectors: np.ndarray
     shots: list[int]
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -116,7 +115,6 @@ class Plan:
 
     levels: list[Level]
     not_run: list[dict[str, str]]
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -153,17 +151,13 @@ def draw_sample(store: VectorStore, config: AuditConfig) -> SampledRows:
         raise StoreError(f"the store has {sample.store_size} rows: a sample of {len(audited)} leaves {len(pool)} for "
                          f"leaked pairs, fewer than the smallest --shots level ({min(config.shots)}); lower --sample")
     keep = [i for i, t in enumerate(pool.texts) if t is not None and str(t).strip()]
-    notes = []
-    if len(shots) < len(config.shots):
-        notes.append(f"shot levels {sorted(set(config.shots) - set(shots))} skipped: the store leaves only "
-                     f"{len(pool)} rows outside the sample")
     return SampledRows(
         sample=sample, texts=[str(t) for t in audited.texts],
         langs=[normalize_language(m.get("lang") or config.language) for m in audited.metadata],
         ids=[str(i) for i in audited.ids], vectors=audited.vectors, pool_texts=[str(pool.texts[i]) for i in keep],
         pool_vectors=pool.vectors[keep],
         pool_langs=[normalize_language(pool.metadata[i].get("lang") or config.language) for i in keep],
-        fit_vectors=pool.vectors, shots=shots, notes=notes)
+        fit_vectors=pool.vectors, shots=shots)
 
 
 # ---------------------------------------------------------------------------------------------- encoder
@@ -293,7 +287,6 @@ def plan_levels(config: AuditConfig, rows: SampledRows, who: Attackers) -> Plan:
     match, langs = who.match, rows.langs
     levels = [Level("fewshot", shots=k) for k in rows.shots]
     not_run: list[dict[str, str]] = []
-    notes: list[str] = []
     for k in sorted(set(config.shots) - set(rows.shots)):
         not_run.append({"row": f"fewshot-{k}", "why": f"the store leaves {len(rows.sample.leaked)} rows outside "
                         f"the sample, fewer than {k} leaked pairs",
@@ -348,7 +341,7 @@ def plan_levels(config: AuditConfig, rows: SampledRows, who: Attackers) -> Plan:
     else:
         levels.append(Level("bag-of-words", shots=0 if read == match.name else max(rows.shots), space=read))
     levels.sort(key=lambda lv: lv.kind in QUERY_KINDS)           # stable: the search rows last
-    return Plan(levels, not_run, notes)
+    return Plan(levels, not_run)
 
 
 # ---------------------------------------------------------------------------------------------- attacks

@@ -47,10 +47,8 @@ class CausalLMBackbone(Backbone):
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.lm.get_output_embeddings()(hidden)
 
-    @staticmethod
-    def reorder_cache(cache: Any, index: torch.Tensor) -> Any:
-        cache.reorder_cache(index)
-        return cache
+    #: a Hugging Face cache reorders itself, as the trimmed backbone's does
+    reorder_cache = staticmethod(TrimmedCausalLMBackbone.reorder_cache)
 
     @classmethod
     def build(cls, config: DecoderConfig, *, tokenizer: Any = None,

@@ -55,9 +55,9 @@ class StoreBatch:
 
     def __post_init__(self) -> None:
         vectors = np.asarray(self.vectors, dtype=np.float32)
-        # (0, d) stays as it is: an empty batch cannot infer its width from no values
-        self.vectors = vectors if vectors.ndim == 2 and len(vectors) == len(self.ids) == 0 \
-            else vectors.reshape(len(self.ids), -1)
+        if self.ids or vectors.ndim != 2:      # an empty (0, d) batch keeps its width as given
+            vectors = vectors.reshape(len(self.ids), -1)
+        self.vectors = vectors
         if not self.metadata:
             self.metadata = [{} for _ in self.ids]
         if not (len(self.ids) == len(self.vectors) == len(self.texts) == len(self.metadata)):
