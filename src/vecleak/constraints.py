@@ -19,49 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from vecleak.errors import InputError
+from vecleak.errors import ConfigError, option_name
 
-
-class ConfigError(InputError):
-    """A setting outside its declared constraint; ``field`` names it (``fields``: every setting a
-    rule between several names).
-
-    The message is a template whose ``{name}`` places are settings: the library prints their own
-    names (``tol stops the admm TV solver ...``), :meth:`for_option` the command line's flags
-    (``--tol stops ... (add --tv-solver admm or drop --tol)``)."""
-
-    def __init__(self, field: str, message: str, owner: str = "", *, template: str | None = None,
-                 fields: tuple[str, ...] = (), values: Mapping[str, Any] | None = None) -> None:
-        self.field, self.rule, self.owner = field, message, owner
-        self.fields = fields or (field,)
-        self.template = template if template is not None else "{" + field + "} " + message.replace("{", "{{").replace("}", "}}")
-        self.values = dict(values or {})
-        super().__init__(self._render({name: name for name in self.fields}))
-
-    @classmethod
-    def between(cls, template: str, *fields: str, owner: str = "", **values: Any) -> ConfigError:
-        """A rule over several settings: ``template`` names each of ``fields`` as ``{field}``
-        (and any other ``{key}`` of ``values``), e.g.
-        ``ConfigError.between("{tol} needs {tv_solver} admm", "tol", "tv_solver")``."""
-        return cls(fields[0], "", owner, template=template, fields=fields, values=values)
-
-    def _render(self, names: Mapping[str, str]) -> str:
-        return self.template.format(**self.values, **names)
-
-    def for_option(self, flags: Mapping[str, str] | None = None) -> InputError:
-        """The same error phrased for the command line: ``--lr must be ...`` (``flags`` maps a
-        field to its option where they differ, e.g. ``{"alpha": "--mi-weight"}``; a ``"*"`` entry
-        is the pattern of every other field, with ``{field}`` / ``{dashed}`` in it)."""
-        flags = flags or {}
-        return InputError(self._render({name: option_name(name, flags) for name in self.fields}))
-
-
-def option_name(field: str, flags: Mapping[str, str] | None = None) -> str:
-    """The command-line option of ``field``: ``flags[field]``, else the ``"*"`` pattern, else
-    ``--field-name``."""
-    flags = flags or {}
-    flag = flags.get(field, flags.get("*", "--{dashed}"))
-    return flag.format(field=field, dashed=field.replace("_", "-"))
+__all__ = ["ConfigError", "Constraint", "Each", "Either", "Interval", "Options", "check_fields", "check_value",
+           "option_name"]
 
 
 @dataclass(frozen=True)
