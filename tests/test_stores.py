@@ -102,7 +102,7 @@ def test_pgvector_session_is_read_only(pg_url):
     (lambda d: open_store(d["pg"], StoreOptions(table="missing")), "has no table 'missing'"),
     (lambda d: open_store(d["pg"], StoreOptions(table="docs", vector_column="vec")), "has no column 'vec'"),
     (lambda d: open_store(d["pg"], StoreOptions(table="novec", vector_column="text")), "not a pgvector"),
-    (lambda d: open_store(d["pg"]), "needs --table"),
+    (lambda d: open_store(d["pg"]), "needs table"),
     (lambda d: open_store("postgresql://postgres@127.0.0.1:1/postgres", StoreOptions(table="docs")),
      "cannot connect"),
     (lambda d: open_store(d["pg"].replace("postgres:@", "auditor:wrong@"), StoreOptions(table="docs")),
@@ -284,7 +284,7 @@ def test_qdrant_folder_uuid_ids_named_vectors_and_latest_duplicate(tmp_path):
     before = tree_digest(folder)
     with pytest.raises(StoreError) as err:
         open_store(f"qdrant:{folder}")
-    _one_line_error(err, "named vectors (dense, small)", "--vector-column")
+    _one_line_error(err, "named vectors (dense, small)", "choose one with vector_column")
     options = StoreOptions(vector_column="dense", text_column="body")
     with open_store(f"qdrant:{folder}", options) as store:
         assert store.dim == 4 and store.count() == 11

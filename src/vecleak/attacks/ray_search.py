@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from vecleak.attacks.base import Knowledge, QueryOracle
-from vecleak.errors import InputError
+from vecleak.errors import ConfigError
 
 
 class _SearchWorker:
@@ -73,14 +73,16 @@ def search_on_ray(search: Any, knowledge: Knowledge, stored: np.ndarray, langs: 
     decoder = knowledge.known_decoder if known else knowledge.decoder
     oracle = knowledge.oracle
     if oracle.source is None or oracle.source["defended"]:
-        raise InputError("the search runs on Ray only with an oracle built by QueryOracle.of(encoder) without a "
-                         "deployed defense; use --backend local for this search")
+        raise ConfigError.between("the search runs on Ray only with an oracle built by QueryOracle.of(encoder) "
+                                  "without a deployed defense; use {backend} local for this search", "backend",
+                                  owner="AuditConfig")
     named = [oracle.source["encoder"], knowledge.attacker.name if not known else None,
              knowledge.known_encoder.name if knowledge.known_encoder is not None else None]
     for name in filter(None, named):
         if name.startswith("file:"):
-            raise InputError(f"the search on Ray loads its encoders by name on each worker; {name} is precomputed "
-                             "vectors, not a model: use --backend local")
+            raise ConfigError.between("the search on Ray loads its encoders by name on each worker; {name} is "
+                                      "precomputed vectors, not a model: use {backend} local", "backend",
+                                      owner="AuditConfig", name=name)
     chunks = search.chunks(len(stored))
     if not chunks:
         return []

@@ -51,7 +51,7 @@ from vecleak.configs import DEFAULT_TOKENIZER, AuditConfig
 from vecleak.data.atomic import atomic_output_dir, check_output_dir, output_lock
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.decoders.catalog import SHIPPED_DECODERS
-from vecleak.errors import InputError, VecleakError
+from vecleak.errors import ConfigError, VecleakError
 from vecleak.frontier import Candidate, FrontierPoint, apply_command, pareto_set, recommend
 from vecleak.frontier.pareto import MIN_CUT
 from vecleak.frontier.sweep import with_baseline
@@ -128,15 +128,16 @@ def check_config(config: AuditConfig) -> list[Candidate]:
     """Refuse settings no audit can run with (before any store or model opens); the parsed defenses."""
     config.check()
     if config.encoder == "none" and config.search_sample and config.query_encoder is None:
-        raise InputError("--search-sample asks for a search row, which queries the store's encoder: with --encoder "
-                         "none give an encoder the attacker can query with --query-encoder, or drop --search-sample")
+        raise ConfigError.between("{search_sample} asks for a search row, which queries the store's encoder: with "
+                                  "{encoder} none give an encoder the attacker can query with {query_encoder}, or drop "
+                                  "{search_sample}", "search_sample", "encoder", "query_encoder", owner="AuditConfig")
     candidates = [Candidate.parse(s) for s in config.defenses]
     for candidate in candidates:            # an unknown name or parameter fails here, not after the attacks
         candidate.check()
     if config.attacker_decoder != "auto" and config.attacker_decoder not in SHIPPED_DECODERS \
             and not (Path(config.attacker_decoder) / "config.json").is_file():
-        raise InputError(f"--attacker-decoder '{config.attacker_decoder}' is neither a shipped decoder "
-                         f"({', '.join(SHIPPED_DECODERS)}) nor a decoder folder; use auto or one of those")
+        raise ConfigError("attacker_decoder", f"'{config.attacker_decoder}' is neither a shipped decoder "
+                          f"({', '.join(SHIPPED_DECODERS)}) nor a decoder folder; use auto or one of those", "AuditConfig")
     return candidates
 
 

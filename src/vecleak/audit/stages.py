@@ -27,7 +27,7 @@ from vecleak.decoders.shipped import load_decoder
 from vecleak.encoders.cache import encode_cached
 from vecleak.encoders.identify import MATCH_COSINE, EncoderMatch, identify_encoder, match_cosine, unit_length
 from vecleak.encoders.registry import encoder_available, load_encoder
-from vecleak.errors import InputError, StoreError
+from vecleak.errors import ConfigError, StoreConfigError
 from vecleak.frontier import AttackerKit, Candidate, FrontierPoint, measure
 from vecleak.languages import normalize_language
 from vecleak.metrics import CORE_METRICS
@@ -148,8 +148,10 @@ def draw_sample(store: VectorStore, config: AuditConfig) -> SampledRows:
     pool, audited = sample.leaked, sample.audited
     shots = [k for k in config.shots if k <= len(pool)]
     if not shots:
-        raise StoreError(f"the store has {sample.store_size} rows: a sample of {len(audited)} leaves {len(pool)} for "
-                         f"leaked pairs, fewer than the smallest --shots level ({min(config.shots)}); lower --sample")
+        raise StoreConfigError.between("the store has {size} rows: a sample of {n} leaves {left} for leaked pairs, "
+                                       "fewer than the smallest {shots} level ({least}); lower {sample}", "shots",
+                                       "sample", owner="AuditConfig", size=sample.store_size, n=len(audited),
+                                       left=len(pool), least=min(config.shots))
     keep = [i for i, t in enumerate(pool.texts) if t is not None and str(t).strip()]
     return SampledRows(
         sample=sample, texts=[str(t) for t in audited.texts],
@@ -165,12 +167,14 @@ def check_encoder(name: str, texts: list[str], vectors: np.ndarray) -> EncoderMa
     """The named encoder, checked against the stored vectors (a mismatch is an error, not an attack)."""
     encoder = load_encoder(name)
     if encoder.dim != vectors.shape[1]:
-        raise InputError(f"--encoder {name} makes {encoder.dim}-d vectors but the store holds {vectors.shape[1]}-d "
-                         "ones; use --encoder auto or the encoder that made them")
+        raise ConfigError.between("{encoder} {name} makes {dim}-d vectors but the store holds {held}-d ones; use "
+                                  "{encoder} auto or the encoder that made them", "encoder", owner="AuditConfig",
+                                  name=name, dim=encoder.dim, held=vectors.shape[1])
     cos = match_cosine(encoder, texts, vectors)
     if cos < MATCH_COSINE:
-        raise InputError(f"the stored vectors are not {name}'s (mean cosine {cos:.3f} on {len(texts)} rows); use "
-                         "--encoder auto, or --encoder none for a black-box audit")
+        raise ConfigError.between("the stored vectors are not {name}'s (mean cosine {cos:.3f} on {n} rows); use "
+                                  "{encoder} auto, or {encoder} none for a black-box audit", "encoder",
+                                  owner="AuditConfig", name=name, cos=cos, n=len(texts))
     return EncoderMatch(name, cos, unit_length(vectors), pooling=encoder.pooling, encoder=encoder, tried={name: cos})
 
 
@@ -322,8 +326,9 @@ def plan_levels(config: AuditConfig, rows: SampledRows, who: Attackers) -> Plan:
     n = min(len(rows.texts), SEARCH_SAMPLE if config.search_sample is None else config.search_sample)
     if n and match.encoder is None and config.query_encoder is None:
         if config.search_sample:
-            raise InputError("the search row queries the store's encoder: it was not identified; name it with "
-                             "--encoder, or give an encoder the attacker can query with --query-encoder")
+            raise ConfigError.between("the search row queries the store's encoder: it was not identified; name it "
+                                      "with {encoder}, or give an encoder the attacker can query with {query_encoder}",
+                                      "encoder", "query_encoder", owner="AuditConfig")
         not_run.append({"row": "search", "why": "no encoder answers the attacker's queries: the store's was not "
                         "identified", "unlock": "--encoder NAME, or --query-encoder NAME for an embedding API "
                                                "the attacker can query"})

@@ -33,6 +33,7 @@ CONFIG_FLAGS: dict[str, dict[str, str]] = {
     "AttackConfig": {"lam": "--lambda", "metric": "--graph", "language": "--attack-language"},
     "AuditConfig": {"defenses": "--defense"},
     "Defense": {"epsilon": "--dp-epsilon", "*": "--param {field}=..."},
+    "StoreOptions": {"uri": "--store"},            # open_store's uri, with the store settings
 }
 
 #: The configs each command reads its option defaults from (an option named like a field, or

@@ -17,7 +17,7 @@ import numpy as np
 
 from vecleak.configs import AUDIT_DEFENSES
 from vecleak.defenses import load_defense
-from vecleak.errors import InputError, VecleakError
+from vecleak.errors import ConfigError, VecleakError
 from vecleak.frontier.pareto import FrontierPoint
 from vecleak.frontier.strongest import AttackerKit, strongest_attack
 from vecleak.utility.retrieval import neighbour_retrieval
@@ -33,16 +33,19 @@ class Candidate:
 
     @staticmethod
     def parse(text: str) -> Candidate:
-        """``name`` or ``name:key=value,key=value`` (``gaussian:sigma=0.05``, ``purmech:epsilon=12``)."""
+        """``name`` or ``name:key=value,key=value`` (``gaussian:sigma=0.05``, ``purmech:epsilon=12``): one
+        entry of :attr:`~vecleak.configs.AuditConfig.defenses`, which a refusal names."""
         name, _, rest = text.strip().partition(":")
         params: dict[str, Any] = {}
         for item in filter(None, rest.split(",")):
             key, eq, value = item.partition("=")
             if not eq or not key.strip():
-                raise InputError(f"--defense {text!r}: parameters are key=value, e.g. gaussian:sigma=0.05")
+                raise ConfigError.between("{defenses} {spec}: parameters are key=value, e.g. gaussian:sigma=0.05",
+                                          "defenses", owner="AuditConfig", spec=repr(text))
             params[key.strip()] = _number(value.strip())
         if not name:
-            raise InputError(f"--defense {text!r}: give a defense name, e.g. gaussian:sigma=0.05")
+            raise ConfigError.between("{defenses} {spec}: give a defense name, e.g. gaussian:sigma=0.05", "defenses",
+                                      owner="AuditConfig", spec=repr(text))
         return Candidate(name, name, params)
 
     def check(self) -> None:
@@ -50,7 +53,9 @@ class Candidate:
         try:
             build(self, seed=0, dim=1 << 30)
         except VecleakError as err:
-            raise InputError(f"--defense {self.label()}: {err}") from None
+            # the inner error names the spec's own keys (sigma, epsilon): what was typed inside it
+            raise ConfigError.between("{defenses} {spec}: {reason}", "defenses", owner="AuditConfig",
+                                      spec=self.label(), reason=str(err)) from None
 
     def label(self) -> str:
         """``name:key=value,...`` as typed."""

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from vecleak.errors import StoreError
+from vecleak.errors import StoreConfigError, StoreError
 
 
 @dataclass(frozen=True)
@@ -142,11 +142,13 @@ def check_dimensions(vectors: Sequence[Any], where: str) -> np.ndarray:
 
 def pick_collection(names: Sequence[str], wanted: str | None, where: str, *, what: str = "collection") -> str:
     """``wanted`` if the store has it; with ``wanted=None`` the store's only collection (or a
-    :class:`StoreError` naming the choices and ``--collection``)."""
+    :class:`StoreError` naming the choices and the ``collection`` setting)."""
     listed = ", ".join(sorted(names)) or "none"
     if wanted is None:
         if len(names) != 1:
-            raise StoreError(f"{where} holds {len(names)} {what}s ({listed}); name one with --collection")
+            raise StoreConfigError.between("{where} holds {n} {what}s ({listed}); name one with {collection}",
+                                           "collection", owner="StoreOptions", where=where, n=len(names), what=what,
+                                           listed=listed)
         return next(iter(names))
     if wanted not in names:
         raise StoreError(f"{where} has no {what} '{wanted}'; it has: {listed}")

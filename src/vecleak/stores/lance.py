@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from vecleak.errors import StoreError
+from vecleak.errors import StoreConfigError, StoreError
 from vecleak.stores.base import (
     StoreBatch, StoreOptions, VectorStore, check_dimensions, in_batches, pick_collection, uri_path,
 )
@@ -46,10 +46,11 @@ class LanceStore(VectorStore):
         self.table = table
         self._tbl = db.open_table(table)
         columns = set(self._tbl.schema.names)
-        for option, col in (("--vector-column", vector_column), ("--text-column", text_column)):
+        for setting, col in (("vector_column", vector_column), ("text_column", text_column)):
             if col is not None and col not in columns:
-                raise StoreError(f"table {table} has no column '{col}' ({option}); its columns: "
-                                 f"{', '.join(sorted(columns))}")
+                raise StoreConfigError.between(f"table {{name}} has no column '{{col}}' ({{{setting}}}); its columns: "
+                                               "{columns}", setting, owner="StoreOptions", name=table, col=col,
+                                               columns=", ".join(sorted(columns)))
         self.vector_column, self.text_column = vector_column, text_column
         self.id_column = id_column if id_column in columns else None
         self.lang_column = "lang" if "lang" in columns else None

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from vecleak.errors import StoreError
+from vecleak.errors import StoreConfigError, StoreError
 from vecleak.stores.base import StoreBatch, StoreOptions, VectorStore, check_dimensions, in_batches
 from vecleak.stores.pg_uri import parse_pg_uri
 from vecleak.stores.registry import register_store
@@ -36,8 +36,9 @@ class PgVectorStore(VectorStore):
     @classmethod
     def from_uri(cls, uri: str, options: StoreOptions) -> PgVectorStore:
         if not options.table:
-            raise StoreError("a PostgreSQL store needs --table (and --vector-column / --text-column "
-                             "if they are not 'embedding' / 'text')")
+            raise StoreConfigError.between("a PostgreSQL store needs {table} (and {vector_column} / {text_column} "
+                                           "if they are not 'embedding' / 'text')", "table", "vector_column",
+                                           "text_column", owner="StoreOptions")
         return cls(uri, options.table, vector_column=options.vector_column or "embedding",
                    text_column=options.text_column or "text", id_column=options.id_column or "id")
 
@@ -64,17 +65,21 @@ class PgVectorStore(VectorStore):
         columns = self._columns(schema or None, name)
         if not columns:
             self.close()
-            raise StoreError(f"{self.url} has no table '{table}' (or this user cannot read it); give --table")
-        for option, col in (("--vector-column", vector_column), ("--text-column", text_column),
-                            ("--id-column", id_column)):
+            raise StoreConfigError.between("{url} has no table '{name}' (or this user cannot read it); give {table}",
+                                           "table", owner="StoreOptions", url=self.url, name=table)
+        for setting, col in (("vector_column", vector_column), ("text_column", text_column),
+                             ("id_column", id_column)):
             if col is not None and col not in columns:
                 self.close()
-                raise StoreError(f"table {table} has no column '{col}' ({option}); its columns: "
-                                 f"{', '.join(sorted(columns))}")
+                raise StoreConfigError.between(f"table {{name}} has no column '{{col}}' ({{{setting}}}); its columns: "
+                                               "{columns}", setting, owner="StoreOptions", name=table, col=col,
+                                               columns=", ".join(sorted(columns)))
         if columns[vector_column] != "vector":
             self.close()
-            raise StoreError(f"column {table}.{vector_column} is of type {columns[vector_column]}, not a pgvector "
-                             "'vector'; give the embedding column with --vector-column")
+            raise StoreConfigError.between("column {name}.{col} is of type {kind}, not a pgvector 'vector'; give the "
+                                           "embedding column with {vector_column}", "vector_column",
+                                           owner="StoreOptions", name=table, col=vector_column,
+                                           kind=columns[vector_column])
         self.vector_column, self.text_column, self.id_column = vector_column, text_column, id_column
         self._id_type = columns[id_column]          # fetch by the column's own type, so its index serves
         self.lang_column = "lang" if "lang" in columns and text_column != "lang" else None

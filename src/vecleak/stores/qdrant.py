@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from vecleak.errors import StoreError
+from vecleak.errors import StoreConfigError, StoreError
 from vecleak.stores.base import StoreBatch, StoreOptions, VectorStore, check_dimensions, in_batches, pick_collection
 from vecleak.stores.registry import register_store
 
@@ -58,8 +58,9 @@ class QdrantStore(VectorStore):
         vectors = self._client.get_collection(collection).config.params.vectors
         if isinstance(vectors, dict):
             if vector_name not in vectors:
-                raise StoreError(f"collection {collection} has named vectors ({', '.join(sorted(vectors))}); "
-                                 "choose one with --vector-column")
+                raise StoreConfigError.between("collection {name} has named vectors ({named}); choose one with "
+                                               "{vector_column}", "vector_column", owner="StoreOptions",
+                                               name=collection, named=", ".join(sorted(vectors)))
             self._dim = int(vectors[vector_name].size)
         else:
             self._dim = int(vectors.size)

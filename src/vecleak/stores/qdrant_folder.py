@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from vecleak.errors import StoreError
+from vecleak.errors import StoreConfigError, StoreError
 from vecleak.stores.base import (
     StoreBatch, StoreOptions, VectorStore, check_dimensions, in_batches, pick_collection, uri_path,
 )
@@ -164,11 +164,14 @@ class QdrantFolderStore(VectorStore):
         vector = point.get("vector")
         if self.vector_name is not None:
             if not isinstance(vector, dict) or self.vector_name not in vector:
-                raise StoreError(f"{where} has no vector '{self.vector_name}'; choose another with --vector-column")
+                raise StoreConfigError.between("{where} has no vector '{name}'; choose another with {vector_column}",
+                                               "vector_column", owner="StoreOptions", where=where,
+                                               name=self.vector_name)
             vector = vector[self.vector_name]
         elif isinstance(vector, dict):
-            raise StoreError(f"{where} has named vectors ({one_line(', '.join(sorted(map(str, vector))))}); choose "
-                             "one with --vector-column")
+            raise StoreConfigError.between("{where} has named vectors ({named}); choose one with {vector_column}",
+                                           "vector_column", owner="StoreOptions", where=where,
+                                           named=one_line(", ".join(sorted(map(str, vector)))))
         if (not isinstance(vector, list) or len(vector) != self._dim
                 or not all(type(x) is float or (type(x) is int and abs(x) < 2**127) for x in vector)):
             raise StoreError(f"{where}: its vector is not {self._dim} numbers as the collection's config says; "
@@ -205,13 +208,15 @@ def _dimension(config: dict[str, Any], collection: str, vector_name: str | None)
                          "qdrant-client wrote")
     if isinstance(vectors.get("size"), int):          # one unnamed vector
         if vector_name is not None:
-            raise StoreError(f"collection {collection} has one unnamed vector, not '{vector_name}'; leave out "
-                             "--vector-column")
+            raise StoreConfigError.between("collection {name} has one unnamed vector, not '{wanted}'; leave out "
+                                           "{vector_column}", "vector_column", owner="StoreOptions", name=collection,
+                                           wanted=vector_name)
         return int(vectors["size"])
     named = {k: v for k, v in vectors.items() if isinstance(v, dict) and isinstance(v.get("size"), int)}
     if vector_name not in named:
-        raise StoreError(f"collection {collection} has named vectors ({one_line(', '.join(sorted(named))) or 'none'}); "
-                         "choose one with --vector-column")
+        raise StoreConfigError.between("collection {name} has named vectors ({named}); choose one with {vector_column}",
+                                       "vector_column", owner="StoreOptions", name=collection,
+                                       named=one_line(", ".join(sorted(named))) or "none")
     return int(named[vector_name]["size"])
 
 

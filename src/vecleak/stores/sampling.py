@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from vecleak.errors import StoreError
+from vecleak.errors import StoreConfigError, StoreError
 from vecleak.stores.base import StoreBatch, VectorStore
 
 
@@ -44,15 +44,15 @@ def sample_store(store: VectorStore, sample: int, leak_pool: int, *, seed: int =
     elsewhere).
     """
     if sample < 1:
-        raise StoreError(f"--sample must be at least 1, got {sample}")
+        raise StoreConfigError("sample", f"must be at least 1, got {sample}", "AuditConfig")
     all_ids = [i for chunk in store.iter_ids() for i in chunk]
     if not all_ids:
         raise StoreError("the store is empty; nothing to audit")
     order = np.random.default_rng(seed).permutation(len(all_ids))
     if ids is None and not where:
         if sample > len(all_ids):
-            raise StoreError(f"--sample {sample} is larger than the store ({len(all_ids)} rows); use --sample "
-                             f"{len(all_ids)} or less")
+            raise StoreConfigError.between("{sample} {n} is larger than the store ({rows} rows); use {sample} {rows} "
+                                           "or less", "sample", owner="AuditConfig", n=sample, rows=len(all_ids))
         chosen = [all_ids[k] for k in order[:sample]]
         rest = [all_ids[k] for k in order[sample:sample + leak_pool]]
     else:
@@ -61,22 +61,25 @@ def sample_store(store: VectorStore, sample: int, leak_pool: int, *, seed: int =
             known = set(all_ids)
             missing = [i for i in chosen if i not in known]
             if missing:
-                raise StoreError(f"{len(missing)} of the {len(chosen)} ids to audit are not in the store (first: "
-                                 f"{missing[0]!r}); check --ids")
+                raise StoreConfigError.between("{n} of the {of} ids to audit are not in the store (first: {first}); "
+                                               "check {ids}", "ids", owner="AuditConfig", n=len(missing),
+                                               of=len(chosen), first=repr(missing[0]))
         else:
             matching = set(_matching_ids(store, where or {}))
             if not matching:
-                raise StoreError(f"no row of the store matches --where {_describe(where or {})}; check the metadata "
-                                 "keys and values")
+                raise StoreConfigError.between("no row of the store matches {where} {pairs}; check the metadata keys "
+                                               "and values", "where", owner="AuditConfig",
+                                               pairs=_describe(where or {}))
             chosen = [all_ids[k] for k in order if all_ids[k] in matching][:sample]
         taken = set(chosen)
         rest = [all_ids[k] for k in order if all_ids[k] not in taken][:leak_pool]
     audited = store.fetch(chosen)
     if any(t is None or not str(t).strip() for t in audited.texts):
         missing_text = sum(t is None or not str(t).strip() for t in audited.texts)
-        raise StoreError(f"{missing_text} of the {len(chosen)} sampled rows have no text, so nothing can be scored and "
-                         "no leaked pairs can come from the store; give the texts (--texts FILE for FAISS or exported "
-                         "vectors, --text-column for tables)")
+        raise StoreConfigError.between("{n} of the {of} sampled rows have no text, so nothing can be scored and no "
+                                       "leaked pairs can come from the store; give the texts ({texts}: a file of them, "
+                                       "for FAISS or exported vectors; {text_column} for tables)", "texts",
+                                       "text_column", owner="StoreOptions", n=missing_text, of=len(chosen))
     leaked = store.fetch(rest)
     return StoreSample(audited, leaked, seed, len(all_ids))
 

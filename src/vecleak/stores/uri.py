@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from vecleak.errors import StoreError
+from vecleak.errors import StoreConfigError
 from vecleak.stores.base import StoreOptions, VectorStore
 from vecleak.stores.registry import find_store, store_usage
 
@@ -49,8 +49,12 @@ def open_store(uri: str, options: StoreOptions = StoreOptions()) -> VectorStore:
     entry = find_store(scheme) if sep else None
     if entry is None:
         named = f" kind '{scheme}'" if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else ""
-        raise StoreError(f"--store {mask_secrets(uri)!r}: unknown store{named}; use one of {store_usage()}")
+        raise StoreConfigError.between("{uri} {shown}: unknown store{named}; use one of {usage}", "uri",
+                                       owner="StoreOptions", shown=repr(mask_secrets(uri)), named=named,
+                                       usage=store_usage())
     prefix = entry.prefix(scheme)
     if not uri.startswith(prefix) or len(uri) == len(prefix):
-        raise StoreError(f"--store {mask_secrets(uri)!r}: unknown store; write a {scheme} store as {entry.usage()}")
+        raise StoreConfigError.between("{uri} {shown}: unknown store; write a {scheme} store as {usage}", "uri",
+                                       owner="StoreOptions", shown=repr(mask_secrets(uri)), scheme=scheme,
+                                       usage=entry.usage())
     return entry.cls.from_uri(uri, options)
