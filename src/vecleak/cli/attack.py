@@ -171,9 +171,9 @@ def graph(
         from vecleak.errors import InputError
 
         raise InputError(f"--plot {plot}: use a .png, .svg or .pdf file name")
-    for path, option in ((out, "--out"), (plot, "--plot")):
+    for path, setting in ((out, "out"), (plot, "plot")):
         if path is not None:
-            check_output_file(path, option=option)
+            check_output_file(path, setting=setting)
     g = build_graph([x for x in langs.split(",") if x.strip()], metric=metric, threshold=threshold)
     show_graph(_console(), g)
     _emit(g.to_dict())

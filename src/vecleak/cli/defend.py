@@ -169,7 +169,7 @@ def defend_fit(
     mech = load_defense(defense, epsilon=epsilon, seed=seed, **parse_params(param),
                         **({"secure": True} if secure else {}))
     if in_ is not None:
-        E = read_vectors(check_path_name(in_, option="--in"))
+        E = read_vectors(check_path_name(in_, setting="in"))
     else:
         E = np.zeros((1, dim), np.float32) + 1.0
     if in_ is None and mech.learns_from_data:
@@ -218,7 +218,7 @@ def defend_apply(
                          "keeps its own")
     mech = load_defense(defense, epsilon=epsilon, seed=seed, **parse_params(param),
                         **({"secure": True} if secure else {}))
-    E = read_vectors(check_path_name(in_, option="--in"))
+    E = read_vectors(check_path_name(in_, setting="in"))
     want = getattr(mech, "n_features_in_", None)
     if from_folder and want is not None and E.shape[1] != want:
         raise InputError(f"{in_} holds {E.shape[1]}-d vectors but the defense in {defense} was fitted on {want}-d "

@@ -99,7 +99,7 @@ def embed(
     if out.suffix not in (".npy", ".jsonl"):
         raise InputError(f"--out must end in .npy or .jsonl, got {out.name}")
     check_output_file(out)
-    records = read_records(check_path_name(in_, option="--in"), column=column)
+    records = read_records(check_path_name(in_, setting="in"), column=column)
     cache = usable_cache(cache)
     enc = load_encoder(encoder)
     vectors = check_vectors(encode_cached(enc, [r.text for r in records], cache),

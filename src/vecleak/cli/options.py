@@ -113,10 +113,20 @@ CACHE = Path(CACHE_DIR)
 def usable_cache(cache: Optional[Path]) -> Optional[Path]:
     """``--cache``, checked before any work: a folder named on the command line that cannot be
     written is refused with one line; the default one (``.vecleak-cache``, e.g. in a read-only
-    working folder) is dropped with a warning line, and the run embeds without a cache."""
-    from vecleak.encoders.cache import check_cache_dir
+    working folder) is dropped with a warning line naming the flag, and the run embeds without a cache."""
+    import warnings
 
-    return check_cache_dir(cache, given=cache != CACHE)
+    from vecleak.encoders.cache import check_cache_dir
+    from vecleak.errors import ConfigError, VecleakWarning
+
+    try:
+        return check_cache_dir(cache, setting="cache")
+    except ConfigError as err:
+        if cache != CACHE:
+            raise
+        warnings.warn(f"embedding without a cache: {err.for_option()} (or give --cache DIR)", VecleakWarning,
+                      stacklevel=2)
+        return None
 #: The metrics' word tokenizer.
 Tokenizer = Annotated[str, typer.Option(help="Metric tokenizer: unicode (default) or rouge-score (ASCII, as in "
                                              "papers).")]

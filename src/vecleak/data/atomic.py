@@ -53,30 +53,27 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 MARKER = ".vecleak-output.json"
 
 
-def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") -> Path:
-    """Refuse, before any work, an output file path that is a folder or cannot be written."""
-    from vecleak.errors import InputError
-
-    path = check_path_name(path, option=option)
+def check_output_file(path: str | os.PathLike[str], *, setting: str = "out") -> Path:
+    """Refuse, before any work, an output file path that is a folder or cannot be written (a
+    :class:`~vecleak.errors.ConfigError` naming ``setting``, the parameter that gave ``path``)."""
+    path = check_path_name(path, setting=setting)
     try:
         if path.is_dir():
-            raise InputError(f"{option} {path}: is a folder; give a file name")
-        _check_writable_parent(path, option)
+            raise _refused(setting, str(path), "is a folder; give a file name")
+        _check_writable_parent(path, setting)
     except OSError as err:
-        raise _os_error(path, option, err) from None
+        raise _os_error(path, setting, err) from None
     return path
 
 
-def check_output_dir(path: str | os.PathLike[str], *, kind: str, option: str = "--out") -> Path:
+def check_output_dir(path: str | os.PathLike[str], *, kind: str, setting: str = "out") -> Path:
     """Refuse, before any work, an output folder that :func:`atomic_output_dir` could not replace:
     a file, a folder with files that are not an earlier vecleak output of the same ``kind``, or a
-    place this process cannot write."""
-    from vecleak.errors import InputError
-
-    path = check_path_name(path, option=option)
+    place this process cannot write (a :class:`~vecleak.errors.ConfigError` naming ``setting``)."""
+    path = check_path_name(path, setting=setting)
     try:
         if path.exists() and not path.is_dir():
-            raise InputError(f"{option} {path}: is a file; give a folder name (it is created)")
+            raise _refused(setting, str(path), "is a file; give a folder name (it is created)")
         if path.is_dir() and any(path.iterdir()):
             marker = path / MARKER
             try:
@@ -85,30 +82,28 @@ def check_output_dir(path: str | os.PathLike[str], *, kind: str, option: str = "
                 found = None
             if found != kind:
                 what = f"an output of another kind ({found})" if found else "files vecleak did not write"
-                raise InputError(f"{option} {path}: the folder holds {what}; give a new or empty folder "
-                                 f"(an earlier {kind} output is replaced whole)")
-        _check_writable_parent(path, option)
+                raise _refused(setting, str(path), f"the folder holds {what}; give a new or empty folder (an "
+                               f"earlier {kind} output is replaced whole)")
+        _check_writable_parent(path, setting)
     except OSError as err:
-        raise _os_error(path, option, err) from None
+        raise _os_error(path, setting, err) from None
     return path
 
 
-def check_writable_dir(path: str | os.PathLike[str], *, option: str) -> Path:
+def check_writable_dir(path: str | os.PathLike[str], *, setting: str) -> Path:
     """Refuse, before any work, a folder that files cannot be added to: a file, or a place this
     process cannot write (the folder itself when it exists, else where it would be created)."""
-    from vecleak.errors import InputError
-
-    path = check_path_name(path, option=option)
+    path = check_path_name(path, setting=setting)
     try:
         if path.exists() and not path.is_dir():
-            raise InputError(f"{option} {path}: is a file; give a folder")
+            raise _refused(setting, str(path), "is a file; give a folder")
         if path.is_dir():
             if not _can_create_in(path):
-                raise InputError(f"{option} {path}: cannot write in this folder; choose a folder you can write to")
+                raise _refused(setting, str(path), "cannot write in this folder; choose a folder you can write to")
         else:
-            _check_writable_parent(path, option)
+            _check_writable_parent(path, setting)
     except OSError as err:
-        raise _os_error(path, option, err) from None
+        raise _os_error(path, setting, err) from None
     return path
 
 
@@ -116,26 +111,34 @@ def check_writable_dir(path: str | os.PathLike[str], *, option: str) -> Path:
 NAME_MAX, PATH_MAX = 255, 4096
 
 
-def check_path_name(path: str | os.PathLike[str], *, option: str | None = None) -> Path:
+def check_path_name(path: str | os.PathLike[str], *, setting: str | None = None) -> Path:
     """Refuse a path the file system cannot even look up: a name (one component) or the whole path
-    longer than the system's limit, or a NUL character. One line, naming ``option`` when given."""
-    from vecleak.errors import InputError
-
+    longer than the system's limit, or a NUL character. One line, naming ``setting`` (the
+    parameter that gave ``path``) when given."""
     path = Path(path)
-    label = f"{option} {_shown(path)}" if option else _shown(path)
     if "\x00" in str(path):
-        raise InputError(f"{label}: the path holds a NUL character; give a plain file name")
+        raise _refused(setting, _shown(path), "the path holds a NUL character; give a plain file name")
     limit = _name_max(path)
     for part in path.parts:
         size = len(os.fsencode(part))
         if size > limit:
-            raise InputError(f"{label}: the name {_shown(part, 24)} is {size} bytes long, over this system's "
-                             f"limit of {limit}; use a shorter name")
+            raise _refused(setting, _shown(path), f"the name {_shown(part, 24)} is {size} bytes long, over this "
+                           f"system's limit of {limit}; use a shorter name")
     size = len(os.fsencode(str(path.absolute())))
     if size >= PATH_MAX:
-        raise InputError(f"{label}: the path is {size} bytes long, over this system's limit of {PATH_MAX - 1}; "
-                         "use a shorter path")
+        raise _refused(setting, _shown(path), f"the path is {size} bytes long, over this system's limit of "
+                       f"{PATH_MAX - 1}; use a shorter path")
     return path
+
+
+def _refused(setting: str | None, shown: str, problem: str) -> Exception:
+    """``SETTING PATH: problem``: a :class:`~vecleak.errors.ConfigError` naming the parameter
+    ``setting`` (the command line prints its flag, ``--out``), or ``PATH: problem`` without one."""
+    from vecleak.errors import ConfigError, InputError
+
+    if setting is None:
+        return InputError(f"{shown}: {problem}")
+    return ConfigError.between("{%s} {shown_path}: {problem}" % setting, setting, shown_path=shown, problem=problem)
 
 
 def _name_max(path: Path) -> int:
@@ -155,22 +158,17 @@ def _shown(path: str | os.PathLike[str], keep: int = 60) -> str:
     return text if len(text) <= 2 * keep else f"{text[:keep]}...{text[-keep // 2:]}"
 
 
-def _os_error(path: Path, option: str, err: OSError):
-    from vecleak.errors import InputError
-
+def _os_error(path: Path, setting: str, err: OSError) -> Exception:
     reason = err.strerror or type(err).__name__
-    return InputError(f"{option} {_shown(path)}: cannot use this path ({reason}); choose another")
+    return _refused(setting, _shown(path), f"cannot use this path ({reason}); choose another")
 
 
-def _check_writable_parent(path: Path, option: str) -> None:
-    from vecleak.errors import InputError
-
+def _check_writable_parent(path: Path, setting: str) -> None:
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir() or not _can_create_in(parent):
-        raise InputError(f"{option} {_shown(path)}: cannot write in {_shown(parent)}; choose a folder you can "
-                         "write to")
+        raise _refused(setting, _shown(path), f"cannot write in {_shown(parent)}; choose a folder you can write to")
 
 
 def _can_create_in(folder: Path) -> bool:
@@ -225,13 +223,11 @@ def atomic_output_dir(path: str | os.PathLike[str], *, kind: str = "results") ->
 
 
 @contextlib.contextmanager
-def output_lock(path: str | os.PathLike[str], *, option: str = "--out") -> Iterator[None]:
+def output_lock(path: str | os.PathLike[str], *, setting: str = "out") -> Iterator[None]:
     """Hold an exclusive lock on the output ``path`` while a long run works towards it: a second
     run into the same ``path`` is refused at once with one line, instead of both finishing and
     the later silently replacing the earlier (the lock is ``.NAME.lock`` beside ``path``)."""
     import fcntl
-
-    from vecleak.errors import InputError
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,8 +238,8 @@ def output_lock(path: str | os.PathLike[str], *, option: str = "--out") -> Itera
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            raise InputError(f"{option} {path}: another vecleak run (pid {holder or '?'}) is writing it now; wait "
-                             "for it to finish or choose another folder") from None
+            raise _refused(setting, str(path), f"another vecleak run (pid {holder or '?'}) is writing it now; wait "
+                           "for it to finish or choose another folder") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
         try:

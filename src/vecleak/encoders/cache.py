@@ -25,21 +25,22 @@ from vecleak.errors import InputError, VecleakWarning
 
 
 def check_cache_dir(cache_dir: str | os.PathLike[str] | None, *, given: bool = True,
-                    option: str = "--cache") -> Path | None:
+                    setting: str = "cache_dir") -> Path | None:
     """The cache folder to use, checked before any work: a folder this process can write in, or
-    one it can create. An unusable folder the user named (``given``) is refused with one line; an
-    unusable default (say ``.vecleak-cache`` in a read-only working folder) is dropped with one
-    warning line, and the run embeds without a cache (``None``)."""
+    one it can create. An unusable folder the user named (``given``) is refused with one line (a
+    :class:`~vecleak.errors.ConfigError` naming ``setting``); an unusable default (say
+    ``.vecleak-cache`` in a read-only working folder) is dropped with one warning line, and the
+    run embeds without a cache (``None``)."""
     from vecleak.data.atomic import check_writable_dir
 
     if cache_dir is None:
         return None
     try:
-        return check_writable_dir(cache_dir, option=option)
+        return check_writable_dir(cache_dir, setting=setting)
     except InputError as err:
         if given:
             raise
-        warnings.warn(f"embedding without a cache: {err} (or give {option} DIR)", VecleakWarning, stacklevel=2)
+        warnings.warn(f"embedding without a cache: {err} (or give another {setting})", VecleakWarning, stacklevel=2)
         return None
 
 

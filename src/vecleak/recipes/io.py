@@ -63,9 +63,9 @@ def check_attack_inputs(*, train: str | os.PathLike[str] | None, test: str | os.
         check_shots(shots)
     if alpha is not None:
         check_value("alpha", alpha, ALPHA, _OWNER)
-    for path, option in ((train, "--train"), (test, "--test")):
+    for path, setting in ((train, "train"), (test, "test")):
         if path is not None:
-            check_path_name(path, option=option)
+            check_path_name(path, setting=setting)
     if train is not None:
         n = len(read_records(train, column=column))
         if shots is not None and n < shots:
