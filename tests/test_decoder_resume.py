@@ -65,7 +65,7 @@ def test_resume_refuses_a_foreign_state_in_one_line_and_prints_nothing(tmp_path,
             train_decoder(decoder, TEXTS, e, out, valid_texts=TEXTS[:2], valid_embeddings=e[:2],
                           config=TrainingConfig(steps=2, batch_size=4), resume=True)
     message = str(err.value)
-    assert REFUSAL in message and message.endswith("start without --resume") and "\n" not in message
+    assert REFUSAL in message and message.endswith("start without resume") and "\n" not in message
     assert not mark.exists()
     assert [str(w.message) for w in caught] == []
     assert capfd.readouterr() == ("", "")

@@ -145,7 +145,8 @@ def check_compatible(decoder: InversionDecoder, attacker: Encoder) -> None:
         if want.get(key) != have.get(key):
             raise CheckpointError(
                 f"the decoder was trained for encoder {want.get('name')} ({key}={want.get(key)}) but the attacker "
-                f"encoder is {have.get('name')} ({key}={have.get(key)}); use the matching --attacker or decoder"
+                f"encoder is {have.get('name')} ({key}={have.get(key)}); use the decoder trained for this attacker "
+                "encoder, or that decoder's own encoder"
             )
 
 

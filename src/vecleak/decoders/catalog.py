@@ -32,7 +32,7 @@ def decoder_folder(spec: str) -> Path:
         folder, _ = SHIPPED_DECODERS[spec]
         if not (folder / "model.safetensors").is_file():
             raise CheckpointError(f"the shipped '{spec}' decoder is missing from this install; reinstall vecleak "
-                                  "or pass --decoder DIR")
+                                  "or name a decoder folder instead")
         return folder
     return Path(spec)
 

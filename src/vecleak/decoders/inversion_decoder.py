@@ -21,7 +21,7 @@ from vecleak.decoders.backbone import build_backbone, freeze_and_digest
 from vecleak.decoders.catalog import SHIPPED_DECODERS, decoder_folder
 from vecleak.decoders.prefix_decoder import DecoderConfig, PrefixDecoder
 from vecleak.decoders.tokenization import TextCodec
-from vecleak.errors import CheckpointError, InputError
+from vecleak.errors import CheckpointError, ConfigError, InputError
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -184,8 +184,9 @@ class InversionDecoder:
         if not self.languages:
             return None
         if languages is None:
-            raise InputError(f"this decoder writes {', '.join(self.languages)}: say which language to decode into "
-                             "(--attack-language LANG, or a 'lang' field / LANG=FILE input)")
+            raise ConfigError.between("this decoder writes {writes}: say which language to decode into ({language} "
+                                      "LANG, or a 'lang' field / LANG=FILE input)", "language", owner="AttackConfig",
+                                      writes=", ".join(self.languages))
         codes = [languages] * n if isinstance(languages, str) else list(languages)
         if len(codes) != n:
             raise InputError(f"{len(codes)} languages for {n} vectors; give one language per vector")

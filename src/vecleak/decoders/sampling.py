@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from vecleak.errors import InputError
+from vecleak.errors import ConfigError
 
 __all__ = ["balance", "cap_per_language", "interleave", "parse_upweight"]
 
@@ -28,13 +28,14 @@ def balance(rows: list[dict], alpha: float, seed: int = 0, upweight: dict[str, f
     rows). ``alpha`` = 1 and no ``upweight`` keep the corpus as it is; w_l is ``upweight[l]``
     (default 1), and the language with the lowest repeat factor is never repeated.
 
-    Raises :class:`~vecleak.errors.InputError` when ``upweight`` names a language ``rows`` lack."""
+    Raises :class:`~vecleak.errors.ConfigError` (an ``InputError``) when ``upweight`` names a
+    language ``rows`` lack."""
     by_lang = _by_language(rows)
     upweight = upweight or {}
     unknown = sorted(set(upweight) - set(by_lang))
     if unknown:
-        raise InputError(f"--upweight names {', '.join(unknown)}, which the corpus does not have; "
-                         f"use some of {', '.join(sorted(by_lang))}")
+        raise ConfigError.between("{upweight} names {unknown}, which the corpus does not have; use some of {known}",
+                                  "upweight", unknown=", ".join(unknown), known=", ".join(sorted(by_lang)))
     factor = {lang: upweight.get(lang, 1.0) * len(v) ** (alpha - 1.0) for lang, v in by_lang.items()}
     low = min(factor.values())
     rng = random.Random(seed)
@@ -48,7 +49,7 @@ def balance(rows: list[dict], alpha: float, seed: int = 0, upweight: dict[str, f
 
 def parse_upweight(spec: str | None) -> dict[str, float]:
     """``"deu=2,ita=1.5"`` -> ``{"deu": 2.0, "ita": 1.5}``; each weight must be positive
-    (:class:`~vecleak.errors.InputError` otherwise)."""
+    (:class:`~vecleak.errors.ConfigError`, an ``InputError``, otherwise)."""
     out: dict[str, float] = {}
     for item in (spec or "").split(","):
         if not item.strip():
@@ -59,7 +60,8 @@ def parse_upweight(spec: str | None) -> dict[str, float]:
         except ValueError:
             weight = float("nan")
         if not sep or not lang.strip() or not weight > 0:
-            raise InputError(f"--upweight {spec!r}: write LANG=WEIGHT pairs with positive weights, e.g. deu=2,ita=2")
+            raise ConfigError.between("{upweight} {spec}: write LANG=WEIGHT pairs with positive weights, e.g. "
+                                      "deu=2,ita=2", "upweight", spec=repr(spec))
         out[lang.strip()] = weight
     return out
 

@@ -24,7 +24,7 @@ import torch
 from vecleak.configs import TrainingConfig
 from vecleak.data.atomic import MARKER, atomic_write_bytes, atomic_write_text
 from vecleak.decoders.inversion_decoder import InversionDecoder
-from vecleak.errors import CheckpointError, InputError, TrainingDivergedError
+from vecleak.errors import CheckpointConfigError, ConfigError, InputError, TrainingDivergedConfigError
 from vecleak.seeding import preserves_global_rng
 
 STATE_NAME = "training_state.pt"
@@ -137,17 +137,20 @@ def load_training_state(path: Path) -> dict:
     values only: a file asking to unpickle anything else is refused, never run). Raises
     :class:`CheckpointError` with one line, and prints nothing (torch's warnings about the
     file are silenced), for a file that is not such a state."""
-    refuse = (f"{path}: not a training state vecleak wrote, or a corrupt one; it was not loaded (a training state "
-              "holds only tensors and plain values); start without --resume")
+    def refuse() -> CheckpointConfigError:
+        return CheckpointConfigError.between("{path}: not a training state vecleak wrote, or a corrupt one; it was not "
+                                             "loaded (a training state holds only tensors and plain values); start "
+                                             "without {resume}", "resume", path=str(path))
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             state = torch.load(path, weights_only=True, map_location="cpu")
     except Exception:  # pickle.UnpicklingError for a foreign object, RuntimeError / EOFError ... for a corrupt file
-        raise CheckpointError(refuse) from None
+        raise refuse() from None
     if not isinstance(state, dict) or any(not isinstance(state.get(k), types) or isinstance(state.get(k), bool)
                                           for k, types in _STATE_FIELDS.items()):
-        raise CheckpointError(refuse)
+        raise refuse()
     return state
 
 
@@ -195,8 +198,9 @@ def train_decoder(
     if len(texts) != len(embeddings):
         raise InputError(f"{len(texts)} texts but {len(embeddings)} embeddings; give one embedding per text")
     if len(texts) < config.batch_size:
-        raise InputError(f"the corpus has {len(texts)} texts, fewer than the batch size {config.batch_size}; "
-                         "lower --batch-size or give more texts")
+        raise ConfigError.between("the corpus has {n} texts, fewer than the batch size {size}; lower {batch_size} or "
+                                  "give more texts", "batch_size", owner="TrainingConfig", n=len(texts),
+                                  size=config.batch_size)
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     device = training_device(config.device)
@@ -222,7 +226,8 @@ def train_decoder(
     state_path = out / STATE_NAME
     if resume:
         if not state_path.is_file():
-            raise CheckpointError(f"{out}: nothing to resume (no {STATE_NAME}); drop --resume to start fresh")
+            raise CheckpointConfigError.between("{path}: nothing to resume (no {state}); drop {resume} to start fresh",
+                                                "resume", path=str(out), state=STATE_NAME)
         state = load_training_state(state_path)                   # refused before anything else is read
         loaded = InversionDecoder.load(out)
         try:
@@ -230,8 +235,9 @@ def train_decoder(
             opt.load_state_dict(state["optimizer"])
             torch.set_rng_state(state["torch_rng"])
         except (KeyError, ValueError, TypeError, RuntimeError):
-            raise CheckpointError(f"{out}: the saved run does not match the decoder built for it; resume with the "
-                                  "options the run started with, or start without --resume") from None
+            raise CheckpointConfigError.between("{path}: the saved run does not match the decoder built for it; resume "
+                                                "with the settings the run started with, or start without {resume}",
+                                                "resume", path=str(out)) from None
         step, elapsed_before = int(state["step"]), float(state["elapsed_s"])
         if on_log and rank == 0:
             on_log({"step": step, "elapsed_s": elapsed_before, "resumed": True})
@@ -300,10 +306,11 @@ def train_decoder(
         loss_value = float(all_reduce_sum(loss_sum.detach().float().reshape(1), world) / total)
         if not math.isfinite(loss_value):
             last = (step - 1) // config.checkpoint_every * config.checkpoint_every
-            raise TrainingDivergedError(
-                f"training diverged at step {step} (loss {loss_value}); nothing after step {last} was saved; "
-                "lower the learning rate (--lr / --prefix-lr) and train again" +
-                (" or --resume from that checkpoint" if last else ""))
+            raise TrainingDivergedConfigError.between(
+                "training diverged at step {step} (loss {loss}); nothing after step {last} was saved; lower the "
+                "learning rate ({lr} / {prefix_lr}) and train again"
+                + (" or {resume} from that checkpoint" if last else ""),
+                "lr", "prefix_lr", "resume", owner="TrainingConfig", step=step, loss=loss_value, last=last)
         running += loss_value
         running_n += 1
         if on_step and rank == 0:

@@ -37,7 +37,7 @@ from vecleak.data.finite import check_finite_state
 from vecleak.data.vectors import check_vectors
 from vecleak.configs import ARCHITECTURES
 from vecleak.defenses.base import TRAINED_DEFENSE_FILE, Defense
-from vecleak.errors import CheckpointError, DimensionMismatchError, InputError
+from vecleak.errors import CheckpointError, ConfigError, DimensionMismatchError, InputError
 
 WEIGHTS_FILE = "projection.safetensors"
 
@@ -50,8 +50,9 @@ class ChunkTransformer(nn.Module):
         super().__init__()
         self.normalize, self.scale = normalize, scale
         if dim % chunk:
-            raise InputError(f"the transformer projector needs a dimension divisible by chunk={chunk}, got {dim}; "
-                             "pick another --chunk or use --architecture mlp")
+            raise ConfigError.between("the transformer projector needs a dimension divisible by chunk={chunk}, got "
+                                      "{dim}; use {architecture} mlp (or another chunk size)", "architecture",
+                                      owner="EguardConfig", chunk=chunk, dim=dim)
         self.dim, self.chunk, self.tokens = dim, chunk, dim // chunk
         self.read = nn.Linear(chunk, width)
         self.position = nn.Parameter(torch.zeros(self.tokens, width))

@@ -167,7 +167,7 @@ def _check(raw: str) -> str:
     hint = f"close matches: {', '.join(close)}; " if close else ""
     raise UnknownLanguageError(
         f"unknown language {raw!r} for ASJP lexical distances; {hint}the shipped ASJP table has only "
-        f"{', '.join(known)} (ISO 639-3); use the syntax distance (--metric / --graph syntax) for other languages"
+        f"{', '.join(known)} (ISO 639-3); use the syntax distance instead of asjp for other languages"
     )
 
 

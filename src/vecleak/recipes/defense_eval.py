@@ -227,8 +227,8 @@ def defense_report(defense: Defense, decoder: InversionDecoder, victim: Encoder,
     Attackers that fine-tune work on their own copy of ``decoder``; nothing is read or written."""
     kinds = DECODING_ATTACKERS if attacker == "strongest" else (attacker,)
     if attacker == "strongest" and targets.texts is None:
-        raise InputError(f"{test_name}: --attacker strongest picks the best attacker by its scores; give test rows "
-                         "with texts")
+        raise ConfigError.between("{test_name}: {attacker} strongest picks the best attacker by its scores; give test "
+                                  "rows with texts", "attacker", test_name=test_name)
     attackers = {kind: decoding_attacker(kind, adapt_steps) for kind in kinds}
     knowledge, D_test = defended_knowledge(
         defense, decoder=decoder, victim=victim, attacker=attacker_for(decoder, victim), X_leak=leaked.vectors,

@@ -50,7 +50,8 @@ def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, col
     vectors = record_embeddings(records, path)
     if vectors is None:
         if victim is None:
-            raise InputError(f"{path}: holds texts but no embeddings; name a --victim encoder to embed them")
+            raise ConfigError.between("{path}: holds texts but no embeddings; name a {victim} encoder to embed them",
+                                      "victim", owner=_OWNER, path=str(path))
         vectors = victim.encode(texts)
     return VictimSet(check_vectors(vectors, name=str(path), dim=dim), texts, langs)
 
@@ -83,7 +84,7 @@ _OWNER = AttackConfig.__name__       # the settings these errors name are Attack
 
 
 def check_attack_language(language: str | None, decoder: str) -> None:
-    """Refuse, before any model loads, an ``--attack-language`` the ``decoder`` cannot write: for a
+    """Refuse, before any model loads, a ``language`` the ``decoder`` cannot write: for a
     language-conditioned decoder one it was not trained on, for any other a code that names no
     known language. Reads the decoder's ``config.json`` only; a folder without one is left to the
     decoder's own loading."""
@@ -99,7 +100,8 @@ def check_attack_language(language: str | None, decoder: str) -> None:
             warnings.simplefilter("ignore", LanguageCodeNote)
             code = normalize_language(language)
     except InputError as err:
-        raise InputError(f"--attack-language {language}: {err}") from None
+        raise ConfigError.between("{language} {value}: {reason}", "language", owner=_OWNER, value=language,
+                                  reason=str(err)) from None
     try:
         config = json.loads((decoder_folder(decoder) / "config.json").read_text(encoding="utf-8"))
         writes = [str(x) for x in config.get("languages") or []]
@@ -107,14 +109,17 @@ def check_attack_language(language: str | None, decoder: str) -> None:
         return
     if writes:
         if code not in writes:
-            raise InputError(f"--attack-language {language}: the {decoder} decoder was not trained on {code}; it "
-                             f"writes {', '.join(writes)} (train one with 'vecleak train-decoder' for others)")
+            raise ConfigError.between("{language} {value}: the {decoder} decoder was not trained on {code}; it writes "
+                                      "{writes} (train one with 'vecleak train-decoder' for others)", "language",
+                                      owner=_OWNER, value=language, decoder=decoder, code=code,
+                                      writes=", ".join(writes))
         return
     if not _known_language(code):
         shipped = sorted({str(x) for name in SHIPPED_DECODERS for x in _decoder_languages(name)})
-        raise InputError(f"--attack-language {language}: no such ISO 639-3 language; the shipped decoders write "
-                         f"{', '.join(shipped)} (the {decoder} decoder writes one language and needs no "
-                         "--attack-language)")
+        raise ConfigError.between("{language} {value}: no such ISO 639-3 language; the shipped decoders write "
+                                  "{shipped} (the {decoder} decoder writes one language and needs no {language})",
+                                  "language", owner=_OWNER, value=language, shipped=", ".join(shipped),
+                                  decoder=decoder)
 
 
 def _decoder_languages(name: str) -> list[str]:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vecleak.errors import InputError
+from vecleak.errors import ConfigError, InputError
 from vecleak.utility.detok import detokenize
 
 
@@ -139,19 +139,21 @@ def load_task(name: str, *, limit: Limit = None, lang: str = "en",
     """
     spec = _spec(name)
     if lang != "en" and spec.name != "stsb":
-        raise InputError(f"task '{spec.name}' is English only; --lang applies to stsb")
+        raise ConfigError.between("task '{task}' is English only; {lang} applies to stsb", "lang", task=spec.name)
     if lang not in STSB_LANGS:
         raise InputError(f"stsb has no language '{lang}'; use one of {', '.join(STSB_LANGS)}")
     if data_dir is not None and spec.name not in ("msrp", "wikiqa"):
-        raise InputError(f"task '{spec.name}' reads only its shipped data; --data-dir applies to msrp and wikiqa")
+        raise ConfigError.between("task '{task}' reads only its shipped data; {data_dir} applies to msrp and wikiqa",
+                                  "data_dir", task=spec.name)
     n_train, n_test = limit if isinstance(limit, tuple) else (limit, limit)
     if any(n is not None and n < 0 for n in (n_train, n_test)):   # 0 is allowed: no train rows
         raise InputError(f"limit must be a number of rows >= 0, got {limit}")
 
     if spec.name == "wikiqa":
         if data_dir is None:
-            raise InputError("wikiqa does not ship with vecleak (Microsoft Research Data License); pass "
-                             "--data-dir FOLDER (data_dir= in Python) with {train,test}/{a.toks,b.toks,id.txt,sim.txt} (castorini WikiQA/)")
+            raise ConfigError.between("wikiqa does not ship with vecleak (Microsoft Research Data License); give "
+                                      "{data_dir}, a folder with {{train,test}}/{{a.toks,b.toks,id.txt,sim.txt}} "
+                                      "(castorini WikiQA/)", "data_dir")
         root = Path(data_dir)
         return TaskData(spec, _castorini(root / "train", n_train, groups=True),
                         _castorini(root / "test", n_test, groups=True),
