@@ -33,6 +33,8 @@ def mask_secrets(uri: str) -> str:
     ``password=`` / ``key=`` / ``token=`` query value replaced by ``***`` (a mistyped scheme must not
     print a password)."""
     scheme, sep, rest = uri.partition("://")
+    if not sep:                                 # chroma:DIR, files:V: the whole URI is the rest
+        scheme, rest = "", uri
     if sep and "@" in rest:
         userinfo, _, host = rest.rpartition("@")
         user = userinfo.split(":", 1)[0]
