@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from vecleak.reports.formatting import pct
+
 #: How many of the worst records the summary lists by id.
 TOP_RECORDS = 5
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0%}"
 
 
 def summary_markdown(audit: dict[str, Any]) -> str:
@@ -27,7 +25,7 @@ def summary_markdown(audit: dict[str, Any]) -> str:
     for row in audit["attacks"]:
         c = row["chance"]
         cost = row.get("cost") or {}
-        lines.append(f"| {row['attacker']} | {_pct(row['content_recall'])} ({_pct(c.get('content_recall'))}) | "
+        lines.append(f"| {row['attacker']} | {pct(row['content_recall'])} ({pct(c.get('content_recall'))}) | "
                      f"{row['token_f1']:.3f} ({c['token_f1']:.3f}) | {cost.get('queries_per_record', 0):.0f} |")
     for row in audit.get("not_run", []):
         lines.append(f"| {row['row']} | not run: {row['why']} | | |")
@@ -36,7 +34,7 @@ def summary_markdown(audit: dict[str, Any]) -> str:
         lines += ["", "Most-leaking records (all in `records.jsonl`):", ""]
         for r in worst:
             found = ", ".join(f"{len(v)} {k}" for k, v in r.get("found", {}).items() if v)
-            lines.append(f"- `{r['id']}` ({r['lang']}): {_pct(r['content_recall'])} of its content words "
+            lines.append(f"- `{r['id']}` ({r['lang']}): {pct(r['content_recall'])} of its content words "
                          f"({r['attacker']})" + (f"; found {found}" if found else ""))
     rec = audit.get("recommendation")
     if rec is not None:

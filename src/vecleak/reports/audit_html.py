@@ -11,6 +11,7 @@ import json
 from html import escape
 from typing import Any
 
+from vecleak.reports.formatting import pct
 from vecleak.reports.svg import bar_chart, line_chart, scatter_chart
 
 _CSS = """
@@ -49,10 +50,6 @@ GLOSSARY = (
 )
 
 
-def _pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.0%}"
-
-
 def _num(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
@@ -78,7 +75,7 @@ def _languages_table(attacks: list[dict[str, Any]]) -> str:
         for lang in langs:
             s = (a.get("by_language") or {}).get(lang)
             cells.append("<td></td>" if s is None else
-                         f"<td>{_pct(s['content_recall'])} <span class=chance>({_pct(s['chance'].get('content_recall'))})"
+                         f"<td>{pct(s['content_recall'])} <span class=chance>({pct(s['chance'].get('content_recall'))})"
                          f"</span> <small>n={s['records']}</small></td>")
         rows.append(f"<tr><td>{escape(a['attacker'])}</td>{''.join(cells)}</tr>")
     return ("<h2>By language</h2><p>Share of content words rebuilt in each language's records (chance in grey); the "
@@ -92,7 +89,7 @@ def _records_table(records: list[dict[str, Any]]) -> str:
     for r in records:
         found = ", ".join(f"{len(v)} {k}" for k, v in (r.get("found") or {}).items() if v)
         rows.append(f"<tr><td>{escape(str(r['id']))}</td><td>{escape(r['lang'])}</td><td>{escape(r['risk'])}</td>"
-                    f"<td>{_pct(r['content_recall'])}</td><td>{escape(r['attacker'] or '')}</td>"
+                    f"<td>{pct(r['content_recall'])}</td><td>{escape(r['attacker'] or '')}</td>"
                     f"<td class=text>{escape(found)}</td></tr>")
     return ("<div class=scroll><table><tr><th>store id</th><th>language</th><th>risk</th><th>content words rebuilt"
             f"</th><th>best attacker</th><th>found</th></tr>{''.join(rows)}</table></div>")
@@ -123,7 +120,7 @@ def _attacks_table(attacks: list[dict[str, Any]]) -> str:
             f"<td>{_num(a['rouge_l'])} <span class=chance>({_num(c['rouge_l'])})</span></td>"
             f"<td>{_num(a['token_f1'])} <span class=chance>({_num(c['token_f1'])})</span></td>"
             f"<td>{_num(a['token_recall'])} <span class=chance>({_num(c['token_recall'])})</span></td>"
-            f"<td>{_pct(a['half_recovered'])} <span class=chance>({_pct(c.get('half_recovered'))})</span></td>"
+            f"<td>{pct(a['half_recovered'])} <span class=chance>({pct(c.get('half_recovered'))})</span></td>"
             f"<td>{s['numbers']['found']}/{s['numbers']['present']}</td>"
             f"<td>{s['capitalized']['found']}/{s['capitalized']['present']}</td><td>{escape(budget)}</td></tr>")
     return f"<div class=scroll><table>{head}{''.join(rows)}</table></div>"
@@ -136,7 +133,7 @@ def _defenses_table(defenses: list[dict[str, Any]]) -> str:
     for d in defenses:
         rows.append(f"<tr class='{'pareto' if d['pareto'] else ''}'><td>{escape(d['label'])}{' ★' if d['pareto'] else ''}</td>"
                     f"<td>{_num(d['token_f1'])} <span class=chance>({_num(d['chance']['token_f1'])})</span></td>"
-                    f"<td>{_pct(d['token_f1_reduction'])}</td><td>{_num(d['rouge_l'])}</td>"
+                    f"<td>{pct(d['token_f1_reduction'])}</td><td>{_num(d['rouge_l'])}</td>"
                     f"<td>{_num(d['recall_at_10'])}</td><td>{_num(d['ndcg_at_10'])}</td>"
                     f"<td>{escape(d['attacker']['token_f1'])}</td></tr>")
     return f"<div class=scroll><table>{head}{''.join(rows)}</table></div>"
@@ -148,7 +145,7 @@ def _examples(ex: dict[str, Any]) -> str:
         marked = "".join(f"<mark>{escape(s)}</mark>" if hit else escape(s) for s, hit in r["segments"])
         rid = f"store id <code>{escape(str(r['id']))}</code>: " if r.get("id") is not None else ""
         out.append(f"<div class=example><div>{marked}</div><div class=rebuilt>rebuilt: {escape(r['reconstruction'])}"
-                   f"</div><small>{rid}{_pct(r['content_recall'])} of content words recovered</small></div>")
+                   f"</div><small>{rid}{pct(r['content_recall'])} of content words recovered</small></div>")
     return "".join(out)
 
 
