@@ -154,8 +154,8 @@ def _loo_alpha(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray | None, *,
     means, as a brute-force refit would (tested against one).
     """
     if X.shape[0] < 2:
-        raise ConfigError.between("{alpha} 'auto' needs at least 2 leaked pairs, got 1; give more pairs or a fixed "
-                                  "{alpha}", "alpha")
+        raise ConfigError.between("{alpha} 'auto' needs at least 2 leaked pairs, got 1 sample; give more pairs or a "
+                                  "fixed {alpha}", "alpha")
     U, s, _ = np.linalg.svd(X, full_matrices=False)
     grid = np.asarray(alphas, dtype=np.float64) if alphas is not None else AUTO_GRID * s[0] ** 2
     if grid.ndim != 1 or len(grid) == 0 or (grid <= 0).any() or not np.isfinite(grid).all():
