@@ -106,31 +106,6 @@ def reader(minilm):
     return WordReader(WordScorer(minilm.dim), words, minilm.encode(words), encoder_spec=minilm.spec())
 
 
-def test_word_reader_ranks_a_texts_own_words_first(reader, minilm):
-    top = reader.candidates(minilm.encode(["a man plays the guitar.", "a dog runs on the beach."]), 3)
-    assert "guitar" in top[0] and {"dog", "beach"} & set(top[1])
-
-
-def test_word_reader_round_trip_and_bad_folders(reader, minilm, tmp_path):
-    from vecleak.classifiers.word_reader import WordReader
-    from vecleak.errors import CheckpointError
-
-    reader.save(tmp_path / "r")
-    again = WordReader.load(tmp_path / "r", minilm)
-    vectors = minilm.encode(["a cat in the kitchen."])
-    assert np.allclose(again.predict_proba(vectors), reader.predict_proba(vectors), atol=5e-3)   # float16 weights
-    (tmp_path / "r" / "model.safetensors").write_bytes(b"not safetensors")
-    with pytest.raises(CheckpointError, match="not a readable word reader"):
-        WordReader.load(tmp_path / "r", minilm)
-
-    class Other:
-        name, dim = "use-multilingual", 512
-
-    reader.save(tmp_path / "s")
-    with pytest.raises(CheckpointError, match="reads minilm vectors"):
-        WordReader.load(tmp_path / "s", Other())
-
-
 def test_word_edits_only_raise_the_cosine_and_use_the_readers_words(shipped, minilm, sentences, reader):
     refs = ["a man plays the guitar in the kitchen.", "a dog runs on the beach near the ocean."]
     stored = minilm.encode(refs)

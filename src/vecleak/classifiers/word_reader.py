@@ -6,12 +6,15 @@ knows the words of its training corpus and learns each from its examples; off th
 finds few content words. This reader scores a word ``w`` for a vector ``t (d,)`` through the
 encoder's own vector of the word alone, ``e_w = E(w)``:
 
-``p(w in text | t) = sigmoid(t^T A f(e_w) + u^T f(e_w) + c)``,  ``f(e) = e + P e + b``,
+``p(w in text | t) = sigmoid(g(t)^T A f(e_w) + u^T f(e_w) + c + b_w)``,
+``f(e) = e + P e + b``,  ``g(t) = t + MLP(t)``,
 
 so every word the encoder can embed has a score, seen in training or not (Wikipedia names,
 medical terms). ``A (d, d)``, ``P``, ``b``, ``u`` and ``c`` are trained once per encoder on the
-attacker's corpus (``scripts/train_word_reader.py``; binary cross-entropy over the whole
-vocabulary per sentence); the word vectors are computed at load time (cached) from the
+attacker's corpus; format 2 readers add the query network ``g`` (one hidden layer) and a bias
+``b_w`` per vocabulary word (a format 1 reader has ``g(t) = t`` and no ``b_w``). Training:
+``scripts/train_word_reader.py``, binary cross-entropy over the whole vocabulary per text
+(sentences, and passages joined from them); the word vectors are computed at load time (cached) from the
 encoder. The decision threshold is chosen on held-out pairs of the attacker's corpus.
 """
 
@@ -33,22 +36,43 @@ CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
 
 
 class WordScorer(nn.Module):
-    """``(t (n, d), e (V, d)) -> logits (n, V)`` of the bilinear reader."""
+    """``(t (n, d), e (V, d)) -> logits (n, V)`` of the bilinear reader.
 
-    def __init__(self, dim: int) -> None:
+    Args:
+        dim: the encoder's dimension ``d``.
+        hidden: width of the query network ``g`` (0: ``g(t) = t``, format 1).
+        vocab_size: ``V`` when each word has its own bias ``b_w`` (0: none, format 1).
+    """
+
+    def __init__(self, dim: int, *, hidden: int = 0, vocab_size: int = 0) -> None:
         super().__init__()
         self.A = nn.Parameter(torch.eye(dim) * 5.0)
         self.u = nn.Parameter(torch.zeros(dim))
         self.c = nn.Parameter(torch.tensor(-6.0))
         self.P = nn.Linear(dim, dim)
+        self.hidden, self.vocab_size = int(hidden), int(vocab_size)
+        if self.hidden:
+            self.g = nn.Sequential(nn.Linear(dim, self.hidden), nn.GELU(), nn.Linear(self.hidden, dim))
+            nn.init.zeros_(self.g[2].weight)            # starts as g(t) = t
+            nn.init.zeros_(self.g[2].bias)
+        if self.vocab_size:
+            self.word_bias = nn.Parameter(torch.zeros(self.vocab_size))
 
     def features(self, e: torch.Tensor) -> torch.Tensor:
         """``f(e) = e + P e + b`` for word vectors ``e (V, d)``."""
         return e + self.P(e)
 
+    def query(self, t: torch.Tensor) -> torch.Tensor:
+        """``g(t) (n, d)`` for target vectors ``t (n, d)``."""
+        return t + self.g(t) if self.hidden else t
+
+    def logits(self, t: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+        """``(n, V)`` logits from targets ``t (n, d)`` and word features ``f (V, d)``."""
+        out = (self.query(t) @ self.A) @ f.T + f @ self.u + self.c
+        return out + self.word_bias if self.vocab_size else out
+
     def forward(self, t: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
-        f = self.features(e)
-        return (t @ self.A) @ f.T + f @ self.u + self.c
+        return self.logits(t, self.features(e))
 
 
 class WordReader:
@@ -66,6 +90,8 @@ class WordReader:
                  encoder_spec: dict[str, Any] | None = None) -> None:
         if len(words) != len(word_vectors):
             raise InputError(f"{len(words)} words but {len(word_vectors)} word vectors")
+        if scorer.vocab_size and scorer.vocab_size != len(words):
+            raise InputError(f"the scorer has a bias for {scorer.vocab_size} words but the vocabulary has {len(words)}")
         self.scorer, self.words, self.threshold = scorer.eval(), list(words), float(threshold)
         self.encoder_spec = encoder_spec or {}
         with torch.no_grad():
@@ -80,8 +106,7 @@ class WordReader:
     def predict_proba(self, vectors: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
         """``(n, V)`` float32: each word's probability of being in each vector's text."""
         x = torch.as_tensor(np.asarray(vectors, np.float32))
-        f, s = self._features, self.scorer
-        parts = [torch.sigmoid((x[i:i + batch_size] @ s.A) @ f.T + f @ s.u + s.c).numpy()
+        parts = [torch.sigmoid(self.scorer.logits(x[i:i + batch_size], self._features)).numpy()
                  for i in range(0, len(x), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, len(self.words)), np.float32)
 
@@ -110,8 +135,10 @@ class WordReader:
 
         state = {k: v.detach().to(torch.float16).contiguous() for k, v in self.scorer.state_dict().items()}
         check_finite_state(state, f"the word reader for {folder}", fix="train it again (nothing was saved)")
-        config = {"kind": "word-reader", "format": 1, "encoder": self.encoder_spec, "dim": int(self.scorer.u.shape[0]),
-                  "threshold": self.threshold, "words": self.words, **(info or {})}
+        s = self.scorer
+        shape = {"hidden": s.hidden, "word_bias": bool(s.vocab_size)} if s.hidden or s.vocab_size else {}
+        config = {"kind": "word-reader", "format": 2 if shape else 1, "encoder": self.encoder_spec,
+                  "dim": int(s.u.shape[0]), **shape, "threshold": self.threshold, "words": self.words, **(info or {})}
         return write_model_folder(folder, json_files={CONFIG_FILE: config}, tensor_files={WEIGHTS_FILE: state})
 
     @classmethod
@@ -132,9 +159,10 @@ class WordReader:
                 raise ValueError("not a word reader")
             state = load_file(str(folder / WEIGHTS_FILE))
             check_finite_state(state, str(folder / WEIGHTS_FILE), fix="train the reader again")
-            scorer = WordScorer(int(config["dim"]))
-            scorer.load_state_dict({k: v.float() for k, v in state.items()})
             words = [str(w) for w in config["words"]]
+            scorer = WordScorer(int(config["dim"]), hidden=int(config.get("hidden", 0)),
+                                vocab_size=len(words) if config.get("word_bias") else 0)
+            scorer.load_state_dict({k: v.float() for k, v in state.items()})
         except CheckpointError:
             raise
         except (OSError, KeyError, TypeError, ValueError, RuntimeError, SafetensorError) as err:
