@@ -196,9 +196,6 @@ ALLOWED_FLAGS = {
     ("encoders/huggingface.py", "--no-deps"),          # a pip command line to run, not a vecleak flag
     ("graphs/syntax.py", "--force-reinstall"),         # a pip command line to run, not a vecleak flag
     ("recipes/train.py", "--retarget"),                # scripts/train_multilingual_decoder.py's own flag
-    # being changed in another branch at the time of writing; to be converted when it lands
-    ("attacks/search.py", "--encoder"),
-    ("attacks/search.py", "--query-encoder"),
 }
 #: Files whose string constants may be bare flags: the command line they write for the user.
 COMMAND_WRITERS = {"frontier/pareto.py"}             # apply_command: 'vecleak defend fit --defense ...'

@@ -87,9 +87,9 @@ def test_bad_search_settings_are_refused(params, needle, shipped, minilm):
         load_attack("search", **params).attack(minilm.encode(["a dog runs."]), _known(shipped, minilm))
 
 
-def test_search_without_query_access_names_the_options(shipped, minilm):
+def test_search_without_query_access_says_what_to_give(shipped, minilm):
     knowledge = Knowledge(decoder=shipped, attacker=minilm, known_decoder=shipped)
-    with pytest.raises(InputError, match="--encoder.*--query-encoder"):
+    with pytest.raises(InputError, match="needs query access.*QueryOracle"):
         load_attack("search").attack(minilm.encode(["a dog runs."]), knowledge)
 
 

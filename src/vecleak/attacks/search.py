@@ -106,11 +106,11 @@ class Search(BaseEstimator):
         if self.samples < 0 or self.cuts < 0 or self.temperature < 0:
             raise InputError("search samples, cuts and temperature must be >= 0")
         if knowledge.oracle is None:
-            raise InputError("the search attacker needs query access to an encoder: the store's known encoder "
-                             "(--encoder) or a victim to query (--query-encoder)")
+            raise InputError("the search attacker needs query access to an encoder: give the knowledge an oracle "
+                             "(vecleak.attacks.QueryOracle) of the store's known encoder or of a victim it may query")
         if knowledge.known_decoder is None and not knowledge.has("leaked"):
             raise InputError("a black-box search aligns the store's space to its own with leaked pairs; give some, "
-                             "or name the store's encoder (--encoder) for a known-encoder search")
+                             "or a known decoder of the store's encoder for a known-encoder search")
 
     # ------------------------------------------------------------------ attack
     def attack(self, vectors: np.ndarray, knowledge: Knowledge, *,
