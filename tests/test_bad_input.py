@@ -53,6 +53,9 @@ CASES = [
     ("evaluate-defense --train {txt} --test {txt} --out {tmp}/out --shots 0", "--shots must be at least 1"),
     ("evaluate-defense --train {txt} --test {txt} --out {tmp}/out --aux-size 0", "--aux-size must be"),
     ("train-decoder --corpus {txt} --out {tmp}/out --max-length 2", "--max-length must be an integer >= 4"),
+    # utility's settings are UtilityConfig's, refused before the encoder loads
+    ("utility --out {tmp}/out --seed -1", "--seed must be an integer >= 0"),
+    ("utility --out {tmp}/out --limit -3", "--limit must be an integer >= 0"),
     # the audit refuses its settings before the store opens (the store here does not exist)
     ("audit --store chroma:{tmp}/none --out {tmp}/out --min-recall nan", "--min-recall must be"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --sample 0", "--sample must be an integer >= 1"),

@@ -122,6 +122,10 @@ HOMES = {
     "aux_size": {configs.DefenseEvalConfig.aux_size, configs.AuditConfig.aux_size},
     "adapt_steps": {configs.DefenseEvalConfig.adapt_steps},
     "box_epsilon": {configs.LagoConfig.box_epsilon, configs.LAGO_ATTACK_BOX_EPSILON},
+    "encoder": {configs.ENCODER},
+    "source": {configs.ENCODER},
+    "lang": {configs.UtilityConfig.lang},
+    "column": {configs.TEXT_COLUMN},
 }
 #: LAGO's settings, as the solvers' arguments (``epsilon`` is the solvers' name of the box width):
 #: no copy of LagoConfig's value as a literal default in vecleak.align.
@@ -192,3 +196,11 @@ def test_the_scan_finds_a_copy():
                           'cache=".vecleak-cache")\n', encoding="utf-8")
         names = {name for _, name, _ in _second_literals(sample)}
     assert names == {"tokenizer", "num_prefix", "max_length", "cache"}
+
+
+def test_utility_settings_are_checked_by_their_config_with_the_librarys_names():
+    from vecleak.constraints import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^seed must be an integer >= 0"):
+        configs.UtilityConfig(seed=-1)
+    assert configs.UtilityConfig().encoder == configs.EmbedConfig().encoder == configs.ENCODER

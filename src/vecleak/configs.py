@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from vecleak.constraints import ConfigError, Constraint, Each, Either, Interval, Options, check_fields
+from vecleak.data.records import TEXT_COLUMN  # noqa: F401  (the configs' name for it too)
 
 _POSITIVE = Interval(float, 0, None, closed="neither")
 _NONNEGATIVE = Interval(float, 0, None)
@@ -36,6 +37,11 @@ DEFAULT_TOKENIZER = "unicode"
 
 #: Where the command line caches embeddings unless told otherwise (``--cache``).
 CACHE_DIR = ".vecleak-cache"
+
+#: The encoder a command embeds with, defends or trains a decoder for unless told otherwise:
+#: all-MiniLM-L6-v2, the English encoder that ships.
+ENCODER = "minilm"
+
 
 
 def check_shots(shots: Any, owner: str = "AttackConfig") -> int:
@@ -85,7 +91,7 @@ class AttackConfig:
     beams: int = 4
     rerank: bool = False
     tokenizer: str = DEFAULT_TOKENIZER
-    column: str = "text"
+    column: str = TEXT_COLUMN
     limit: int | None = None
     language: str | None = None
     defense: str = "none"
@@ -125,6 +131,39 @@ class AttackConfig:
             raise ConfigError.between(
                 places + f" {'does' if len(unused) == 1 else 'do'} nothing with {{align}} {{value}}; drop it or "
                 "choose the method it belongs to", *unused, "align", owner=type(self).__name__, value=self.align)
+
+
+@dataclass
+class UtilityConfig:
+    """Settings of a downstream-utility measurement (``vecleak utility`` and
+    :func:`vecleak.utility.evaluate_utility`).
+
+    Attributes:
+        encoder: the encoder whose (defended) vectors the task reads.
+        task: a task of :data:`vecleak.utility.TASKS` (checked where the tasks are known).
+        lang: the STSb language (``stsb`` only; every other task is English).
+        seed: the defense's and the head's held-out draw.
+        limit: keep the first ``limit`` rows of every split (None: all).
+    """
+
+    encoder: str = ENCODER
+    task: str = "sst2"
+    lang: str = "en"
+    seed: int = 0
+    limit: int | None = None
+
+    CONSTRAINTS: ClassVar[dict[str, Constraint]] = {"seed": _SEED, "limit": Interval(int, 0, None, optional=True)}
+
+    def __post_init__(self) -> None:
+        check_fields(self, self.CONSTRAINTS)
+
+
+@dataclass
+class EmbedConfig:
+    """Settings of ``vecleak embed``: the encoder and the text column of .csv / .tsv inputs."""
+
+    encoder: str = ENCODER
+    column: str = TEXT_COLUMN
 
 
 @dataclass
@@ -171,7 +210,7 @@ class ArchitectureConfig:
     """
 
     backbone: str = "bert-causal"
-    source: str = "minilm"
+    source: str = ENCODER
     num_prefix: int = 6
     max_length: int = 32
     trim_vocabulary: bool = False

@@ -19,7 +19,7 @@ from vecleak.cli.options import (
 )
 from vecleak.cli.output import console as _console
 from vecleak.cli.output import emit as _emit
-from vecleak.configs import AttackConfig, DefenseEvalConfig, EguardConfig
+from vecleak.configs import ENCODER, AttackConfig, DefenseEvalConfig, EguardConfig
 from vecleak.data.atomic import check_output_dir, check_output_file
 
 _A, _D, _E = AttackConfig(), DefenseEvalConfig(), EguardConfig()
@@ -80,7 +80,7 @@ def evaluate_defense_cmd(
 def defend_train(
     out: Annotated[Path, typer.Option(help="Output folder: defense.json + projection.safetensors.")],
     method: Annotated[str, typer.Option(help="Defense to train (eguard).")] = "eguard",
-    encoder: Annotated[str, typer.Option(help="Victim encoder whose vectors the defense protects.")] = "minilm",
+    encoder: Annotated[str, typer.Option(help="Victim encoder whose vectors the defense protects.")] = ENCODER,
     task: Annotated[str, typer.Option(help="Task loss: sst2, snli or retrieval (SNLI entailment pairs).")] = _E.task,
     architecture: Annotated[str, typer.Option(help="Projector: transformer (chunks of 32) or mlp.")] = _E.architecture,
     privacy: Annotated[str, typer.Option(help="Privacy term: mine (Eguard); adversarial, fgsm, freelb (against an "

@@ -13,10 +13,10 @@ from vecleak.cli.options import (
 )
 from vecleak.cli.output import console as _console
 from vecleak.cli.output import emit as _emit
-from vecleak.configs import AttackConfig
+from vecleak.configs import AttackConfig, EmbedConfig, UtilityConfig
 from vecleak.data.atomic import check_output_dir, check_output_file
 
-_A = AttackConfig()
+_A, _U, _E = AttackConfig(), UtilityConfig(), EmbedConfig()
 
 
 def eval_cmd(
@@ -43,14 +43,14 @@ def eval_cmd(
 
 def utility(
     out: Annotated[Path, typer.Option(help="Output folder for results.json.")],
-    encoder: Annotated[str, typer.Option(help="Encoder whose (defended) embeddings the task uses.")] = "minilm",
-    task: Annotated[str, typer.Option(help="sst2, snli, msrp, stsb, or wikiqa (needs --data-dir).")] = "sst2",
+    encoder: Annotated[str, typer.Option(help="Encoder whose (defended) embeddings the task uses.")] = _U.encoder,
+    task: Annotated[str, typer.Option(help="sst2, snli, msrp, stsb, or wikiqa (needs --data-dir).")] = _U.task,
     defense: Annotated[str, typer.Option(help="Defense name (see evaluate-defense), or 'none'.")] = _A.defense,
     epsilon: DpEpsilon = None,
     old_epsilon: OldEpsilon = None,
-    seed: Annotated[int, typer.Option(help="Seed of the defense and of the head's held-out split.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the defense and of the head's held-out split.")] = _U.seed,
     param: Params = None,
-    lang: Annotated[str, typer.Option(help="STSb language (en de fr nl es it pt).")] = "en",
+    lang: Annotated[str, typer.Option(help="STSb language (en de fr nl es it pt).")] = _U.lang,
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N examples of each split.")] = None,
     data_dir: Annotated[Optional[Path], typer.Option(help="Read the task from this folder instead of the shipped "
                                                           "copy.")] = None,
@@ -64,6 +64,7 @@ def utility(
     from vecleak.utility import evaluate_utility
 
     check_output_dir(out, kind="results")
+    UtilityConfig(encoder=encoder, task=task, lang=lang, seed=seed, limit=limit)
     epsilon = renamed(old_epsilon, epsilon, "--epsilon", "--dp-epsilon")
     mech = load_defense(defense, epsilon=epsilon, seed=seed, **parse_params(param))  # refuses --dp-epsilon for 'none'
     mech = None if defense == "none" else mech
@@ -80,8 +81,8 @@ def embed(
     out: Annotated[Path, typer.Option(help="Vectors: .npy, or .jsonl (text + embedding per line, the "
                                            "format --train/--test and file:PATH read).")],
     encoder: Annotated[str, typer.Option(help="Encoder (minilm, use-multilingual, smollm2, st:PATH, "
-                                              "hf:PATH).")] = "minilm",
-    column: Column = _A.column,
+                                              "hf:PATH).")] = _E.encoder,
+    column: Column = _E.column,
     cache: Cache = CACHE,
 ) -> None:
     """Embed texts with an encoder and write the vectors (.npy or .jsonl)."""

@@ -19,7 +19,7 @@ import typer
 
 from vecleak.configs import (
     CACHE_DIR, FRONTIER_DEFAULTS, ArchitectureConfig, AttackConfig, AuditConfig, DefenseEvalConfig, EguardConfig,
-    LagoConfig, TrainingConfig,
+    EmbedConfig, LagoConfig, TrainingConfig, UtilityConfig,
 )
 
 #: Context settings of every command and group (``-h``, 80 columns).
@@ -43,12 +43,12 @@ COMMAND_DEFAULTS: dict[str, tuple[Any, ...]] = {
     "attack": (AttackConfig(), LagoConfig(align="algen"), DefenseEvalConfig()),
     "graph": (LagoConfig(),),
     "evaluate-defense": (AttackConfig(), DefenseEvalConfig()),
-    "utility": (AttackConfig(),),
+    "utility": (UtilityConfig(), AttackConfig()),
     "train-decoder": (TrainingConfig(), ArchitectureConfig()),
     "defend train": (EguardConfig(),),
     "defend fit": (),
     "defend apply": (),
-    "embed": (AttackConfig(),),
+    "embed": (EmbedConfig(),),
     "audit": (AuditConfig(),),
     "frontier": (FRONTIER_DEFAULTS,),
     "eval": (AttackConfig(),),

@@ -10,7 +10,7 @@ import typer
 
 from vecleak.cli.options import CACHE, Cache, usable_cache
 from vecleak.cli.output import console as _console
-from vecleak.configs import ArchitectureConfig, TrainingConfig
+from vecleak.configs import ENCODER, ArchitectureConfig, TrainingConfig
 
 _T, _R = TrainingConfig(), ArchitectureConfig()
 
@@ -18,7 +18,7 @@ _T, _R = TrainingConfig(), ArchitectureConfig()
 def train_decoder_cmd(
     corpus: Annotated[list[Path], typer.Option(help="Training texts (repeatable).")],
     out: Annotated[Path, typer.Option(help="Output folder (checkpoints go here too).")],
-    encoder: Annotated[str, typer.Option(help="Attacker encoder the decoder learns to invert.")] = "minilm",
+    encoder: Annotated[str, typer.Option(help="Attacker encoder the decoder learns to invert.")] = ENCODER,
     valid: Annotated[Optional[Path], typer.Option(help="Held-out texts (default: 500 split off the corpus).")] = None,
     backbone: Annotated[str, typer.Option(help="bert-causal (CPU-sized) or hf-causal-lm.")] = _R.backbone,
     source: Annotated[str, typer.Option(help="Pretrained weights: 'minilm', 'smollm2', 'gemma3', a folder or a "

@@ -20,6 +20,8 @@ from vecleak.data.atomic import check_path_name
 from vecleak.errors import InputError
 
 TEXT_SUFFIXES = (".txt", ".jsonl", ".csv", ".tsv")
+#: The column of .csv / .tsv files (and the field of .jsonl lines) that holds the text.
+TEXT_COLUMN = "text"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def _kind(path: Path) -> str:
     return kind
 
 
-def read_records(path: str | os.PathLike[str], *, column: str = "text") -> list[Record]:
+def read_records(path: str | os.PathLike[str], *, column: str = TEXT_COLUMN) -> list[Record]:
     """Read text records from ``path``; raise :class:`InputError` on any malformed line."""
     path = check_path_name(path)
     try:
@@ -76,7 +78,7 @@ def read_records(path: str | os.PathLike[str], *, column: str = "text") -> list[
     return records
 
 
-def read_texts(path: str | os.PathLike[str], *, column: str = "text") -> list[str]:
+def read_texts(path: str | os.PathLike[str], *, column: str = TEXT_COLUMN) -> list[str]:
     """Read only the texts of :func:`read_records`."""
     return [r.text for r in read_records(path, column=column)]
 

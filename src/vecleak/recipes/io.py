@@ -15,7 +15,7 @@ from vecleak.configs import ALPHA, AttackConfig, check_shots
 from vecleak.constraints import ConfigError, check_value
 from vecleak.data.atomic import atomic_output_dir, check_path_name
 from vecleak.data.digest import file_sha256
-from vecleak.data.records import read_records, record_embeddings
+from vecleak.data.records import TEXT_COLUMN, read_records, record_embeddings
 from vecleak.data.vectors import VECTOR_SUFFIXES, check_vectors, read_vectors
 from vecleak.decoders.inversion_decoder import InversionDecoder
 from vecleak.encoders.base import Encoder
@@ -34,7 +34,7 @@ class VictimSet:
     langs: list[str | None] | None = None     # each row's ``lang`` where the file gives one
 
 
-def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, column: str = "text",
+def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, column: str = TEXT_COLUMN,
                     limit: int | None = None) -> VictimSet:
     """Vectors from the file when it holds them, else the victim encoder's embeddings of its texts.
 
@@ -57,7 +57,7 @@ def load_victim_set(path: str | os.PathLike[str], victim: Encoder | None, *, col
 
 
 def check_attack_inputs(*, train: str | os.PathLike[str] | None, test: str | os.PathLike[str] | None,
-                        shots: int | None = None, alpha: float | str | None = None, column: str = "text") -> None:
+                        shots: int | None = None, alpha: float | str | None = None, column: str = TEXT_COLUMN) -> None:
     """Everything about an attack's inputs that can be checked before a model loads: the files
     exist and parse, there are ``shots`` leaked pairs, ``alpha`` is valid (:data:`~vecleak.configs.ALPHA`)."""
     if shots is not None:
@@ -152,7 +152,7 @@ def _too_few_pairs(path: str | os.PathLike[str], n: int, shots: int) -> ConfigEr
                                owner=_OWNER, path=str(path), n=n, value=shots)
 
 
-def load_leaked_pairs(path: str | os.PathLike[str], victim: Encoder, shots: int, *, column: str = "text") -> VictimSet:
+def load_leaked_pairs(path: str | os.PathLike[str], victim: Encoder, shots: int, *, column: str = TEXT_COLUMN) -> VictimSet:
     """The first ``shots`` leaked (text, victim vector) pairs of ``path``, checked: texts present, enough pairs."""
     check_shots(shots)
     n_items = len(read_records(path, column=column))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from vecleak.configs import BACKBONES, ArchitectureConfig  # noqa: F401  (BACKBONES: importable here)
+from vecleak.configs import BACKBONES, ENCODER, ArchitectureConfig  # noqa: F401  (BACKBONES: importable here)
 from vecleak.constraints import ConfigError
 from vecleak.data.atomic import MARKER
 from vecleak.data.records import read_texts
@@ -85,7 +85,7 @@ def _marked_training(out: Path) -> bool:
         return False
 
 
-def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], encoder: str = "minilm",
+def train_from_files(*, corpus: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], encoder: str = ENCODER,
                      valid: str | os.PathLike[str] | None = None, backbone: str = _ARCH.backbone,
                      source: str = _ARCH.source, num_prefix: int = _ARCH.num_prefix,
                      max_length: int = _ARCH.max_length, resume: bool = False,

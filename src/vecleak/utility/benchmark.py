@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from vecleak.configs import UtilityConfig
 from vecleak.encoders.base import Encoder
 from vecleak.encoders.cache import encode_cached
 from vecleak.errors import DimensionMismatchError, InputError, NonFiniteError
@@ -23,6 +24,8 @@ from vecleak.utility.scores import (
 )
 from vecleak.utility.tasks import Limit, Split, TaskData, load_task
 from vecleak.utility.transform import VectorTransform
+
+_U = UtilityConfig()
 
 #: Task kinds that learn from the train split (a head or a threshold).
 TRAINED_KINDS = ("classify", "classify-pair", "threshold-pair")
@@ -45,8 +48,8 @@ class _Vectors:
 
 
 def evaluate_utility(encoder: Encoder, task: str | TaskData, *, defense: VectorTransform | None = None,
-                     cache_dir: str | os.PathLike[str] | None = None, seed: int = 0, limit: Limit = None,
-                     lang: str = "en", data_dir: str | os.PathLike[str] | None = None,
+                     cache_dir: str | os.PathLike[str] | None = None, seed: int = _U.seed,
+                     limit: Limit = _U.limit, lang: str = _U.lang, data_dir: str | os.PathLike[str] | None = None,
                      refit: bool = True) -> dict[str, Any]:
     """Score ``task`` on ``encoder``'s embeddings with and without ``defense``.
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vecleak.configs import UtilityConfig
 from vecleak.errors import ConfigError, InputError
 from vecleak.utility.detok import detokenize
 
@@ -110,7 +111,7 @@ class TaskData:
     train: Split
     test: Split
     classes: tuple[str, ...] = ()
-    lang: str = "en"
+    lang: str = UtilityConfig.lang
     source: str = ""
 
     @property
@@ -125,7 +126,7 @@ class TaskData:
 Limit = int | tuple[int | None, int | None] | None
 
 
-def load_task(name: str, *, limit: Limit = None, lang: str = "en",
+def load_task(name: str, *, limit: Limit = None, lang: str = UtilityConfig.lang,
               data_dir: str | os.PathLike[str] | None = None) -> TaskData:
     """Load a task's splits.
 
