@@ -60,6 +60,7 @@ def main() -> None:
     ap.add_argument("--corpus", default="wikiqa", choices=("wikiqa", "medical", "wikiqa-passages"))
     ap.add_argument("--victim", default="minilm", help="the store's encoder (not MiniLM: read through a ridge)")
     ap.add_argument("--shots", type=int, default=1000, help="leaked pairs of the alignment (victim != minilm)")
+    ap.add_argument("--reader", default="auto", help="the word reader: auto (the shipped words-minilm) or a folder")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
@@ -69,7 +70,7 @@ def main() -> None:
 
     texts = targets(args.corpus, args.n, args.seed)
     minilm = load_encoder("minilm")
-    reader = load_word_reader("auto", minilm, cache=".vecleak-cache")
+    reader = load_word_reader(args.reader, minilm, cache=".vecleak-cache")
     if args.victim == "minilm":
         read = minilm.encode(texts)
         setting = "known encoder (MiniLM vectors read directly)"
