@@ -84,6 +84,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=512)
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--schedule", choices=("constant", "one-cycle"), default="constant", help="learning rate over time")
     ap.add_argument("--held-out", type=int, default=4000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=".vecleak-cache")
@@ -121,7 +122,8 @@ def main() -> None:
     scorer = WordScorer(X.shape[1], hidden=args.hidden, vocab_size=len(words) if args.word_bias else 0)
     opt = torch.optim.Adam(scorer.parameters(), lr=args.lr)
     steps = args.epochs * -(-len(train) // args.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.05)
+    schedule = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.05)
+                if args.schedule == "one-cycle" else torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0))
     t1 = time.monotonic()
     for epoch in range(args.epochs):
         for batch in train[torch.randperm(len(train), generator=g)].split(args.batch_size):
@@ -145,7 +147,7 @@ def main() -> None:
     scores = set_scores(reader.predict(X[check].numpy()), [plain[i] for i in check])
     info = {"corpus": args.corpus, "skipped_sources": args.skip_source, "excluded": args.exclude,
             "caps": args.cap, "sources": counts, "texts": len(plain), "vocabulary": len(words),
-            "epochs": args.epochs, "embed_seconds": round(embed_s, 1),
+            "epochs": args.epochs, "schedule": args.schedule, "embed_seconds": round(embed_s, 1),
             "train_seconds": round(time.monotonic() - t1, 1), "held_out": len(held),
             "held_out_word_scores": {k: round(v, 4) for k, v in scores.items()},
             "note": "threshold chosen on half of the held-out texts (distinct-word F1), scores on the other half"}
