@@ -551,7 +551,77 @@ def ceiling_summary(folder: Path) -> str:
     return "\n".join(lines)
 
 
-SUMMARIES: dict[str, Callable[[Path], str]] = {"audit-summary": audit_summary, "ceiling-summary": ceiling_summary}
+def _rows(folder: Path, stem: str) -> list[dict[str, Any]]:
+    data = _load(folder, stem)
+    return list(data.get("rows", [])) if isinstance(data, dict) else []
+
+
+def _best(rows: list[dict[str, Any]], key: str, keep: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    kept = [r for r in rows if keep(r) and isinstance(r.get(key), (int, float))]
+    return max(kept, key=lambda r: r[key]) if kept else None
+
+
+def _target_row(target: str, measured: str, chance: str, source: str, met: bool | None) -> str:
+    status = NOT_MEASURED if met is None else ("met" if met else "not met")
+    return f"| {target} | {measured} | {chance} | {status} | `{source}` |"
+
+
+def attacker_targets(folder: Path) -> str:
+    """The numbers attacker v3 aims at (issue #32), each read from its benchmark's JSON beside chance."""
+    lines = ["| target | measured | chance | status | result |", "|---|---|---|---|---|"]
+    english = [{**r, "records": (_load(folder, stem) or {}).get("args", {}).get("n", "?")}
+               for stem in ("search_budget_minilm_wikiqa", "search_budget_minilm_wikiqa_high")
+               for r in _rows(folder, stem)]
+    best = _best(english, "token_f1", lambda r: r.get("budget", 0) <= 2000)
+    lines.append(_target_row(
+        "known MiniLM, WikiQA sentences: token F1 ≥ 0.55 and ROUGE-L ≥ 0.45 at ≤ 2,000 queries",
+        f"token F1 {_f(best['token_f1'])}, ROUGE-L {_f(best['rouge_l'])} at budget {best['budget']:,} "
+        f"({best['queries/record']:.0f} queries used), {best['records']} records" if best else "–",
+        f"{_f(best['chance_f1'])} / {_f(best['chance_rouge_l'])}" if best else "–",
+        "search_budget_minilm_wikiqa(_high)",
+        None if best is None else best["token_f1"] >= 0.55 and best["rouge_l"] >= 0.45))
+    for lang in ("deu", "fra", "spa"):
+        stem = f"search_budget_multilingual_{lang}"
+        data = _load(folder, stem) or {}
+        best = _best(_rows(folder, stem), "token_f1", lambda r: r.get("budget", 0) > 0)
+        n = data.get("args", {}).get("n", "?")
+        lines.append(_target_row(
+            f"known use-multilingual, {lang}: token F1 ≥ 0.45",
+            f"{_f(best['token_f1'])} at budget {best['budget']:,}, {n} records" if best else "–",
+            _f(best["chance_f1"]) if best else "–", stem, None if best is None else best["token_f1"] >= 0.45))
+    rows = _rows(folder, "search_budget_blackbox_usem_wikiqa")
+    base = next((r for r in rows if r.get("budget") == 0), None)
+    best = _best(rows, "token_f1", lambda r: r.get("budget", 0) > 0)
+    ratio = best["token_f1"] / base["token_f1"] if best and base and base["token_f1"] else None
+    lines.append(_target_row(
+        "black box, use-multilingual victim, 100 leaked pairs + queries: token F1 ≥ 1.5× fewshot-100",
+        f"{_f(best['token_f1'])} against {_f(base['token_f1'])} = {ratio:.2f}×" if ratio else "–",
+        _f(best["chance_f1"]) if best else "–", "search_budget_blackbox_usem_wikiqa",
+        None if ratio is None else ratio >= 1.5))
+    data = _load(folder, "bag_of_words_wikiqa")
+    best = data.get("best_recall_at_precision_0.5") if isinstance(data, dict) else None
+    lines.append(_target_row(
+        "bag-of-words, MiniLM vectors, WikiQA: word recall ≥ 0.60 at precision ≥ 0.50",
+        f"recall {_f(best['word_recall'])} at precision {_f(best['word_precision'])} (threshold {best['threshold']})"
+        if best else ("no threshold reaches precision 0.50" if data else "–"),
+        f"{_f(best['chance_recall'])} / {_f(best['chance_precision'])}" if best else "–", "bag_of_words_wikiqa",
+        None if data is None else bool(best) and best["word_recall"] >= 0.60))
+    calibrated = next((r for r in _rows(folder, "bag_of_words_wikiqa-passages") if r.get("calibrated")), None)
+    lines.append(_target_row(
+        "passages of 80-200 words, bag-of-words (calibrated threshold): content-word recall ≥ 0.40",
+        _f(calibrated["content_recall"]) if calibrated else "–",
+        _f(calibrated["chance_content_recall"]) if calibrated else "–", "bag_of_words_wikiqa-passages",
+        None if calibrated is None else calibrated["content_recall"] >= 0.40))
+    best = _best(_rows(folder, "search_budget_minilm_passages"), "content_recall", lambda r: True)
+    lines.append(_target_row(
+        "passages of 80-200 words, search: content-word recall (every attacker reported)",
+        f"{_f(best['content_recall'])} at budget {best['budget']:,}" if best else "–", "–",
+        "search_budget_minilm_passages", None if best is None else best["content_recall"] >= 0.40))
+    return "\n".join(lines)
+
+
+SUMMARIES: dict[str, Callable[[Path], str]] = {"audit-summary": audit_summary, "ceiling-summary": ceiling_summary,
+                                               "attacker-targets": attacker_targets}
 
 
 def _find(stem: str) -> Result | None:
