@@ -88,21 +88,31 @@ SECTIONS: tuple[Section, ...] = (
         Result("search_budget_minilm_wikiqa", "Known encoder: MiniLM, WikiQA sentences",
                _search("search_budget_minilm_wikiqa", "--setting known --corpus wikiqa --budgets 0 100 300 1000 "
                        "--n 100"), extras=("search_budget_minilm_wikiqa.png",)),
+        Result("search_budget_minilm_wikiqa_200", "Known encoder: MiniLM, WikiQA sentences, 200 records",
+               _search("search_budget_minilm_wikiqa_200", "--setting known --corpus wikiqa --budgets 0 100 500 "
+                       "--n 200"), extras=("search_budget_minilm_wikiqa_200.png",)),
         Result("search_budget_minilm_wikiqa_high", "Known encoder: MiniLM, WikiQA, 2,000 queries",
                _search("search_budget_minilm_wikiqa_high", "--setting known --corpus wikiqa --budgets 2000 --n 20")),
+        Result("search_curve_minilm_wikiqa", "Known encoder: MiniLM, WikiQA, every budget together (0 to 2,000)",
+               f"{PY} benchmarks/search_curve.py --runs benchmarks/results/search_budget_minilm_wikiqa_200 "
+               "benchmarks/results/search_budget_minilm_wikiqa benchmarks/results/search_budget_minilm_wikiqa_high "
+               "--out benchmarks/results/search_curve_minilm_wikiqa", extras=("search_curve_minilm_wikiqa.png",)),
         Result("search_budget_minilm_medical", "Known encoder: MiniLM, doctor-written medical questions",
                _search("search_budget_minilm_medical", "--setting known --corpus medical --budgets 0 100 300 "
                        "--n 100")),
         Result("search_budget_multilingual_deu", "Known encoder: use-multilingual, Multi30k German",
                _search("search_budget_multilingual_deu", "--setting known --decoder multilingual --victim "
-                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 0 300 --n 50")),
+                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 0 300 --n 200")),
+        Result("search_budget_multilingual_deu_1000", "Known encoder: use-multilingual, Multi30k German, 1,000 queries",
+               _search("search_budget_multilingual_deu_1000", "--setting known --decoder multilingual --victim "
+                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 1000 --n 100")),
         Result("search_budget_multilingual_fra", "Known encoder: use-multilingual, Multi30k French",
                _search("search_budget_multilingual_fra", "--setting known --decoder multilingual --victim "
-                       "use-multilingual --language fra --words none --corpus multi30k-fra --budgets 0 300 --n 50")),
+                       "use-multilingual --language fra --words none --corpus multi30k-fra --budgets 0 300 --n 200")),
         Result("search_budget_multilingual_spa", "Known encoder: use-multilingual, STSb Spanish test (the "
                "decoder's training domain, held-out split: no other Spanish corpus is at hand)",
                _search("search_budget_multilingual_spa", "--setting known --decoder multilingual --victim "
-                       "use-multilingual --language spa --words none --corpus stsb-es --budgets 0 300 --n 50")),
+                       "use-multilingual --language spa --words none --corpus stsb-es --budgets 0 300 --n 200")),
         Result("search_budget_minilm_passages", "Known encoder: MiniLM, WikiQA passages of 80-200 words",
                _search("search_budget_minilm_passages", "--setting known --corpus wikiqa-passages --budgets 0 300 "
                        "--n 20 --params '{\"segments\": 3}'")),
@@ -570,7 +580,7 @@ def attacker_targets(folder: Path) -> str:
     """The numbers attacker v3 aims at (issue #32), each read from its benchmark's JSON beside chance."""
     lines = ["| target | measured | chance | status | result |", "|---|---|---|---|---|"]
     english = [{**r, "records": (_load(folder, stem) or {}).get("args", {}).get("n", "?")}
-               for stem in ("search_budget_minilm_wikiqa", "search_budget_minilm_wikiqa_high")
+               for stem in ("search_budget_minilm_wikiqa", "search_budget_minilm_wikiqa_200", "search_budget_minilm_wikiqa_high")
                for r in _rows(folder, stem)]
     best = _best(english, "token_f1", lambda r: r.get("budget", 0) <= 2000)
     lines.append(_target_row(
@@ -578,16 +588,16 @@ def attacker_targets(folder: Path) -> str:
         f"token F1 {_f(best['token_f1'])}, ROUGE-L {_f(best['rouge_l'])} at budget {best['budget']:,} "
         f"({best['queries/record']:.0f} queries used), {best['records']} records" if best else "–",
         f"{_f(best['chance_f1'])} / {_f(best['chance_rouge_l'])}" if best else "–",
-        "search_budget_minilm_wikiqa(_high)",
+        "search_budget_minilm_wikiqa(_200, _high)",
         None if best is None else best["token_f1"] >= 0.55 and best["rouge_l"] >= 0.45))
     for lang in ("deu", "fra", "spa"):
         stem = f"search_budget_multilingual_{lang}"
-        data = _load(folder, stem) or {}
-        best = _best(_rows(folder, stem), "token_f1", lambda r: r.get("budget", 0) > 0)
-        n = data.get("args", {}).get("n", "?")
+        runs = [{**r, "records": (_load(folder, s) or {}).get("args", {}).get("n", "?")}
+                for s in (stem, f"{stem}_1000") for r in _rows(folder, s)]
+        best = _best(runs, "token_f1", lambda r: 0 < r.get("budget", 0) <= 2000)
         lines.append(_target_row(
-            f"known use-multilingual, {lang}: token F1 ≥ 0.45",
-            f"{_f(best['token_f1'])} at budget {best['budget']:,}, {n} records" if best else "–",
+            f"known use-multilingual, {lang}: token F1 ≥ 0.45 (at ≤ 2,000 queries)",
+            f"{_f(best['token_f1'])} at budget {best['budget']:,}, {best['records']} records" if best else "–",
             _f(best["chance_f1"]) if best else "–", stem, None if best is None else best["token_f1"] >= 0.45))
     rows = _rows(folder, "search_budget_blackbox_usem_wikiqa")
     base = next((r for r in rows if r.get("budget") == 0), None)
