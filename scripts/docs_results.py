@@ -76,8 +76,8 @@ def _shots(out: str, decoder: str, victims: str, corpus: str, shots: str = "100 
 
 _PHASE = "the same command, run with the multilingual decoder of its {} phase (see Shipped models)"
 
-def _search(out: str, extra: str) -> str:
-    return f"{PY} benchmarks/search_budget.py --threads 1 {extra} --out benchmarks/results/{out}"
+def _search(out: str, extra: str, threads: int = 1) -> str:
+    return f"{PY} benchmarks/search_budget.py --threads {threads} {extra} --out benchmarks/results/{out}"
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -102,17 +102,21 @@ SECTIONS: tuple[Section, ...] = (
                        "--n 100")),
         Result("search_budget_multilingual_deu", "Known encoder: use-multilingual, Multi30k German",
                _search("search_budget_multilingual_deu", "--setting known --decoder multilingual --victim "
-                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 0 300 --n 200")),
+                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 0 300 --n 200",
+                       threads=2)),
         Result("search_budget_multilingual_deu_1000", "Known encoder: use-multilingual, Multi30k German, 1,000 queries",
                _search("search_budget_multilingual_deu_1000", "--setting known --decoder multilingual --victim "
-                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 1000 --n 100")),
+                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 1000 --n 100",
+                       threads=2)),
         Result("search_budget_multilingual_fra", "Known encoder: use-multilingual, Multi30k French",
                _search("search_budget_multilingual_fra", "--setting known --decoder multilingual --victim "
-                       "use-multilingual --language fra --words none --corpus multi30k-fra --budgets 0 300 --n 200")),
+                       "use-multilingual --language fra --words none --corpus multi30k-fra --budgets 0 300 --n 200",
+                       threads=2)),
         Result("search_budget_multilingual_spa", "Known encoder: use-multilingual, STSb Spanish test (the "
                "decoder's training domain, held-out split: no other Spanish corpus is at hand)",
                _search("search_budget_multilingual_spa", "--setting known --decoder multilingual --victim "
-                       "use-multilingual --language spa --words none --corpus stsb-es --budgets 0 300 --n 200")),
+                       "use-multilingual --language spa --words none --corpus stsb-es --budgets 0 300 --n 200",
+                       threads=2)),
         Result("search_budget_minilm_passages", "Known encoder: MiniLM, WikiQA passages of 80-200 words",
                _search("search_budget_minilm_passages", "--setting known --corpus wikiqa-passages --budgets 0 300 "
                        "--n 20 --params '{\"segments\": 3}'")),
@@ -580,7 +584,8 @@ def attacker_targets(folder: Path) -> str:
     """The numbers attacker v3 aims at (issue #32), each read from its benchmark's JSON beside chance."""
     lines = ["| target | measured | chance | status | result |", "|---|---|---|---|---|"]
     english = [{**r, "records": (_load(folder, stem) or {}).get("args", {}).get("n", "?")}
-               for stem in ("search_budget_minilm_wikiqa", "search_budget_minilm_wikiqa_200", "search_budget_minilm_wikiqa_high")
+               for stem in ("search_budget_minilm_wikiqa", "search_budget_minilm_wikiqa_200",
+                            "search_budget_minilm_wikiqa_high")
                for r in _rows(folder, stem)]
     best = _best(english, "token_f1", lambda r: r.get("budget", 0) <= 2000)
     lines.append(_target_row(
