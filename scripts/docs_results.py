@@ -104,6 +104,11 @@ SECTIONS: tuple[Section, ...] = (
                _search("search_budget_multilingual_deu", "--setting known --decoder multilingual --victim "
                        "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 0 300 --n 200",
                        threads=2)),
+        Result("search_budget_multilingual_deu_100", "Known encoder: use-multilingual, Multi30k German, the first 100 "
+               "of those 200 records (the records of the 1,000-query run)",
+               _search("search_budget_multilingual_deu_100", "--setting known --decoder multilingual --victim "
+                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 0 300 --n 100",
+                       threads=2)),
         Result("search_budget_multilingual_deu_1000", "Known encoder: use-multilingual, Multi30k German, 1,000 queries",
                _search("search_budget_multilingual_deu_1000", "--setting known --decoder multilingual --victim "
                        "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 1000 --n 100",
@@ -580,29 +585,50 @@ def _target_row(target: str, measured: str, chance: str, source: str, met: bool 
     return f"| {target} | {measured} | {chance} | {status} | `{source}` |"
 
 
+def _runs(folder: Path, stems: Iterable[str]) -> list[dict[str, Any]]:
+    """Every row of the runs ``stems``, each with its run's record count (``records``)."""
+    return [{**r, "records": (_load(folder, s) or {}).get("args", {}).get("n", 0)}
+            for s in stems for r in _rows(folder, s)]
+
+
+def _judged(runs: list[dict[str, Any]], keep: Callable[[dict[str, Any]], bool]
+            ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The best token-F1 row among the runs with the most records (what a target is judged on),
+    and the best row on fewer records when it is higher (shown beside, not judged)."""
+    kept = [r for r in runs if keep(r)]
+    most = max((r["records"] for r in kept), default=0)
+    judged = _best([r for r in kept if r["records"] == most], "token_f1", lambda r: True)
+    other = _best([r for r in kept if r["records"] != most], "token_f1", lambda r: True)
+    return judged, other if other and judged and other["token_f1"] > judged["token_f1"] else None
+
+
+def _also(other: dict[str, Any] | None) -> str:
+    return (f"; on fewer records: {_f(other['token_f1'])} at budget {other['budget']:,}, {other['records']} records"
+            if other else "")
+
+
 def attacker_targets(folder: Path) -> str:
-    """The numbers attacker v3 aims at (issue #32), each read from its benchmark's JSON beside chance."""
+    """The numbers attacker v3 aims at (issue #32), each read from its benchmark's JSON beside
+    chance; a search target is judged on the runs with the most records."""
     lines = ["| target | measured | chance | status | result |", "|---|---|---|---|---|"]
-    english = [{**r, "records": (_load(folder, stem) or {}).get("args", {}).get("n", "?")}
-               for stem in ("search_budget_minilm_wikiqa", "search_budget_minilm_wikiqa_200",
-                            "search_budget_minilm_wikiqa_high")
-               for r in _rows(folder, stem)]
-    best = _best(english, "token_f1", lambda r: r.get("budget", 0) <= 2000)
+    english = _runs(folder, ("search_budget_minilm_wikiqa", "search_budget_minilm_wikiqa_200",
+                             "search_budget_minilm_wikiqa_high"))
+    best, other = _judged(english, lambda r: r.get("budget", 0) <= 2000)
     lines.append(_target_row(
         "known MiniLM, WikiQA sentences: token F1 ≥ 0.55 and ROUGE-L ≥ 0.45 at ≤ 2,000 queries",
         f"token F1 {_f(best['token_f1'])}, ROUGE-L {_f(best['rouge_l'])} at budget {best['budget']:,} "
-        f"({best['queries/record']:.0f} queries used), {best['records']} records" if best else "–",
+        f"({best['queries/record']:.0f} queries used), {best['records']} records" + _also(other) if best else "–",
         f"{_f(best['chance_f1'])} / {_f(best['chance_rouge_l'])}" if best else "–",
         "search_budget_minilm_wikiqa(_200, _high)",
         None if best is None else best["token_f1"] >= 0.55 and best["rouge_l"] >= 0.45))
     for lang in ("deu", "fra", "spa"):
         stem = f"search_budget_multilingual_{lang}"
-        runs = [{**r, "records": (_load(folder, s) or {}).get("args", {}).get("n", "?")}
-                for s in (stem, f"{stem}_1000") for r in _rows(folder, s)]
-        best = _best(runs, "token_f1", lambda r: 0 < r.get("budget", 0) <= 2000)
+        best, other = _judged(_runs(folder, (stem, f"{stem}_100", f"{stem}_1000")),
+                              lambda r: 0 < r.get("budget", 0) <= 2000)
         lines.append(_target_row(
             f"known use-multilingual, {lang}: token F1 ≥ 0.45 (at ≤ 2,000 queries)",
-            f"{_f(best['token_f1'])} at budget {best['budget']:,}, {best['records']} records" if best else "–",
+            f"{_f(best['token_f1'])} at budget {best['budget']:,}, {best['records']} records" + _also(other)
+            if best else "–",
             _f(best["chance_f1"]) if best else "–", stem, None if best is None else best["token_f1"] >= 0.45))
     rows = _rows(folder, "search_budget_blackbox_usem_wikiqa")
     base = next((r for r in rows if r.get("budget") == 0), None)

@@ -273,6 +273,8 @@ def test_attacker_targets_are_read_from_the_results_and_judged(tmp_path):
         {**row, "budget": 5000, "token_f1": 0.9, "rouge_l": 0.9}]}))          # above the 2,000-query budget: not read
     (tmp_path / "search_budget_multilingual_deu.json").write_text(json.dumps({"args": {"n": 200}, "rows": [
         {**row, "budget": 0, "token_f1": 0.5, "rouge_l": 0.4}, {**row, "budget": 300, "token_f1": 0.44, "rouge_l": 0.4}]}))
+    (tmp_path / "search_budget_multilingual_deu_1000.json").write_text(json.dumps({"args": {"n": 100}, "rows": [
+        {**row, "budget": 1000, "token_f1": 0.6, "rouge_l": 0.5}]}))          # fewer records: shown, not judged
     (tmp_path / "search_budget_blackbox_usem_wikiqa.json").write_text(json.dumps({"args": {"n": 100}, "rows": [
         {**row, "budget": 0, "token_f1": 0.2, "rouge_l": 0.2}, {**row, "budget": 300, "token_f1": 0.29, "rouge_l": 0.2}]}))
     (tmp_path / "bag_of_words_wikiqa.json").write_text(json.dumps({"rows": [], "best_recall_at_precision_0.5": None}))
@@ -281,6 +283,7 @@ def test_attacker_targets_are_read_from_the_results_and_judged(tmp_path):
                                       for key in ("known MiniLM", "deu", "black box", "bag-of-words, MiniLM"))
     assert "token F1 0.600, ROUGE-L 0.500 at budget 500" in english and "| met |" in english
     assert "0.440 at budget 300, 200 records" in deu and "| not met |" in deu, "the searched row, not the plain decode"
+    assert "on fewer records: 0.600 at budget 1,000, 100 records" in deu
     assert "1.45×" in black_box and "| not met |" in black_box
     assert "no threshold reaches precision 0.50" in words and "| not met |" in words
     assert results.embed("attacker-targets", tmp_path).count(results.NOT_MEASURED) == 4
