@@ -104,14 +104,9 @@ SECTIONS: tuple[Section, ...] = (
                _search("search_budget_multilingual_deu", "--setting known --decoder multilingual --victim "
                        "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 0 300 --n 200",
                        threads=2)),
-        Result("search_budget_multilingual_deu_100", "Known encoder: use-multilingual, Multi30k German, the first 100 "
-               "of those 200 records (the records of the 1,000-query run)",
-               _search("search_budget_multilingual_deu_100", "--setting known --decoder multilingual --victim "
-                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 0 300 --n 100",
-                       threads=2)),
         Result("search_budget_multilingual_deu_1000", "Known encoder: use-multilingual, Multi30k German, 1,000 queries",
                _search("search_budget_multilingual_deu_1000", "--setting known --decoder multilingual --victim "
-                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 1000 --n 100",
+                       "use-multilingual --language deu --words none --corpus multi30k-deu --budgets 1000 --n 200",
                        threads=2)),
         Result("search_budget_multilingual_fra", "Known encoder: use-multilingual, Multi30k French",
                _search("search_budget_multilingual_fra", "--setting known --decoder multilingual --victim "
