@@ -123,7 +123,7 @@ def main() -> None:
     opt = torch.optim.Adam(scorer.parameters(), lr=args.lr)
     steps = args.epochs * -(-len(train) // args.batch_size)
     schedule = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.05)
-                if args.schedule == "one-cycle" else torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0))
+                if args.schedule == "one-cycle" else None)
     t1 = time.monotonic()
     for epoch in range(args.epochs):
         for batch in train[torch.randperm(len(train), generator=g)].split(args.batch_size):
@@ -136,7 +136,8 @@ def main() -> None:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            schedule.step()
+            if schedule is not None:
+                schedule.step()
         print(f"epoch {epoch + 1}/{args.epochs}: loss {float(loss):.6f}, {time.monotonic() - t1:.0f} s", flush=True)
     reader = WordReader(scorer, words, E.numpy(), encoder_spec=encoder.spec())
     held = held[torch.randperm(len(held), generator=g)]

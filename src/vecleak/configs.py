@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from vecleak.constraints import ConfigError, Constraint, Each, Either, Interval, Options, check_fields
-from vecleak.data.records import TEXT_COLUMN  # noqa: F401  (the configs' name for it too)
+from vecleak.data.records import TEXT_COLUMN
 
 _POSITIVE = Interval(float, 0, None, closed="neither")
 _NONNEGATIVE = Interval(float, 0, None)
