@@ -24,8 +24,10 @@ from vecleak.errors import run_script
 
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 #: Rows that keep each vector's k most probable words instead (a long record's words are less
-#: probable one by one, so a threshold calibrated on sentences reads few of them).
-TOP_K = (10, 20, 40)
+#: probable one by one, so a threshold calibrated on sentences reads few of them). 100 and 200 are
+#: no attack (precision collapses): their recall is a ceiling on any choice among the reader's
+#: best words, an encoder-verified one included.
+TOP_K = (10, 20, 40, 100, 200)
 
 
 def scores(predicted: list[set[str]], references: list[str], vocabulary: set[str]) -> dict[str, float]:
