@@ -6,7 +6,7 @@ each point labelled with its budget and record count, beside chance.
 
     .venv/bin/python benchmarks/search_curve.py --runs benchmarks/results/search_budget_minilm_wikiqa_200 \
         benchmarks/results/search_budget_minilm_wikiqa benchmarks/results/search_budget_minilm_wikiqa_high \
-        --out benchmarks/results/search_curve_minilm_wikiqa
+        benchmarks/results/search_budget_minilm_wikiqa_5000 --out benchmarks/results/search_curve_minilm_wikiqa
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def collect(runs: list[str]) -> list[dict]:
                          "queries/record": row["queries/record"], "s/record": row["s/record"],
                          "token_f1": row["token_f1"], "chance_f1": row["chance_f1"], "rouge_l": row["rouge_l"],
                          "chance_rouge_l": row["chance_rouge_l"], "content_recall": row["content_recall"],
+                         "chance_content_recall": row.get("chance_content_recall", "–"),
                          "_order": order})
     rows.sort(key=lambda r: (r["budget"], r["_order"]))
     for r in rows:
@@ -50,7 +51,8 @@ def main() -> None:
     out.with_suffix(".md").write_text(
         "# search quality against the query budget, every run together\n\n" + markdown_table(rows, list(rows[0]))
         + "\nEach row: one budget of one run (records: its sample; longer budgets on fewer records). "
-          "chance: the same outputs against shuffled references.\n\n" + cmd, encoding="utf-8")
+          "chance: the same outputs against shuffled references (of content-word recall: – for runs "
+          "made before it was recorded).\n\n" + cmd, encoding="utf-8")
     write_json(out.with_suffix(".json"), {"runs": args.runs, "rows": rows})
     import matplotlib
 
@@ -62,8 +64,11 @@ def main() -> None:
     ax.plot(q, [r["token_f1"] for r in rows], "o", label="token F1")
     ax.plot(q, [r["rouge_l"] for r in rows], "s", label="ROUGE-L")
     ax.plot(q, [r["chance_f1"] for r in rows], "x", color="grey", label="chance (token F1)")
+    placed: list[float] = []
     for x, r in zip(q, rows):
-        ax.annotate(f"{r['budget']} ({r['records']})", (x, r["token_f1"]), fontsize=6, xytext=(3, 4),
+        near = sum(abs(x - p) < 0.1 * x for p in placed)        # budgets that used the same queries: stack labels
+        placed.append(x)
+        ax.annotate(f"{r['budget']} ({r['records']})", (x, r["token_f1"]), fontsize=6, xytext=(3, 4 + 8 * near),
                     textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("encoder queries used per record (0 plotted at 1); label: budget (records)")
