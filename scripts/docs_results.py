@@ -628,15 +628,17 @@ def attacker_targets(folder: Path) -> str:
             f"{_f(best['token_f1'])} at budget {best['budget']:,}, {best['records']} records" + _also(other)
             if best else "–",
             _f(best["chance_f1"]) if best else "–", stem, None if best is None else best["token_f1"] >= 0.45))
-    rows = _rows(folder, "search_budget_blackbox_usem_wikiqa")
-    base = next((r for r in rows if r.get("budget") == 0), None)
-    best = _best(rows, "token_f1", lambda r: r.get("budget", 0) > 0)
-    ratio = best["token_f1"] / base["token_f1"] if best and base and base["token_f1"] else None
-    lines.append(_target_row(
-        "black box, use-multilingual victim, 100 leaked pairs + queries: token F1 ≥ 1.5× fewshot-100",
-        f"{_f(best['token_f1'])} against {_f(base['token_f1'])} = {ratio:.2f}×" if ratio else "–",
-        _f(best["chance_f1"]) if best else "–", "search_budget_blackbox_usem_wikiqa",
-        None if ratio is None else ratio >= 1.5))
+    for victim, stem in (("use-multilingual", "search_budget_blackbox_usem_wikiqa"),
+                         ("SmolLM2", "search_budget_blackbox_smollm2_wikiqa")):
+        rows = _rows(folder, stem)
+        base = next((r for r in rows if r.get("budget") == 0), None)
+        best = _best(rows, "token_f1", lambda r: r.get("budget", 0) > 0)
+        ratio = best["token_f1"] / base["token_f1"] if best and base and base["token_f1"] else None
+        lines.append(_target_row(
+            f"black box, {victim} victim, 100 leaked pairs + queries: token F1 ≥ 1.5× fewshot-100",
+            f"{_f(best['token_f1'])} against {_f(base['token_f1'])} = {ratio:.2f}×" if ratio else "–",
+            f"{_f(best['chance_f1'])} / {_f(base['chance_f1'])}" if ratio else "–", stem,
+            None if ratio is None else ratio >= 1.5))
     data = _load(folder, "bag_of_words_wikiqa")
     best = data.get("best_recall_at_precision_0.5") if isinstance(data, dict) else None
     lines.append(_target_row(

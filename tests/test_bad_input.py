@@ -65,6 +65,7 @@ CASES = [
     ("audit --store chroma:{tmp}/none --out {tmp}/out --defense gaussian:foo=1", "takes no parameter 'foo'"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --search-budget 0", "--search-budget must be"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --search-sample -1", "--search-sample must be"),
+    ("audit --store chroma:{tmp}/none --out {tmp}/out --search-segments 0", "--search-segments must be"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --encoder none --search-sample 10", "--query-encoder"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --fail-on low", "--fail-on must be one of moderate, high"),
     ("audit --store chroma:{tmp}/none --out {tmp}/out --ids ,", "--ids ,: names no id"),

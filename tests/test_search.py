@@ -168,3 +168,23 @@ def test_search_on_ray_equals_the_local_search(shipped, minilm, sentences):
     assert remote.info["chunks"] == 2 and remote.texts == local.texts
     assert (remote.queries == local.queries).all()
     assert np.allclose(remote.aligned, local.aligned)
+
+
+def test_segments_follow_the_records_length():
+    from vecleak.attacks.search import segments_for
+    from vecleak.configs import SEARCH_MAX_SEGMENTS, SEARCH_SEGMENT_WORDS
+
+    sentence = "the river flows north through the old town"
+    assert segments_for([sentence] * 5) == 1
+    assert segments_for([]) == 1
+    passage = " ".join(["word"] * (3 * SEARCH_SEGMENT_WORDS))
+    assert segments_for([passage, passage, sentence]) == 3            # the median record, not the longest
+    assert segments_for([" ".join(["word"] * 5000)]) == SEARCH_MAX_SEGMENTS
+
+
+def test_audit_search_row_says_it_writes_a_passage_in_segments():
+    from vecleak.audit.levels import Level
+
+    assert "3 texts one after another" in Level("search", budget=100, records=10, segments=3).describe()
+    assert "one after another" not in Level("search", budget=100, records=10).describe()
+    assert "3 texts" in Level("search-black-box", shots=100, budget=100, records=10, segments=3).describe()

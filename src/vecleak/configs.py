@@ -389,6 +389,14 @@ SEARCH_SAMPLE = 100
 #: CPU cores (MiniLM, WikiQA: token F1 0.31 -> 0.37 over the plain decode; 300 queries: 0.38 at
 #: three times the time; benchmarks/results/search_budget_minilm_wikiqa.md).
 SEARCH_BUDGET = 100
+#: Words of a record per text the ``search`` writes (a decoder writes at most 32 tokens, about 25
+#: English words): an audit of passages writes ``round(median words / SEARCH_SEGMENT_WORDS)``
+#: texts one after another per record (at least 1, at most :data:`SEARCH_MAX_SEGMENTS`). On 24
+#: passages of WikiQA's train split (development data, median 178 words), 100 queries per
+#: record, 1 / 2 / 3 / 4 / 6 / 8 texts rebuilt 5.7 / 10.8 / 10.6 / 14.0 / 15.1 / 13.9% of their
+#: content words (token F1 0.15 / 0.26 / 0.26 / 0.36 / 0.35 / 0.35).
+SEARCH_SEGMENT_WORDS = 40
+SEARCH_MAX_SEGMENTS = 8
 
 #: Every defense family from light to strong, as ``name:key=value`` specs (see
 #: :class:`vecleak.frontier.Candidate`): ``vecleak audit --defenses full``.
@@ -441,6 +449,9 @@ class AuditConfig:
             :data:`SEARCH_SAMPLE` when the store's encoder (or a ``query_encoder``) answers queries,
             else no search row; ``0``: no search row.
         search_budget: the search's encoder queries per record.
+        search_segments: texts the search writes one after another per record (long records);
+            ``None``: from the audited records' median length (:data:`SEARCH_SEGMENT_WORDS`),
+            1 for sentences. The data owner knows the store's chunk size, and so may an attacker.
         query_encoder: an encoder the attacker may query but not read (an embedding API's model):
             the black-box search's oracle when the store's encoder is not identified.
     """
@@ -459,12 +470,14 @@ class AuditConfig:
     seed: int = 0
     search_sample: int | None = None
     search_budget: int = SEARCH_BUDGET
+    search_segments: int | None = None
     query_encoder: str | None = None
     ids: tuple[str, ...] | None = None
     where: tuple[str, ...] = ()
 
     CONSTRAINTS: ClassVar[dict[str, Constraint]] = {
         "search_sample": Interval(int, 0, None, optional=True), "search_budget": _COUNT,
+        "search_segments": Interval(int, 1, None, optional=True),
         "sample": _COUNT, "shots": Each(_COUNT), "defense_sample": _COUNT, "beams": _COUNT,
         "min_recall": Interval(float, 0, 1, closed="right"), "aux_size": _COUNT, "backend": Options("local", "ray"),
         "seed": _SEED,

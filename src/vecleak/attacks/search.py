@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator
 from vecleak.align.ridge import Ridge
 from vecleak.attacks.base import AttackResult, Knowledge, QueryOracle
 from vecleak.attacks.registry import register_attack
-from vecleak.configs import SEARCH_BUDGET
+from vecleak.configs import SEARCH_BUDGET, SEARCH_MAX_SEGMENTS, SEARCH_SEGMENT_WORDS
 from vecleak.data.vectors import check_vectors
 from vecleak.encoders.base import l2_normalize
 from vecleak.errors import InputError
@@ -352,6 +352,18 @@ class Search(BaseEstimator):
 _BATCH = 256
 #: Token counts a prefix continuation cuts a hypothesis at.
 _CUTS = (2, 4, 6, 9, 12, 16)
+
+
+def segments_for(texts: Sequence[str]) -> int:
+    """Texts a search writes per record for records like ``texts``: one per
+    :data:`~vecleak.configs.SEARCH_SEGMENT_WORDS` words of their median length, at least 1 (a
+    sentence), at most :data:`~vecleak.configs.SEARCH_MAX_SEGMENTS` (a 100-500-token chunk)."""
+    from vecleak.metrics.text import tokenize
+
+    if not len(texts):
+        return 1
+    words = float(np.median([len(tokenize(t)) for t in texts]))
+    return int(min(SEARCH_MAX_SEGMENTS, max(1, round(words / SEARCH_SEGMENT_WORDS))))
 
 
 def _on_ray(decoder: Any) -> bool:

@@ -33,9 +33,10 @@ KNOWLEDGE = {
     "known-encoder": "knows the encoder and holds a decoder trained for it (no alignment)",
     "lago": "holds {shots} leaked pairs per language and solves the languages' maps jointly (LAGO)",
     "search": "queries the store's encoder up to {budget} times per record, its decoder proposing and the encoder "
-              "scoring (on the first {records} audited records)",
+              "scoring{written} (on the first {records} audited records)",
     "search-black-box": "queries an embedding API of the store's model up to {budget} times per record without "
-                        "reading the model, with {shots} leaked pairs (on the first {records} audited records)",
+                        "reading the model, with {shots} leaked pairs{written} (on the first {records} audited "
+                        "records)",
     "bag-of-words": "reads which words each vector holds with a word reader trained for {space}",
 }
 
@@ -43,8 +44,8 @@ KNOWLEDGE = {
 @dataclass
 class Level:
     """One attacker row to run: ``kind`` in ``fewshot | query | known-encoder | lago | search |
-    search-black-box | bag-of-words`` (``records``: the search's subsample; ``space``: the
-    encoder a word reader reads)."""
+    search-black-box | bag-of-words`` (``records``: the search's subsample; ``segments``: texts
+    the search writes per record; ``space``: the encoder a word reader reads)."""
 
     kind: str
     shots: int = 0
@@ -52,6 +53,7 @@ class Level:
     budget: int = 0
     records: int = 0
     space: str = ""
+    segments: int = 1
 
     @property
     def name(self) -> str:
@@ -60,8 +62,9 @@ class Level:
         return f"{self.kind}-{self.shots}" if self.kind in ("fewshot", "lago") else self.kind
 
     def describe(self) -> str:
+        written = f", writing each record as {self.segments} texts one after another" if self.segments > 1 else ""
         return KNOWLEDGE[self.kind].format(shots=self.shots, aux=self.aux, budget=self.budget, records=self.records,
-                                           space=self.space)
+                                           space=self.space, written=written)
 
     def attacker(self) -> Attacker:
         """This row's registered attacker (:mod:`vecleak.attacks`)."""

@@ -19,6 +19,7 @@ import numpy as np
 
 from vecleak.audit.cache import StageCache
 from vecleak.audit.levels import Level, run_attacker, run_lago_level, run_level
+from vecleak.attacks.search import segments_for
 from vecleak.configs import SEARCH_SAMPLE, AuditConfig
 from vecleak.data.corpora import AUX_CORPUS
 from vecleak.data.records import read_texts
@@ -333,10 +334,12 @@ def plan_levels(config: AuditConfig, rows: SampledRows, who: Attackers) -> Plan:
                         "identified", "unlock": "--encoder NAME, or --query-encoder NAME for an embedding API "
                                                "the attacker can query"})
     elif n:
+        segments = config.search_segments or segments_for(rows.texts[:n])
         if known and match.encoder is not None:
-            levels.append(Level("search", budget=config.search_budget, records=n))
+            levels.append(Level("search", budget=config.search_budget, records=n, segments=segments))
         else:
-            levels.append(Level("search-black-box", shots=max(rows.shots), budget=config.search_budget, records=n))
+            levels.append(Level("search-black-box", shots=max(rows.shots), budget=config.search_budget, records=n,
+                                segments=segments))
     read = match.name if match.name and word_reader_available(match.name) else \
         who.own.encoder_spec["name"] if word_reader_available(who.own.encoder_spec["name"]) else None
     if read is None:
@@ -417,7 +420,8 @@ def _run_query_level(ctx: AuditContext, level: Level) -> tuple[dict[str, Any], l
                               oracle=oracle)
         space, targets = who.attacker, emb.ref_targets
     words = ctx.word_reader(space) if word_reader_available(space.name) else None
-    search = load_attack("search", budget=config.search_budget, words=words, seed=config.seed)
+    search = load_attack("search", budget=config.search_budget, words=words, segments=level.segments,
+                         seed=config.seed)
     metrics, recs = run_attacker(level, search, knowledge, stored=rows.vectors[:n], references=texts[:n],
                                  languages=rows.langs[:n], reference_targets=None if targets is None else targets[:n])
     metrics["records"] = n

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from vecleak.cli.options import Counts, shots_option
-from vecleak.configs import DEFENSE_SETS, SEARCH_SAMPLE, AuditConfig
+from vecleak.configs import DEFENSE_SETS, SEARCH_SAMPLE, SEARCH_SEGMENT_WORDS, AuditConfig
 from vecleak.stores.registry import store_usage
 
 _A = AuditConfig()
@@ -62,6 +62,10 @@ def audit(
                                                               "no search row).")] = _A.search_sample,
     search_budget: Annotated[int, typer.Option(help="Encoder queries per record of the search row.")]
         = _A.search_budget,
+    search_segments: Annotated[Optional[int], typer.Option(help="Texts the search writes one after another per "
+                                                                "record (default: from the records' median length, "
+                                                                f"one per {SEARCH_SEGMENT_WORDS} words; 1 for "
+                                                                "sentences).")] = _A.search_segments,
     query_encoder: Annotated[Optional[str], typer.Option(help="An encoder the attacker can query but not read "
                                                               "(the store's model behind an API): the black-box "
                                                               "search's oracle when --encoder is not known.")]
@@ -94,7 +98,8 @@ def audit(
                          defenses=tuple(defense) if defense else defenses, beams=beams, min_recall=min_recall,
                          language=language, aux_size=aux_size, backend=backend, attacker_decoder=attacker_decoder,
                          seed=seed, search_sample=search_sample, search_budget=search_budget,
-                         query_encoder=query_encoder, ids=_read_ids(ids), where=tuple(where or ()))
+                         search_segments=search_segments, query_encoder=query_encoder, ids=_read_ids(ids),
+                         where=tuple(where or ()))
     check_config(config)
     options = StoreOptions(collection=collection, table=table, vector_column=vector_column, text_column=text_column,
                            id_column=id_column, texts=texts)
