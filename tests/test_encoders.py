@@ -113,3 +113,13 @@ def test_model_fingerprint_digests_the_weights(tmp_path):
     before = files_digest(tmp_path / "m")
     (tmp_path / "m" / "weights.bin").write_bytes(b"\x01" * 10)
     assert files_digest(tmp_path / "m") != before
+
+
+def test_counting_a_long_texts_tokens_warns_nobody(minilm):
+    """The audit counts tokens to say how much of a long record the encoder cut; counting must not
+    print transformers' "longer than the specified maximum ... indexing errors" warning."""
+    long_text = "the river flows north " * 120
+    limit, counts = minilm.input_tokens([long_text])
+    assert limit == 256 and counts[0] > 400
+    warned = getattr(minilm.model.tokenizer, "deprecation_warnings", {})
+    assert not any("longer-than-the-specified-maximum" in key for key in warned)

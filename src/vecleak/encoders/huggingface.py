@@ -172,7 +172,9 @@ class HFMeanPoolEncoder(Encoder):
         return f"{files_digest(path) if path.exists() else 'hub:' + self.source}/max_length={self.max_length}"
 
     def input_tokens(self, texts) -> tuple[int | None, list[int] | None]:
-        return self.max_length, [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]]
+        # verbose=False: counting a long text's tokens is not feeding it to the model (no length warning)
+        ids = self.tokenizer(list(texts), add_special_tokens=True, verbose=False)["input_ids"]
+        return self.max_length, [len(i) for i in ids]
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         import torch

@@ -76,7 +76,9 @@ class SentenceTransformerEncoder(Encoder):
         tokenizer = getattr(self.model, "tokenizer", None)
         if not limit or tokenizer is None:
             return None, None
-        return int(limit), [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True)["input_ids"]]
+        # verbose=False: counting a long text's tokens is not feeding it to the model (no length warning)
+        ids = tokenizer(list(texts), add_special_tokens=True, verbose=False)["input_ids"]
+        return int(limit), [len(i) for i in ids]
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         x = self.model.encode(texts, batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False)
