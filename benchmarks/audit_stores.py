@@ -146,8 +146,8 @@ def summary(args, audit: dict, wall: float, t_embed: float) -> str:
 
     lines = [f"# vecleak audit: {args.store}, {args.rows} rows of {args.corpus}, {args.encoder} vectors", "",
              f"Command: `.venv/bin/python benchmarks/audit_stores.py --store {args.store} --corpus {args.corpus} "
-             f"--encoder {args.encoder} --rows {args.rows} --sample {args.sample} --defenses {args.defenses}`"
-             f"{f' --threads {args.threads}' if args.threads else ''} (torch threads {torch.get_num_threads()}).", "",
+             f"--encoder {args.encoder} --rows {args.rows} --sample {args.sample} --defenses {args.defenses}"
+             f"{f' --threads {args.threads}' if args.threads else ''}` (torch threads {torch.get_num_threads()}).", "",
              f"Verdict: **{audit['verdict']['level']}**. {audit['verdict']['sentence']}", "",
              f"Encoder found: {audit['encoder']['name']} (match cosine {audit['encoder']['match_cosine']:.4f}, "
              f"stored vectors unit length: {audit['encoder']['normalized']}).", "",

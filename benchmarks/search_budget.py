@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shlex
 import time
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def main() -> None:
     title = (f"# search vs budget: {args.setting}, victim {args.victim}, decoder {args.decoder}, {args.corpus}, "
              f"{len(texts)} records\n\n")
     cmd = "    .venv/bin/python benchmarks/search_budget.py " + " ".join(
-        f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
+        f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else shlex.quote(str(v))}"
         for k, v in vars(args).items() if v is not None)
     note = ("\nchance: the same outputs against shuffled references; content_recall: share of the reference's "
             "content words (no stop words) found; cosine: victim encoder, output vs. stored vector.\n")

@@ -120,9 +120,13 @@ SECTIONS: tuple[Section, ...] = (
                _search("search_budget_multilingual_spa", "--setting known --decoder multilingual --victim "
                        "use-multilingual --language spa --words none --corpus stsb-es --budgets 0 300 --n 200",
                        threads=2)),
-        Result("search_budget_minilm_passages", "Known encoder: MiniLM, WikiQA passages of 80-200 words",
-               _search("search_budget_minilm_passages", "--setting known --corpus wikiqa-passages --budgets 0 300 "
-                       "--n 20 --params '{\"segments\": 3}'")),
+        Result("search_budget_minilm_passages", "Known encoder: MiniLM, WikiQA passages of 80-200 words (each "
+               "written as texts one after another, as many as the audit writes: 4)",
+               _search("search_budget_minilm_passages", "--setting known --corpus wikiqa-passages --budgets 0 100 "
+                       "--n 200 --params '{\"segments\": \"auto\"}'")),
+        Result("search_budget_minilm_passages_300", "Known encoder: MiniLM, WikiQA passages, 300 queries",
+               _search("search_budget_minilm_passages_300", "--setting known --corpus wikiqa-passages --budgets 300 "
+                       "--n 200 --params '{\"segments\": \"auto\"}'")),
         Result("search_budget_blackbox_usem_wikiqa", "Black box: use-multilingual victim, MiniLM attacker",
                _search("search_budget_blackbox_usem_wikiqa", "--setting black-box --victim use-multilingual "
                        "--corpus wikiqa --budgets 0 300 --n 100")),
@@ -145,8 +149,13 @@ SECTIONS: tuple[Section, ...] = (
                f"{PY} benchmarks/bag_of_words.py --corpus wikiqa --victim use-multilingual --shots 1000 --n 200 "
                "--out benchmarks/results/bag_of_words_wikiqa_aligned_usem"),
     )),
-    Section("audits", "Store audits", "`vecleak audit` on 5,000-row stores of text no shipped decoder was trained "
-            "on (2 torch threads, 2 cores). The audits predate the `search` and `bag-of-words` rows.", (
+    Section("audits", "Store audits", "`vecleak audit` on stores of text no shipped decoder was trained on (2 cores). "
+            "The 5,000-row audits predate the `search` and `bag-of-words` rows.", (
+        Result("audit-chroma-wikiqa-passages-minilm-293", "Chroma, 293 WikiQA passages of 80-200 words, MiniLM "
+               "vectors, every row (the search writing each passage as 4 texts), one torch thread beside two "
+               "other benchmark runs",
+               f"{PY} benchmarks/audit_stores.py --store chroma --corpus wikiqa-passages --encoder minilm --rows 300 "
+               "--sample 150 --threads 1", extras=("audit-chroma-wikiqa-passages-minilm-293.html",)),
         Result("audit-chroma-wikiqa-minilm-1000", "Chroma, 1,000 WikiQA rows, MiniLM vectors, every row "
                "(search and bag-of-words included), default sweep, idle 2-core machine",
                f"{PY} benchmarks/audit_stores.py --store chroma --corpus wikiqa --encoder minilm --rows 1000 "
@@ -653,11 +662,21 @@ def attacker_targets(folder: Path) -> str:
         _f(calibrated["content_recall"]) if calibrated else "–",
         _f(calibrated["chance_content_recall"]) if calibrated else "–", "bag_of_words_wikiqa-passages",
         None if calibrated is None else calibrated["content_recall"] >= 0.40))
-    best = _best(_rows(folder, "search_budget_minilm_passages"), "content_recall", lambda r: True)
+    best = _best(_runs(folder, ("search_budget_minilm_passages", "search_budget_minilm_passages_300")),
+                 "content_recall", lambda r: True)
     lines.append(_target_row(
         "passages of 80-200 words, search: content-word recall (every attacker reported)",
-        f"{_f(best['content_recall'])} at budget {best['budget']:,}" if best else "–", "–",
-        "search_budget_minilm_passages", None if best is None else best["content_recall"] >= 0.40))
+        f"{_f(best['content_recall'])} at budget {best['budget']:,}, {best['records']} records" if best else "–",
+        _f(best.get("chance_content_recall")) if best else "–",
+        "search_budget_minilm_passages(_300)", None if best is None else best["content_recall"] >= 0.40))
+    audit = _load(folder, "audit-chroma-wikiqa-passages-minilm-293")
+    rows = [a for a in (audit or {}).get("attacks", []) if isinstance(a.get("content_recall"), (int, float))]
+    top = max(rows, key=lambda a: a["content_recall"], default=None)
+    lines.append(_target_row(
+        "passages of 80-200 words, every attacker (an audit of a passage store): content-word recall",
+        ", ".join(f"{a['attacker']} {_f(a['content_recall'])}" for a in rows) if rows else "–",
+        _f(top.get("chance", {}).get("content_recall")) + f" ({top['attacker']})" if top else "–",
+        "audit-chroma-wikiqa-passages-minilm-293", None if top is None else top["content_recall"] >= 0.40))
     return "\n".join(lines)
 
 

@@ -266,7 +266,7 @@ def test_results_pages_list_missing_results_as_not_measured(tmp_path):
 
 def test_attacker_targets_are_read_from_the_results_and_judged(tmp_path):
     results = _docs_results()
-    assert results.embed("attacker-targets", tmp_path).count(results.NOT_MEASURED) == 9
+    assert results.embed("attacker-targets", tmp_path).count(results.NOT_MEASURED) == 10
     row = {"queries/record": 250.0, "chance_f1": 0.1, "chance_rouge_l": 0.1, "content_recall": 0.3}
     (tmp_path / "search_budget_minilm_wikiqa.json").write_text(json.dumps({"args": {"n": 200}, "rows": [
         {**row, "budget": 0, "token_f1": 0.31, "rouge_l": 0.25}, {**row, "budget": 500, "token_f1": 0.6, "rouge_l": 0.5},
@@ -287,7 +287,7 @@ def test_attacker_targets_are_read_from_the_results_and_judged(tmp_path):
     assert "1.45×" in black_box and "| not met |" in black_box
     assert "no threshold reaches precision 0.50" in words and "| not met |" in words
     assert results.NOT_MEASURED in next(line for line in table if "SmolLM2 victim" in line), "a run of its own"
-    assert results.embed("attacker-targets", tmp_path).count(results.NOT_MEASURED) == 5
+    assert results.embed("attacker-targets", tmp_path).count(results.NOT_MEASURED) == 6
 
 
 def test_results_pages_render_every_measured_result():
