@@ -65,8 +65,8 @@ def main() -> None:
     from vecleak.attacks import Knowledge, QueryOracle, load_attack
     from vecleak.decoders.shipped import load_decoder
     from vecleak.encoders.registry import load_encoder
-    from vecleak.metrics import chance_metrics, distinct_rate, shuffled_references, text_metrics
-    from vecleak.metrics.exposure import exposure
+    from vecleak.attacks.scoring import add_exposure
+    from vecleak.metrics import chance_metrics, distinct_rate, text_metrics
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--setting", choices=("known", "black-box"), default="known")
@@ -124,9 +124,9 @@ def main() -> None:
             queries = result.queries_per_record
         seconds = time.monotonic() - t0
         got = text_metrics(result.texts, texts)
-        chance = chance_metrics(result.texts, texts)
-        recall = exposure(result.texts, texts, langs)["content_recall"]
-        chance_recall = exposure(result.texts, shuffled_references(texts, seed=0), langs)["content_recall"]
+        got["chance"] = chance = chance_metrics(result.texts, texts)
+        add_exposure(got, result.texts, texts, langs)            # content-word recall, and its chance level
+        recall, chance_recall = got["content_recall"], chance["content_recall"]
         cos = float(np.mean(np.einsum("ij,ij->i", victim.encode([t or "." for t in result.texts]), stored)))
         row = {"budget": budget, "queries/record": round(queries, 1), "s/record": round(seconds / len(texts), 2),
                "token_f1": round(got["token_f1"], 3), "chance_f1": round(chance["token_f1"], 3),

@@ -630,7 +630,7 @@ def attacker_targets(folder: Path) -> str:
         None if best is None else best["token_f1"] >= 0.55 and best["rouge_l"] >= 0.45))
     for lang in ("deu", "fra", "spa"):
         stem = f"search_budget_multilingual_{lang}"
-        best, other = _judged(_runs(folder, (stem, f"{stem}_100", f"{stem}_1000")),
+        best, other = _judged(_runs(folder, (stem, f"{stem}_1000")),
                               lambda r: 0 < r.get("budget", 0) <= 2000)
         lines.append(_target_row(
             f"known use-multilingual, {lang}: token F1 ≥ 0.45 (at ≤ 2,000 queries)",
